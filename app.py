@@ -1,0 +1,59 @@
+"""Dialogue Desk: the application factory."""
+
+import os
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the Dialogue Desk application."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "dialogue-desk.sqlite"),
+        DISPLAY_TIMEZONE="Asia/Dushanbe",
+        LANGUAGES=("en", "ru", "tg"),
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_FORM_PARTS=2000,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        IDLE_TIMEOUT=timedelta(hours=2),
+        # Branch offices on slow links keep forms open long; an hour is too short for them.
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT="10 per minute",
+        PRODUCTION=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.update(test_config)
+
+    _require_secret_key(app)
+
+    from forums import setup
+
+    setup.init_app(app)
+    return app
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Refuse to start in production without a real secret; elsewhere make a throwaway one."""
+    if app.config.get("SECRET_KEY"):
+        if app.config["PRODUCTION"] and len(app.config["SECRET_KEY"]) < 32:
+            raise RuntimeError("FLASK_SECRET_KEY is too short for production: use 32 or more characters.")
+        return
+    if app.config["PRODUCTION"]:
+        raise RuntimeError("FLASK_PRODUCTION=1 needs FLASK_SECRET_KEY; refusing to start.")
+    app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.logger.warning("No FLASK_SECRET_KEY set: using a throwaway key; sign-ins end when the app restarts.")

@@ -1,0 +1,13 @@
+"""The JSON API, version 1 (see shared/contracts/API.md)."""
+
+import importlib
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+#: modules that add routes to ``bp``; each is imported once, in this order
+RESOURCE_MODULES = ("forums.api.core",)
+
+for _module in RESOURCE_MODULES:
+    importlib.import_module(_module)

@@ -1,0 +1,135 @@
+"""Shared pieces of API views: input parsing, permission checks, paging."""
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from forums.api.errors import ApiError
+from models import User, db
+
+MAX_PAGE = 100
+
+
+def json_body(*, allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Any]:
+    """The request's JSON object, refusing unknown fields (no mass assignment) and missing ones."""
+    if not request.is_json:
+        raise ApiError(415, _("Send JSON with Content-Type: application/json."))
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, _("The request body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise ApiError(400, _("The request body must be a JSON object."))
+    allowed = set(allowed)
+    fields = {key: _("Unknown field.") for key in data if key not in allowed}
+    fields.update({key: _("This field is required.") for key in required if data.get(key) is None})
+    if fields:
+        raise ApiError(422, _("Some values are not valid."), fields)
+    return data
+
+
+def parse_time(value: Any, field: str) -> datetime:
+    """An ISO 8601 time with an offset; a time without one is ambiguous and refused."""
+    if not isinstance(value, str):
+        raise ApiError(422, _("Some values are not valid."), {field: _("Expected an ISO 8601 time.")})
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, _("Some values are not valid."), {field: _("Expected an ISO 8601 time.")}) from None
+    if moment.tzinfo is None:
+        raise ApiError(422, _("Some values are not valid."),
+                       {field: _("The time needs an offset, e.g. +05:00.")})
+    return moment
+
+
+def text_field(data: Mapping[str, Any], field: str, *, max_length: int, required: bool = False) -> str:
+    """A string field, stripped, with a length limit."""
+    value = data.get(field)
+    if value is None:
+        if required:
+            raise ApiError(422, _("Some values are not valid."), {field: _("This field is required.")})
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(422, _("Some values are not valid."), {field: _("Expected text.")})
+    value = value.strip()
+    if "\x00" in value:
+        raise ApiError(422, _("Some values are not valid."), {field: _("Text may not contain NUL characters.")})
+    if required and not value:
+        raise ApiError(422, _("Some values are not valid."), {field: _("This field is required.")})
+    if len(value) > max_length:
+        raise ApiError(422, _("Some values are not valid."),
+                       {field: _("At most %(n)d characters.", n=max_length)})
+    return value
+
+
+def int_field(data: Mapping[str, Any], field: str, *, minimum: int | None = None) -> int:
+    """An integer field (booleans are not integers here)."""
+    value = data.get(field)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ApiError(422, _("Some values are not valid."), {field: _("Expected a whole number.")})
+    if minimum is not None and value < minimum:
+        raise ApiError(422, _("Some values are not valid."), {field: _("Must be at least %(n)d.", n=minimum)})
+    return value
+
+
+def signed_in_user() -> User:
+    """The calling user, or a 401."""
+    if not current_user.is_authenticated:
+        raise ApiError(401, _("A valid API token is required."))
+    return current_user._get_current_object()
+
+
+def staff_user() -> User:
+    """The calling user if admin or organiser, else a 403 (401 when anonymous)."""
+    user = signed_in_user()
+    if not user.is_staff:
+        raise ApiError(403, _("You are not allowed to do this."))
+    return user
+
+
+def not_found() -> ApiError:
+    """The 404 used for missing objects and for objects the caller may not know exist."""
+    return ApiError(404, _("Not found."))
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")}) from None
+
+
+def page_limit() -> int:
+    """The ``?limit=`` of a list, 1..100 (default 100)."""
+    raw = request.args.get("limit", str(MAX_PAGE))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise ApiError(422, _("Some values are not valid."), {"limit": _("A number from 1 to 100.")})
+    return int(raw)
+
+
+def paginate(statement: sa.Select[Any], id_column: Any, serialise: Callable[[Any], dict[str, Any]],
+             *, scalars: bool = True) -> dict[str, Any]:
+    """One page of ``statement`` ordered by ``id_column``, as ``{"items", "next"}``."""
+    limit = page_limit()
+    after = _decode_cursor(request.args.get("cursor"))
+    if after is not None:
+        statement = statement.where(id_column > after)
+    statement = statement.order_by(id_column).limit(limit + 1)
+    result = db.session.execute(statement)
+    rows = list(result.scalars() if scalars else result)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_url = None
+    if more:
+        last_id = rows[-1].id
+        args = {**request.args.to_dict(), "cursor": base64.urlsafe_b64encode(str(last_id).encode()).decode()}
+        next_url = url_for(request.endpoint, **(request.view_args or {}), **args, _external=False)
+    return {"items": [serialise(row) for row in rows], "next": next_url}

@@ -1,0 +1,80 @@
+"""Staff sign-in and sign-out."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from forums import audit
+from forums.extensions import limiter
+from forums.security import check_password, end_all_sessions
+from models import User, db
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("public.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=("GET", "POST"))
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> str | Response:
+    """Sign in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if check_password(user, form.password.data):
+            # A fresh session at sign-in: nothing planted before it survives (session fixation).
+            session.clear()
+            login_user(user)
+            audit.record("auth.login", "user", user.id)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("auth.login_failed", "user", user.id if user else None, actor="anonymous")
+        db.session.commit()
+        flash(_("E-mail or password is wrong."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+class LogoutForm(FlaskForm):
+    """Only a CSRF token: signing out is a POST so that no link can do it."""
+
+
+@bp.route("/logout", methods=("GET", "POST"))
+@login_required
+def logout() -> str | Response:
+    """Sign out: the session cookie stops working everywhere, not only in this browser."""
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        return render_template("auth/logout.html", form=form)
+    user = db.session.get(User, current_user.id)
+    end_all_sessions(user)
+    audit.record("auth.logout", "user", user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

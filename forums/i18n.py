@@ -1,0 +1,47 @@
+"""Language and time zone of the reader."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from forums.extensions import babel
+
+
+def select_locale() -> str:
+    """The language chosen with ?lang= (remembered), else the remembered one, else the browser's."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Times are shown in the mission's time zone."""
+    return current_app.config["DISPLAY_TIMEZONE"]
+
+
+def current_language() -> str:
+    """The two-letter code of the reader's language."""
+    return str(get_locale() or "en")
+
+
+def display_zone() -> ZoneInfo:
+    """The zone in which the app shows and reads wall-clock times."""
+    return ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware datetime converted to the display zone."""
+    return moment.astimezone(display_zone())
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel with our selectors and expose helpers to templates."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals["current_language"] = current_language

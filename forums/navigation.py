@@ -1,0 +1,31 @@
+"""The main navigation, built from the pages this app has and the reader's role."""
+
+from flask import Flask, current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import Role
+
+#: endpoint, label, roles that see it
+NAV_ITEMS = (
+    ("staff.forum_list", _l("Forums"), (Role.admin, Role.organiser)),
+    ("staff.session_list", _l("Sessions"), (Role.admin, Role.organiser, Role.facilitator)),
+    ("register.participant_list", _l("Participants"), (Role.admin, Role.organiser)),
+    ("admin.audit_log", _l("Audit log"), (Role.admin,)),
+)
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """(URL, label) pairs for the signed-in user."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (url_for(endpoint), str(label))
+        for endpoint, label, roles in NAV_ITEMS
+        if current_user.role in roles and endpoint in current_app.view_functions
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Expose ``nav_links`` to templates."""
+    app.jinja_env.globals["nav_links"] = nav_links

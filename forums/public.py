@@ -1,0 +1,31 @@
+"""Pages anyone may open: upcoming public sessions and a session's agenda."""
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from forums import queries
+from forums.permissions import can_facilitate, can_view_session, current_staff, visible_sessions_filter
+from models import utcnow
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+def index() -> str:
+    """Upcoming sessions the reader may see (public ones for the public)."""
+    sessions = queries.upcoming_public_sessions(utcnow(), visible_sessions_filter(current_user))
+    return render_template("public/index.html", sessions=sessions)
+
+
+@bp.route("/sessions/<int:session_id>")
+def session_page(session_id: int) -> str:
+    """A session's agenda; staff also get links to manage it. Never lists who attends."""
+    forum_session = queries.session_with_agenda(session_id)
+    if forum_session is None or not can_view_session(current_user, forum_session):
+        abort(404)
+    return render_template(
+        "public/session.html",
+        forum_session=forum_session,
+        is_staff=current_staff(),
+        can_facilitate=can_facilitate(current_user, session_id),
+    )

@@ -1,0 +1,131 @@
+"""Passwords, sign-in state, security headers and error pages."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, Response, current_app, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from werkzeug.exceptions import HTTPException
+
+from forums.api.errors import error_response
+from forums.extensions import login_manager
+from models import User, db
+
+# argon2id with t=3, 64 MiB, p=4: above OWASP ASVS 5.0 appendix C (t>=3 needs m>=12 MiB).
+password_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
+
+#: a hash to verify against when the e-mail is unknown, so timing does not reveal accounts
+_DUMMY_HASH = password_hasher.hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return password_hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is the user's, spending the same time when there is no such user."""
+    try:
+        password_hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return user is not None and user.is_active
+
+
+def login_id(user: User) -> str:
+    """The id stored in the session cookie; it changes when the user signs out everywhere."""
+    return f"{user.id}:{user.session_version}"
+
+
+@login_manager.user_loader
+def _load_user(stored_id: str) -> User | None:
+    user_id, _, version = stored_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every cookie issued to ``user`` stop working (sign-out, disabling)."""
+    user.session_version += 1
+
+
+def _enforce_idle_timeout() -> None:
+    if not current_user.is_authenticated:
+        return
+    now = datetime.now(UTC).timestamp()
+    last_seen = session.get("seen", now)
+    if now - last_seen > current_app.config["IDLE_TIMEOUT"].total_seconds():
+        logout_user()
+        session.clear()
+        return
+    session["seen"] = now
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure or current_app.config["PRODUCTION"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Anything personal, or anything a signed-in member of staff sees, must not sit in a cache.
+    if current_user.is_authenticated or getattr(request, "personal_data", False):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+ERROR_TITLES: dict[int, Any] = {
+    400: _l("The request could not be understood."),
+    403: _l("You are not allowed to see this page."),
+    404: _l("This page does not exist."),
+    405: _l("This action is not allowed here."),
+    409: _l("Someone changed this in the meantime."),
+    413: _l("What you sent is too large."),
+    422: _l("Some values are not valid."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was saved."),
+}
+
+
+def _error_page(error: Exception) -> Any:
+    code = error.code if isinstance(error, HTTPException) and error.code else 500
+    if code == 500:
+        current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    if request.path.startswith("/api/"):
+        return error_response(code)
+    message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    """Configure sign-in, cookies and headers for every response."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    # The session id changes at sign-out anyway; "strong" would sign out people whose mobile IP changes.
+    login_manager.session_protection = "basic"
+    if app.config["PRODUCTION"]:
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            REMEMBER_COOKIE_SECURE=True,
+        )
+    app.config.update(REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    app.before_request(_enforce_idle_timeout)
+    app.after_request(_set_security_headers)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _error_page)

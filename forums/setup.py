@@ -1,0 +1,33 @@
+"""Wires extensions, blueprints, commands and request hooks into an app."""
+
+import importlib
+import os
+
+from flask import Flask
+
+from forums import assets, cli, database, i18n, navigation, security
+from forums.extensions import csrf, limiter, migrate
+from models import db
+
+#: modules that each expose a blueprint ``bp``; registered in this order
+BLUEPRINT_MODULES = (
+    "forums.auth",
+    "forums.public",
+    "forums.api",
+)
+
+
+def init_app(app: Flask) -> None:
+    """Bind every extension and register blueprints, commands and hooks."""
+    database.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    assets.init_app(app)
+    navigation.init_app(app)
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+    cli.init_app(app)
+

@@ -1,0 +1,36 @@
+"""API tokens: shown once, stored as a SHA-256 hash, revocable."""
+
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+
+from models import ApiToken, User, db, utcnow
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """Create a token for ``user`` and return it; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_digest(token)))
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live token belongs to, if any."""
+    return db.session.scalar(
+        sa.select(User)
+        .join(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None), User.is_active)
+    )
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every live token of ``user``; returns how many."""
+    live = [token for token in user.tokens if token.revoked_at is None]
+    for token in live:
+        token.revoked_at = utcnow()
+    return len(live)

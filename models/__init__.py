@@ -1,0 +1,99 @@
+"""SQLAlchemy models of Dialogue Desk and the Flask-SQLAlchemy object ``db``."""
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose constraints get stable names, so migrations can refer to them."""
+
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """An aware datetime stored as naive UTC, so SQLite and PostgreSQL behave the same."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+db = SQLAlchemy(model_class=Base)
+
+from models.people import (  # noqa: E402
+    Category,
+    Dimension,
+    Participant,
+    ParticipantCategory,
+    PersonalLink,
+)
+from models.events import (  # noqa: E402
+    AgendaItem,
+    AgendaSpeaker,
+    CheckinRequest,
+    Forum,
+    ForumKind,
+    ForumSession,
+    SessionFacilitator,
+    SessionStatus,
+    Visibility,
+    AgendaKind,
+)
+from models.registrations import Registration, RegistrationStatus  # noqa: E402
+from models.policy import BalancePolicy, Quota  # noqa: E402
+from models.users import ApiToken, AuditEntry, Role, User  # noqa: E402
+
+__all__ = [
+    "AgendaItem",
+    "AgendaKind",
+    "AgendaSpeaker",
+    "ApiToken",
+    "AuditEntry",
+    "BalancePolicy",
+    "Base",
+    "Category",
+    "CheckinRequest",
+    "Dimension",
+    "Forum",
+    "ForumKind",
+    "ForumSession",
+    "Participant",
+    "ParticipantCategory",
+    "PersonalLink",
+    "Quota",
+    "Registration",
+    "RegistrationStatus",
+    "Role",
+    "SessionFacilitator",
+    "SessionStatus",
+    "UTCDateTime",
+    "User",
+    "Visibility",
+    "db",
+    "utcnow",
+]

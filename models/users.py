@@ -1,0 +1,71 @@
+"""Staff accounts, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import UTCDateTime, db, utcnow
+from models.events import _enum
+
+
+class Role(enum.StrEnum):
+    """Staff roles; participants have no account, only a personal link."""
+
+    admin = "admin"
+    organiser = "organiser"
+    facilitator = "facilitator"
+
+
+class User(db.Model):
+    """A staff member who signs in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: exports show pseudonymous codes unless an admin granted this explicitly
+    can_export_names: Mapped[bool] = mapped_column(default=False)
+    #: raised at sign-out and when the account is disabled: older session cookies stop working
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_staff(self) -> bool:
+        """Admins and organisers see the whole register; facilitators only their sessions."""
+        return self.role in (Role.admin, Role.organiser)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API, stored as a SHA-256 hash."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, and when; never the sensitive values themselves."""
+
+    __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    #: e.g. the e-mail of a staff member, ``participant-link:12`` or ``cli``
+    actor: Mapped[str] = mapped_column(sa.String(254))
+    action: Mapped[str] = mapped_column(sa.String(60))
+    object_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    object_id: Mapped[int | None] = mapped_column()
+    #: non-sensitive context, e.g. a selection seed or a row count
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -1,0 +1,86 @@
+"""Start-up, configuration and the public pages."""
+
+import pytest
+
+from app import create_app
+from tests.conftest import base_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    config = base_config("sqlite:///" + str(tmp_path / "x.sqlite"))
+    config.update(SECRET_KEY=None, PRODUCTION=True)
+    with pytest.raises(RuntimeError, match="FLASK_SECRET_KEY"):
+        create_app(config)
+
+
+def test_production_refuses_a_short_secret_key(tmp_path):
+    config = base_config("sqlite:///" + str(tmp_path / "x.sqlite"))
+    config.update(SECRET_KEY="dev", PRODUCTION=True)
+    with pytest.raises(RuntimeError, match="too short"):
+        create_app(config)
+
+
+def test_development_makes_a_throwaway_key_and_says_so(tmp_path, caplog):
+    config = base_config("sqlite:///" + str(tmp_path / "x.sqlite"))
+    config["SECRET_KEY"] = None
+    app = create_app(config)
+    assert len(app.config["SECRET_KEY"]) >= 32
+    assert "throwaway key" in caplog.text
+
+
+def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("FLASK_DISPLAY_TIMEZONE", "Asia/Dushanbe")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/nowhere")
+    monkeypatch.chdir(tmp_path)
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "x" * 40
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
+    from models import db
+
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("SQLite pragmas only apply to SQLite")
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+def test_public_agenda_shows_items_and_speakers_but_no_attendees(client, create_session, create_participant):
+    from datetime import timedelta
+
+    from forums.operations import register
+    from models import AgendaItem, AgendaKind, AgendaSpeaker, RegistrationStatus, db
+
+    forum_session = create_session(title="Water and land")
+    speaker = create_participant("Sharipov Daler", organisation="Academy of Sciences", group="academia")
+    attendee = create_participant("Раҳимова Нигора", group="uto")
+    item = AgendaItem(forum_session=forum_session, position=1, title="Opening remarks", kind=AgendaKind.opening,
+                      starts_at=forum_session.starts_at, ends_at=forum_session.starts_at + timedelta(minutes=30))
+    item.speakers.append(AgendaSpeaker(participant=speaker, position=0))
+    db.session.add(item)
+    register(forum_session, attendee, RegistrationStatus.registered)
+    db.session.commit()
+
+    page = client.get(f"/sessions/{forum_session.id}").get_data(as_text=True)
+    assert "Water and land" in page
+    assert "Opening remarks" in page and "Sharipov Daler" in page and "Academy of Sciences" in page
+    assert "Раҳимова" not in page
+    assert "10:00" in page  # 10:00 in Dushanbe, stored as 05:00 UTC
+
+
+def test_draft_and_invitation_sessions_are_not_public(client, create_session):
+    draft = create_session(status="draft")
+    invitation = create_session(visibility="invitation")
+    assert client.get(f"/sessions/{draft.id}").status_code == 404
+    assert client.get(f"/sessions/{invitation.id}").status_code == 404
+    index = client.get("/").get_data(as_text=True)
+    assert f"/sessions/{draft.id}\"" not in index and f"/sessions/{invitation.id}\"" not in index
+
+
+def test_index_lists_upcoming_public_sessions(client, create_session):
+    public = create_session(title="Open evening on water")
+    assert public.title in client.get("/").get_data(as_text=True)
