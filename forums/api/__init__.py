@@ -7,7 +7,10 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: modules that add routes to ``bp``; each is imported once, in this order
-RESOURCE_MODULES = ("forums.api.core",)
+RESOURCE_MODULES = (
+    "forums.api.core",
+    "forums.api.openapi",
+)
 
 for _module in RESOURCE_MODULES:
     importlib.import_module(_module)
