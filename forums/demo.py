@@ -176,7 +176,7 @@ def _registrations(rng: random.Random, sessions: list[ForumSession], people: lis
                 RegistrationStatus.attended, RegistrationStatus.declined, RegistrationStatus.cancelled]
     count = 0
     for forum_session in sessions:
-        chosen = rng.sample(people, k=min(len(people), forum_session.capacity + 6))
+        chosen = rng.sample(people, k=min(len(people), forum_session.capacity * 2 + 6))
         seated = 0
         for index, person in enumerate(chosen):
             status = statuses[index % len(statuses)]

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import UTCDateTime, db, utcnow
@@ -20,7 +21,7 @@ class Role(enum.StrEnum):
     facilitator = "facilitator"
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A staff member who signs in."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +36,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        """The id kept in the session cookie: it changes when the user signs out everywhere."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_staff(self) -> bool:

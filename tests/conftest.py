@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from app import create_app
@@ -103,10 +103,33 @@ def app_config(database_template: str, tmp_path: Any) -> dict[str, Any]:
     return base_config(uri)
 
 
+class CommittingClient(FlaskClient):
+    """A test client that ends the test's own transaction before each request.
+
+    A request runs in its own app context, hence its own database connection. On SQLite every
+    transaction holds the write lock (forums.database), so an open read in the test would make the
+    request wait; and a snapshot taken before a request would hide what the request wrote.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
+class CommittingRunner(FlaskCliRunner):
+    """A CLI runner that ends the test's own transaction before each command, for the same reason."""
+
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        return super().invoke(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     """A new app on a fresh database, with an application context pushed."""
     application = create_app(app_config)
+    application.test_client_class = CommittingClient
+    application.test_cli_runner_class = CommittingRunner
     with application.app_context():
         if ON_POSTGRES:
             _reset_postgres()
