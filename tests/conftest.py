@@ -1,5 +1,6 @@
 """Fixtures: an app on a fresh database per test (SQLite by default, PostgreSQL with DATABASE_URL)."""
 
+import contextvars
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -104,16 +105,19 @@ def app_config(database_template: str, tmp_path: Any) -> dict[str, Any]:
 
 
 class CommittingClient(FlaskClient):
-    """A test client that ends the test's own transaction before each request.
+    """A test client whose requests run as in production: each in its own app context.
 
-    A request runs in its own app context, hence its own database connection. On SQLite every
-    transaction holds the write lock (forums.database), so an open read in the test would make the
-    request wait; and a snapshot taken before a request would hide what the request wrote.
+    Flask reuses an app context that is already pushed (the ``app`` fixture's), which would share
+    ``g`` (and so the signed-in user) and the database session between requests. Each request here
+    runs in an empty ``contextvars`` context instead, after the test's own transaction is ended: on
+    SQLite every transaction holds the write lock (forums.database), and a snapshot taken before a
+    request would hide what the request wrote.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         db.session.commit()
-        return super().open(*args, **kwargs)
+        kwargs.setdefault("buffered", True)
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 class CommittingRunner(FlaskCliRunner):
