@@ -75,7 +75,24 @@ def demo_data_command() -> None:
     click.echo(summary)
 
 
+@click.command("generate-data")
+@click.option("--participants", type=click.IntRange(1), default=1000, show_default=True, help="People in the register.")
+@click.option("--sessions", type=click.IntRange(1), default=100, show_default=True, help="Sessions, with agendas.")
+@click.option("--registrations-per-session", type=click.IntRange(0), default=50, show_default=True,
+              help="Registrations of each session (every status).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same data.")
+def generate_data_command(participants: int, sessions: int, registrations_per_session: int, seed: int) -> None:
+    """Fill the database with synthetic data at scale (for benchmarks)."""
+    from forums.synthetic import generate
+
+    seed_dimensions()
+    counts = generate(participants, sessions, registrations_per_session, seed)
+    db.session.commit()
+    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (init_db_command, create_user_command, create_token_command, demo_data_command):
+    for command in (init_db_command, create_user_command, create_token_command, demo_data_command,
+                    generate_data_command):
         app.cli.add_command(command)
