@@ -1,0 +1,324 @@
+"""Balance reports from the database in a fixed number of aggregate queries.
+
+However many registrations a session has, its report costs four queries: the catalogue of
+dimensions and categories, the policy in force, one GROUP BY over registration ⨝ participant_category
+counting people per category at the stage, and one count of the stage's registrations. The forum
+overview costs six whatever the number of sessions: the same GROUP BY is run once over all the
+forum's sessions, grouped by session and category, counting every stage it needs in one pass with
+conditional sums. The arithmetic is ``forums.balance``; nothing here loops over people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from forums.balance import (
+    STAGE_STATUSES,
+    BalanceReport,
+    DimensionBalance,
+    Quota,
+    Status,
+    category_status,
+    compute_balance,
+)
+from forums.i18n import current_language
+from forums.policies import Catalogue, PolicyInForce, load_catalogue, policies_for_sessions, session_policy
+from models import ForumSession, Participant, ParticipantCategory, Registration, RegistrationStatus, db
+
+#: the stages the forum overview compares, session by session
+FORUM_STAGES = ("invited", "attended")
+
+
+def _statuses(stages: Collection[str]) -> list[RegistrationStatus]:
+    """The registration statuses any of ``stages`` counts, in a stable order."""
+    return sorted({RegistrationStatus(status) for stage in stages for status in STAGE_STATUSES[stage]})
+
+
+def _in_stage(stage: str) -> sa.ColumnElement[int]:
+    """1 for a registration the stage counts, else 0 (for conditional sums)."""
+    return sa.case((Registration.status.in_(_statuses([stage])), 1), else_=0)
+
+
+def stage_counts(sessions: sa.ColumnElement[bool], stages: Sequence[str]) -> dict[tuple[int, str], Counter[int]]:
+    """People per category id, per (session id, stage), for the sessions matching ``sessions``: one query."""
+    rows = db.session.execute(
+        sa.select(Registration.session_id, ParticipantCategory.category_id,
+                  *(sa.func.sum(_in_stage(stage)) for stage in stages))
+        .join(ParticipantCategory, ParticipantCategory.participant_id == Registration.participant_id)
+        .where(sessions, Registration.status.in_(_statuses(stages)))
+        .group_by(Registration.session_id, ParticipantCategory.category_id)
+    )
+    counts: dict[tuple[int, str], Counter[int]] = {}
+    for session_id, category_id, *per_stage in rows:
+        for stage, count in zip(stages, per_stage, strict=True):
+            if count:
+                counts.setdefault((session_id, stage), Counter())[category_id] = int(count)
+    return counts
+
+
+def stage_totals(sessions: sa.ColumnElement[bool], stages: Sequence[str]) -> dict[tuple[int, str], int]:
+    """Registrations per (session id, stage), for the sessions matching ``sessions``: one query."""
+    rows = db.session.execute(
+        sa.select(Registration.session_id, *(sa.func.sum(_in_stage(stage)) for stage in stages))
+        .where(sessions, Registration.status.in_(_statuses(stages)))
+        .group_by(Registration.session_id)
+    )
+    return {(session_id, stage): int(total or 0)
+            for session_id, *per_stage in rows for stage, total in zip(stages, per_stage, strict=True)}
+
+
+def _report(session_id: int, stage: str, catalogue: Catalogue, policy: PolicyInForce,
+            by_category_id: Mapping[int, int], total: int) -> BalanceReport:
+    keys = catalogue.keys_by_category_id()
+    counts = {keys[category_id]: count for category_id, count in by_category_id.items() if category_id in keys}
+    return compute_balance(session_id, stage, total, catalogue.specs(), counts, policy.quotas)
+
+
+@dataclass(frozen=True)
+class SessionBalance:
+    """A session's report with what pages need to show it: names and the policy's source."""
+
+    report: BalanceReport
+    policy: PolicyInForce
+    catalogue: Catalogue
+
+
+def session_balance_details(forum_session_id: int, stage: str = "registered") -> SessionBalance:
+    """The report of a session at ``stage`` with its catalogue and policy (four queries).
+
+    The caller checks that the session exists and that the reader may see it. Raises ValueError
+    for an unknown stage.
+    """
+    if stage not in STAGE_STATUSES:
+        raise ValueError(f"unknown stage {stage!r}")
+    catalogue = load_catalogue()
+    policy = session_policy(forum_session_id)
+    this_session = Registration.session_id == forum_session_id
+    counts = stage_counts(this_session, (stage,)).get((forum_session_id, stage), Counter())
+    total = stage_totals(this_session, (stage,)).get((forum_session_id, stage), 0)
+    return SessionBalance(_report(forum_session_id, stage, catalogue, policy, counts, total), policy, catalogue)
+
+
+def session_balance(forum_session_id: int, stage: str = "registered") -> BalanceReport:
+    """The balance report of one session at one stage (the API contract's report), in four queries."""
+    return session_balance_details(forum_session_id, stage).report
+
+
+def invited_pool(forum_session_id: int) -> dict[str, dict[str, int]]:
+    """People per category key, per dimension key, among the session's current invitations (one query + catalogue)."""
+    catalogue = load_catalogue()
+    counts = stage_counts(Registration.session_id == forum_session_id, ("invited",))
+    return _by_dimension(catalogue, counts.get((forum_session_id, "invited"), Counter()))
+
+
+def register_pool() -> dict[str, dict[str, int]]:
+    """People per category key, per dimension key, in the whole register (one query + catalogue)."""
+    catalogue = load_catalogue()
+    rows = db.session.execute(
+        sa.select(ParticipantCategory.category_id, sa.func.count())
+        .join(Participant, Participant.id == ParticipantCategory.participant_id)
+        .group_by(ParticipantCategory.category_id)
+    )
+    return _by_dimension(catalogue, {category_id: count for category_id, count in rows})
+
+
+def _by_dimension(catalogue: Catalogue, by_category_id: Mapping[int, int]) -> dict[str, dict[str, int]]:
+    pool: dict[str, dict[str, int]] = {dimension.key: {} for dimension in catalogue.dimensions}
+    for category_id, (dimension_key, category_key) in catalogue.keys_by_category_id().items():
+        pool[dimension_key][category_key] = by_category_id.get(category_id, 0)
+    return pool
+
+
+@dataclass(frozen=True)
+class SessionOverview:
+    """One session of a forum with its reports at the forum's stages."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+    status: str
+    policy_source: str
+    reports: Mapping[str, BalanceReport]
+
+
+@dataclass(frozen=True)
+class CategoryTrend:
+    """A category's share of attendance at each session (None where nobody of its dimension was counted)."""
+
+    category: str
+    shares: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class ForumBalance:
+    """Every session of a forum, oldest first, and how attendance widened across them."""
+
+    forum_id: int
+    catalogue: Catalogue
+    sessions: tuple[SessionOverview, ...]
+
+    def attendance_trend(self, dimension_key: str) -> list[CategoryTrend]:
+        """Each counting category's share of the counted attendance, session by session."""
+        dimension = self.catalogue.dimension(dimension_key)
+        if dimension is None:
+            return []
+        trends = []
+        for category in dimension.categories:
+            if not category.counts_toward_balance:
+                continue
+            shares = []
+            for overview in self.sessions:
+                line = _dimension(overview.reports["attended"], dimension_key)
+                found = next(c for c in line.categories if c.key == category.key) if line else None
+                shares.append(found.share if line and line.counted and found else None)
+            trends.append(CategoryTrend(category.key, tuple(shares)))
+        return trends
+
+    def first_present(self) -> dict[int, list[tuple[str, str]]]:
+        """Per session, the counting categories attending this forum for the first time there."""
+        seen: set[tuple[str, str]] = set()
+        firsts: dict[int, list[tuple[str, str]]] = {}
+        for overview in self.sessions:
+            present = _present(overview.reports["attended"])
+            firsts[overview.session_id] = [pair for pair in present if pair not in seen]
+            seen.update(present)
+        return firsts
+
+    def never_present(self) -> list[tuple[str, str]]:
+        """Counting categories nobody of which has attended any session of this forum."""
+        present = {pair for overview in self.sessions for pair in _present(overview.reports["attended"])}
+        return [(dimension.key, category.key)
+                for dimension in self.catalogue.dimensions for category in dimension.categories
+                if category.counts_toward_balance and (dimension.key, category.key) not in present]
+
+
+def _dimension(report: BalanceReport, key: str) -> DimensionBalance | None:
+    return next((dimension for dimension in report.dimensions if dimension.key == key), None)
+
+
+def _present(report: BalanceReport) -> list[tuple[str, str]]:
+    return [(dimension.key, category.key) for dimension in report.dimensions
+            for category in dimension.categories if category.counts_toward_balance and category.count]
+
+
+def forum_balance(forum_id: int) -> ForumBalance:
+    """Every session of a forum at the invited and attended stages, in six queries whatever their number."""
+    sessions = db.session.execute(
+        sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status)
+        .where(ForumSession.forum_id == forum_id)
+        .order_by(ForumSession.starts_at, ForumSession.id)
+    ).all()
+    catalogue = load_catalogue()
+    policies = policies_for_sessions({row.id: forum_id for row in sessions})
+    of_forum = Registration.session_id.in_(sa.select(ForumSession.id).where(ForumSession.forum_id == forum_id))
+    counts = stage_counts(of_forum, FORUM_STAGES) if sessions else {}
+    totals = stage_totals(of_forum, FORUM_STAGES) if sessions else {}
+    overviews = tuple(
+        SessionOverview(
+            session_id=row.id, title=row.title, starts_at=row.starts_at, status=str(row.status),
+            policy_source=policies[row.id].source,
+            reports={stage: _report(row.id, stage, catalogue, policies[row.id],
+                                    counts.get((row.id, stage), Counter()), totals.get((row.id, stage), 0))
+                     for stage in FORUM_STAGES},
+        )
+        for row in sessions
+    )
+    return ForumBalance(forum_id, catalogue, overviews)
+
+
+@dataclass(frozen=True)
+class LimitWarning:
+    """A category outside its limits, with the numbers before and after a change (equal when nothing changes)."""
+
+    dimension: str
+    category: str
+    dimension_name: str
+    category_name: str
+    #: ``over`` or ``under`` after the change
+    status: Status
+    count_before: int
+    counted_before: int
+    count_after: int
+    counted_after: int
+    quota: Quota
+
+    @property
+    def share_before(self) -> float:
+        """The category's share before the change."""
+        return self.count_before / self.counted_before if self.counted_before else 0.0
+
+    @property
+    def share_after(self) -> float:
+        """The category's share after the change."""
+        return self.count_after / self.counted_after if self.counted_after else 0.0
+
+    @property
+    def changes(self) -> bool:
+        """Whether the numbers move (False for a warning about the list as it is)."""
+        return (self.count_before, self.counted_before) != (self.count_after, self.counted_after)
+
+
+def warnings_for_additions(forum_session_id: int, participant_ids: Collection[int], stage: str = "invited",
+                           locale: str | None = None) -> list[LimitWarning]:
+    """Categories that would be above their maximum at ``stage`` once these people are added to the session.
+
+    People the stage already counts for this session are not counted twice. A category already over
+    its maximum is reported too when the addition keeps it over. Warns; decides nothing. Four queries.
+    """
+    if stage not in STAGE_STATUSES:
+        raise ValueError(f"unknown stage {stage!r}")
+    catalogue = load_catalogue()
+    policy = session_policy(forum_session_id)
+    if not policy.quotas or not participant_ids:
+        return []
+    before = stage_counts(Registration.session_id == forum_session_id, (stage,)).get((forum_session_id, stage), Counter())
+    already_counted = (
+        sa.select(Registration.participant_id)
+        .where(Registration.session_id == forum_session_id, Registration.status.in_(_statuses([stage])))
+    )
+    added = Counter(dict(db.session.execute(
+        sa.select(ParticipantCategory.category_id, sa.func.count())
+        .where(ParticipantCategory.participant_id.in_(list(participant_ids)),
+               ParticipantCategory.participant_id.not_in(already_counted))
+        .group_by(ParticipantCategory.category_id)
+    ).all()))
+    after = before + added
+    warnings = _limit_warnings(catalogue, policy, before, after, locale or current_language())
+    return [warning for warning in warnings if warning.status == "over"]
+
+
+def publish_warnings(forum_session_id: int, locale: str | None = None) -> list[LimitWarning]:
+    """Categories of the invitation list (stage ``invited``) outside the policy's limits, under or over."""
+    details = session_balance_details(forum_session_id, "invited")
+    ids = {keys: category_id for category_id, keys in details.catalogue.keys_by_category_id().items()}
+    counts = Counter({ids[(dimension.key, line.key)]: line.count
+                      for dimension in details.report.dimensions for line in dimension.categories})
+    return _limit_warnings(details.catalogue, details.policy, counts, counts, locale or current_language())
+
+
+def _limit_warnings(catalogue: Catalogue, policy: PolicyInForce, before: Mapping[int, int],
+                    after: Mapping[int, int], locale: str) -> list[LimitWarning]:
+    """Every counting category with a quota whose status after the change is not ok, in display order."""
+    quotas = {(quota.dimension, quota.category): quota for quota in policy.quotas}
+    warnings = []
+    for dimension in catalogue.dimensions:
+        counting = [category for category in dimension.categories if category.counts_toward_balance]
+        counted_before = sum(before.get(category.id, 0) for category in counting)
+        counted_after = sum(after.get(category.id, 0) for category in counting)
+        for category in counting:
+            quota = quotas.get((dimension.key, category.key))
+            if quota is None:
+                continue
+            count_after = after.get(category.id, 0)
+            status = category_status(count_after, counted_after, quota)
+            if status != "ok":
+                warnings.append(LimitWarning(
+                    dimension.key, category.key, dimension.name(locale), category.name(locale), status,
+                    before.get(category.id, 0), counted_before, count_after, counted_after, quota,
+                ))
+    return warnings
