@@ -1,9 +1,10 @@
 """Pages anyone may open: upcoming public sessions and a session's agenda."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from forums import queries
+from forums.conditional import conditional_response
 from forums.permissions import can_facilitate, can_view_session, current_staff, visible_sessions_filter
 from models import utcnow
 
@@ -18,14 +19,19 @@ def index() -> str:
 
 
 @bp.route("/sessions/<int:session_id>")
-def session_page(session_id: int) -> str:
-    """A session's agenda; staff also get links to manage it. Never lists who attends."""
+def session_page(session_id: int) -> Response:
+    """A session's agenda; staff also get links to manage it. Never lists who attends.
+
+    Answers If-None-Match / If-Modified-Since with a 304, so a reader on a slow link who opens the
+    agenda again downloads nothing unless it changed (agenda edits raise the session's updated_at).
+    """
     forum_session = queries.session_with_agenda(session_id)
     if forum_session is None or not can_view_session(current_user, forum_session):
         abort(404)
-    return render_template(
+    page = render_template(
         "public/session.html",
         forum_session=forum_session,
         is_staff=current_staff(),
         can_facilitate=can_facilitate(current_user, session_id),
     )
+    return conditional_response(page, mimetype="text/html", last_modified=forum_session.updated_at)

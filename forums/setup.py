@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from forums import assets, cli, database, i18n, navigation, security
+from forums import assets, calendar_views, cli, compression, database, i18n, navigation, security
 from forums.extensions import csrf, limiter, migrate
 from models import db
 
@@ -13,13 +13,17 @@ from models import db
 BLUEPRINT_MODULES = (
     "forums.auth",
     "forums.public",
+    "forums.personal",
     "forums.api",
 )
 
 
 def init_app(app: Flask) -> None:
     """Bind every extension and register blueprints, commands and hooks."""
+    # Registered first so it runs last: after_request hooks run in reverse, and gzip must see the final body.
+    compression.init_app(app)
     database.init_app(app)
+    calendar_views.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

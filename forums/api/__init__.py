@@ -9,6 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 #: modules that add routes to ``bp``; each is imported once, in this order
 RESOURCE_MODULES = (
     "forums.api.core",
+    "forums.api.links_api",
     "forums.api.openapi",
 )
 

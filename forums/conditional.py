@@ -1,0 +1,25 @@
+"""Conditional GET: a reader who already has the page gets a bodyless 304 instead of it again.
+
+The ETag is a hash of the body, so it is right by construction whatever the page depends on
+(language, agenda, speakers). Last-Modified comes from the data's own change time, for clients that
+only send If-Modified-Since; when both are sent, werkzeug lets If-None-Match decide (RFC 9110 13.2.2).
+"""
+
+import hashlib
+from datetime import datetime
+
+from flask import Response, request
+
+
+def conditional_response(body: str | bytes, *, mimetype: str, last_modified: datetime | None = None) -> Response:
+    """A 200 with ETag and Last-Modified, or a 304 when the client's copy is still current."""
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    if last_modified is not None:
+        # HTTP dates have whole seconds; a fraction would make every If-Modified-Since look older.
+        response.last_modified = last_modified.replace(microsecond=0)
+    # Revalidate every time: a 304 costs a few bytes, a stale agenda costs a missed meeting.
+    response.cache_control.no_cache = True
+    # The same address shows another language (cookie or browser) or, for staff, more links.
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response.make_conditional(request)

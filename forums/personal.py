@@ -1,0 +1,170 @@
+"""A participant's own page behind their personal link: their sessions, answers and calendar.
+
+Participants have no account: the unguessable token in the address is their key (forums.links).
+The pages show only the person's own registrations and each session's published agenda (speakers
+are the only other people named); they are marked personal, so no cache keeps them.
+"""
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+from werkzeug.wrappers import Response as BaseResponse
+
+from forums import audit, calendar_views, links, operations, queries
+from forums.i18n import current_language, display_zone
+from models import (
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    db,
+    utcnow,
+)
+
+bp = Blueprint("personal", __name__, url_prefix="/p")
+
+#: what a person's own status is called on their page
+STATUS_LABELS = {
+    RegistrationStatus.invited: _l("Invited"),
+    RegistrationStatus.registered: _l("Registered"),
+    RegistrationStatus.confirmed: _l("Confirmed"),
+    RegistrationStatus.attended: _l("Attended"),
+    RegistrationStatus.declined: _l("Declined"),
+    RegistrationStatus.cancelled: _l("Cancelled"),
+    RegistrationStatus.waitlisted: _l("On the waiting list"),
+}
+
+#: from these a person may accept (a declined invitation can be taken back)
+CAN_ACCEPT = frozenset({RegistrationStatus.invited, RegistrationStatus.declined})
+#: from these a person may decline; a cancellation is the organisers' decision, not theirs to undo
+CAN_DECLINE = frozenset({RegistrationStatus.invited, RegistrationStatus.registered,
+                         RegistrationStatus.confirmed, RegistrationStatus.waitlisted})
+#: registrations whose session belongs in the person's calendar
+IN_CALENDAR = frozenset(RegistrationStatus) - {RegistrationStatus.declined, RegistrationStatus.cancelled}
+
+
+@bp.before_request
+def _mark_personal() -> None:
+    """Everything here is about one person: never cached, never indexed."""
+    request.personal_data = True  # type: ignore[attr-defined]
+
+
+@bp.after_request
+def _no_index(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _participant_or_404(token: str) -> Participant:
+    participant = links.resolve(token)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def _registrations(participant_id: int, *, with_agenda: bool = False) -> list[Registration]:
+    """The person's registrations with their sessions, soonest session first."""
+    session_loader = joinedload(Registration.forum_session)
+    options = [session_loader.joinedload(ForumSession.region), session_loader.joinedload(ForumSession.forum)]
+    if with_agenda:
+        options.append(session_loader.selectinload(ForumSession.agenda))
+    return list(db.session.scalars(
+        sa.select(Registration)
+        .join(Registration.forum_session)
+        .where(Registration.participant_id == participant_id)
+        .options(*options, raiseload("*"))
+        .order_by(ForumSession.starts_at, ForumSession.id)
+    ))
+
+
+def _registration_or_404(participant: Participant, session_id: int) -> Registration:
+    registration = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.participant_id == participant.id, Registration.session_id == session_id)
+        .options(joinedload(Registration.forum_session))
+    )
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def can_answer(registration: Registration) -> bool:
+    """Whether the person may still accept or decline: the session is neither cancelled nor over."""
+    forum_session = registration.forum_session
+    return forum_session.status is not SessionStatus.cancelled and forum_session.ends_at > utcnow()
+
+
+@bp.route("/<token>")
+def home(token: str) -> str:
+    """The person's sessions with their status and accept/decline buttons."""
+    participant = _participant_or_404(token)
+    return render_template(
+        "personal/home.html", token=token, participant=participant,
+        registrations=_registrations(participant.id), status_labels=STATUS_LABELS,
+        can_answer=can_answer, can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+    )
+
+
+@bp.route("/<token>/sessions/<int:session_id>")
+def session_page(token: str, session_id: int) -> str:
+    """The agenda of a session the person is invited to or registered for, public or not."""
+    participant = _participant_or_404(token)
+    registration = _registration_or_404(participant, session_id)
+    forum_session = queries.session_with_agenda(session_id)
+    if forum_session is None:
+        abort(404)
+    return render_template(
+        "personal/session.html", token=token, forum_session=forum_session, registration=registration,
+        status_labels=STATUS_LABELS, can_answer=can_answer(registration),
+        can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+    )
+
+
+@bp.post("/<token>/sessions/<int:session_id>/answer")
+def answer(token: str, session_id: int) -> BaseResponse:
+    """Accept (a seat if one is free, else the waiting list) or decline an invitation."""
+    participant = _participant_or_404(token)
+    registration = _registration_or_404(participant, session_id)
+    choice = request.form.get("answer")
+    back = (url_for("personal.session_page", token=token, session_id=session_id)
+            if request.form.get("from") == "session" else url_for("personal.home", token=token))
+    if not can_answer(registration):
+        flash(_("This session can no longer be answered."), "error")
+        return redirect(back)
+    if choice == "accept" and registration.status in CAN_ACCEPT:
+        try:
+            operations.change_status(registration, RegistrationStatus.registered)
+            flash(_("Thank you: your seat is reserved."), "success")
+        except operations.RegistrationError:
+            operations.change_status(registration, RegistrationStatus.waitlisted)
+            flash(_("The session is full: you are on the waiting list and will get a seat if one frees up."),
+                  "warning")
+    elif choice == "decline" and registration.status in CAN_DECLINE:
+        operations.change_status(registration, RegistrationStatus.declined)
+        flash(_("You have declined. Thank you for letting us know."), "success")
+    else:
+        abort(400)
+    audit.record(f"registration.{choice}", "registration", registration.id,
+                 detail=registration.status.value, actor=f"participant-link:{participant.id}")
+    db.session.commit()
+    return redirect(back)
+
+
+@bp.route("/<token>/calendar.ics")
+def calendar(token: str) -> Response:
+    """The person's sessions as a calendar feed (declined and cancelled ones left out)."""
+    participant = _participant_or_404(token)
+    locale = current_language()
+    sessions = [each.forum_session for each in _registrations(participant.id, with_agenda=True)
+                if each.status in IN_CALENDAR]
+    body = calendar_views.sessions_calendar(
+        sessions, name=_("My sessions · Dialogue Desk"), locale=locale, zone=display_zone(),
+        url_for_session=lambda each: url_for("personal.session_page", token=token, session_id=each.id,
+                                             _external=True),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="my-sessions.ics"'
+    return response
