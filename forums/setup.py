@@ -14,6 +14,7 @@ BLUEPRINT_MODULES = (
     "forums.auth",
     "forums.public",
     "forums.personal",
+    "forums.balance_views",
     "forums.api",
 )
 
