@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from forums import audit
 from forums.extensions import limiter
-from forums.security import check_password, end_all_sessions
+from forums.security import begin_session, check_password, end_all_sessions
 from models import User, db
 
 bp = Blueprint("auth", __name__)
@@ -38,23 +38,29 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _was_failed_sign_in(response: Response) -> bool:
+    # Only failures count: colleagues behind one office address must not throttle each other.
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_was_failed_sign_in)
 def login() -> str | Response:
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password; the limit is per address, so nobody can lock an account."""
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if check_password(user, form.password.data):
-            # A fresh session at sign-in: nothing planted before it survives (session fixation).
-            session.clear()
-            login_user(user)
+            begin_session(user)
             audit.record("auth.login", "user", user.id)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
         audit.record("auth.login_failed", "user", user.id if user else None, actor="anonymous")
         db.session.commit()
+        # Neither the typed e-mail (it may be a password typed in the wrong box) nor the password.
+        current_app.logger.warning("Failed sign-in from %r for %s", request.remote_addr,
+                                   f"user {user.id}" if user else "an unknown e-mail")
         flash(_("E-mail or password is wrong."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -2,6 +2,10 @@
 
 from importlib import resources
 
+from flask import current_app, has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
 MIN_LENGTH = 12
 MAX_LENGTH = 256
 
@@ -14,12 +18,20 @@ def _common_passwords() -> frozenset[str]:
 _COMMON = _common_passwords()
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is not acceptable, or None when it is."""
+def _problem(password: str) -> str | None:
     if len(password) < MIN_LENGTH:
-        return f"The password needs at least {MIN_LENGTH} characters."
+        return _("The password needs at least %(n)d characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"The password may have at most {MAX_LENGTH} characters."
+        return _("The password may have at most %(n)d characters.", n=MAX_LENGTH)
     if password.lower() in _COMMON:
-        return "This password is too common; choose another."
+        return _("This password is too common; choose another.")
     return None
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is not acceptable, or None when it is: in the reader's language on a page."""
+    if has_request_context():
+        return _problem(password)
+    # Commands have no reader whose language could be chosen: they speak the default one.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _problem(password)

@@ -6,8 +6,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, current_app, render_template, request, session
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from forums.api.errors import error_response
@@ -37,12 +39,21 @@ def check_password(user: User | None, password: str) -> bool:
 
 def login_id(user: User) -> str:
     """The id stored in the session cookie; it changes when the user signs out everywhere."""
-    return f"{user.id}:{user.session_version}"
+    return user.get_id()
+
+
+def begin_session(user: User) -> None:
+    """Sign ``user`` in on a brand-new session: nothing planted before sign-in survives (fixation)."""
+    session.clear()
+    login_user(user)
+    now = datetime.now(UTC).timestamp()
+    session["signed_in_at"] = now
+    session["seen"] = now
 
 
 @login_manager.user_loader
 def _load_user(stored_id: str) -> User | None:
-    user_id, _, version = stored_id.partition(":")
+    user_id, _sep, version = stored_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
@@ -56,12 +67,16 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def _enforce_idle_timeout() -> None:
-    if not current_user.is_authenticated:
+def _enforce_session_lifetime() -> None:
+    """End a cookie session idle longer than IDLE_TIMEOUT or older than PERMANENT_SESSION_LIFETIME."""
+    # Bearer-token calls carry no session: they must neither be timed out nor be given a cookie.
+    if "_user_id" not in session or not current_user.is_authenticated:
         return
     now = datetime.now(UTC).timestamp()
-    last_seen = session.get("seen", now)
-    if now - last_seen > current_app.config["IDLE_TIMEOUT"].total_seconds():
+    idle = now - session.get("seen", 0)
+    age = now - session.get("signed_in_at", 0)
+    if (idle > current_app.config["IDLE_TIMEOUT"].total_seconds()
+            or age > current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()):
         logout_user()
         session.clear()
         return
@@ -83,7 +98,9 @@ def _set_security_headers(response: Response) -> Response:
     if request.is_secure or current_app.config["PRODUCTION"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Anything personal, or anything a signed-in member of staff sees, must not sit in a cache.
-    if current_user.is_authenticated or getattr(request, "personal_data", False):
+    # Static files hold nothing personal and keep their long cache.
+    personal = current_user.is_authenticated or getattr(request, "personal_data", False)
+    if personal and request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -104,8 +121,12 @@ ERROR_TITLES: dict[int, Any] = {
 def _error_page(error: Exception) -> Any:
     code = error.code if isinstance(error, HTTPException) and error.code else 500
     if code == 500:
-        current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # %r escapes CR/LF, so a crafted path cannot forge log lines.
+        current_app.logger.exception("Unhandled error on %s %r", request.method, request.path)
     if request.path.startswith("/api/"):
+        if isinstance(error, CSRFError):
+            return error_response(code, _("Cookie-authenticated calls need the X-CSRFToken header."),
+                                  code="csrf_failed")
         return error_response(code)
     message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
     return render_template("error.html", code=code, message=message), code
@@ -125,7 +146,7 @@ def init_app(app: Flask) -> None:
             REMEMBER_COOKIE_SECURE=True,
         )
     app.config.update(REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
-    app.before_request(_enforce_idle_timeout)
+    app.before_request(_enforce_session_lifetime)
     app.after_request(_set_security_headers)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _error_page)

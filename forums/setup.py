@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = (
     "forums.personal",
     "forums.balance_views",
     "forums.api",
+    "forums.admin_views",
 )
 
 

@@ -11,6 +11,7 @@ RESOURCE_MODULES = (
     "forums.api.core",
     "forums.api.links_api",
     "forums.api.balance_api",
+    "forums.api.audit_api",
     "forums.api.openapi",
 )
 
