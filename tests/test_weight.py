@@ -1,0 +1,121 @@
+"""Light pages for slow links: weight, compression, long-lived static files, conditional requests."""
+
+import gzip
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from forums import links
+from models import AgendaItem, AgendaKind, ForumSession, Registration, RegistrationStatus, db
+from tests.conftest import dushanbe_time
+
+PAGE_BUDGET = 30 * 1024
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+@pytest.fixture
+def pages(create_session, create_participant) -> dict[str, str]:
+    """Paths of the pages a participant meets, over a session with a full day's agenda."""
+    forum_session = create_session(starts_at=dushanbe_time(hour=9), hours=8)
+    for hour in range(9, 17):
+        db.session.add(AgendaItem(
+            forum_session=forum_session, position=hour, kind=AgendaKind.presentation,
+            title="Доклад: ҳамкории минтақаҳо ва иқтисоди деҳот / regional cooperation and the rural economy",
+            starts_at=dushanbe_time(hour=hour), ends_at=dushanbe_time(hour=hour, minute=50),
+        ))
+    person = create_participant()
+    db.session.add(Registration(forum_session=forum_session, participant=person, status=RegistrationStatus.invited))
+    token = links.issue(person).token
+    db.session.commit()
+    return {
+        "index": "/",
+        "session": f"/sessions/{forum_session.id}",
+        "personal": f"/p/{token}",
+        "personal session": f"/p/{token}/sessions/{forum_session.id}",
+        "login": "/login",
+    }
+
+
+def local_assets(html: str) -> list[str]:
+    """The stylesheets and scripts a page loads."""
+    soup = BeautifulSoup(html, "html.parser")
+    return ([tag["href"] for tag in soup.find_all("link", rel="stylesheet")]
+            + [tag["src"] for tag in soup.find_all("script", src=True)])
+
+
+def gzipped_size(client, path: str) -> int:
+    """Bytes on the wire for ``path`` when the client accepts gzip."""
+    response = client.get(path, headers=GZIP)
+    assert response.status_code == 200, path
+    if response.headers.get("Content-Encoding") == "gzip":
+        return len(response.data)
+    return len(gzip.compress(response.data))
+
+
+@pytest.mark.parametrize("page", ["index", "session", "personal", "personal session", "login"])
+def test_every_page_with_its_css_and_js_weighs_at_most_30_kb_compressed(client, pages, page):
+    html = client.get(pages[page]).get_data(as_text=True)
+    assets = local_assets(html)
+    assert assets, "the page should load the site stylesheet"
+
+    total = gzipped_size(client, pages[page]) + sum(gzipped_size(client, asset) for asset in assets)
+
+    assert total <= PAGE_BUDGET, f"{page}: {total} bytes"
+
+
+@pytest.mark.parametrize("page", ["index", "session", "personal", "personal session", "login"])
+def test_pages_load_nothing_from_elsewhere(client, pages, page):
+    soup = BeautifulSoup(client.get(pages[page]).get_data(as_text=True), "html.parser")
+    loaded = [tag.get(attribute) for tag in soup.find_all(True) for attribute in ("src", "href", "action")
+              if tag.get(attribute)]
+    assert loaded
+    assert [url for url in loaded if urlsplit(url).netloc or urlsplit(url).scheme] == []
+
+
+def test_html_is_gzipped_for_clients_that_accept_it(client, pages):
+    plain = client.get(pages["session"])
+    compressed = client.get(pages["session"], headers=GZIP)
+
+    assert "Content-Encoding" not in plain.headers
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed.headers["Vary"] and "Accept-Encoding" in plain.headers["Vary"]
+    assert gzip.decompress(compressed.data) == plain.data
+
+
+def test_static_files_carry_a_content_hash_a_year_of_cache_and_gzip(client, pages):
+    stylesheet = local_assets(client.get(pages["index"]).get_data(as_text=True))[0]
+    assert "v=" in urlsplit(stylesheet).query
+
+    response = client.get(stylesheet, headers=GZIP)
+
+    assert response.status_code == 200
+    assert response.cache_control.max_age == 31536000 and response.cache_control.immutable
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert b"{" in gzip.decompress(response.data)
+
+
+def test_agenda_page_answers_if_none_match_with_304(client, pages):
+    first = client.get(pages["session"], headers=GZIP)
+    etag = first.headers["ETag"]
+
+    again = client.get(pages["session"], headers={**GZIP, "If-None-Match": etag})
+
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_agenda_page_answers_if_modified_since_with_304_until_it_changes(client, pages):
+    first = client.get(pages["session"])
+    since = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert client.get(pages["session"], headers=since).status_code == 304
+
+    forum_session = db.session.get(ForumSession, int(pages["session"].rsplit("/", 1)[1]))
+    forum_session.title = "Water, land and trust"
+    # HTTP dates have whole seconds: make the change visibly later than the copy the reader holds.
+    forum_session.updated_at = forum_session.updated_at + timedelta(minutes=1)
+    db.session.commit()
+
+    changed = client.get(pages["session"], headers={**since, "If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and "Water, land and trust" in changed.get_data(as_text=True)
+    assert client.get(pages["session"], headers=since).status_code == 200
