@@ -41,12 +41,18 @@ _GAP_TOLERANCE = 1e-7
 # A type is fixed at a leximin level once the dual certificate proves it cannot rise above the
 # level by more than this.
 _LEVEL_TOLERANCE = 1e-5
+# LP dual weights above this count as positive.
+_DUAL_TOLERANCE = 1e-9
 # Weight of the best dual weights so far when smoothing the prices of column generation.
 _SMOOTHING = 0.7
 # Fixed levels are relaxed by this much so that later LPs stay feasible despite rounding.
 _FIX_SLACK = 1e-9
 # LP counts this close to integers are integral.
 _INTEGRALITY_TOLERANCE = 1e-7
+# A constraint this close to equality at a point is treated as tight there when peeling.
+_FACE_TOLERANCE = 1e-7
+# Random LP objectives tried for an integral vertex of a face before asking the ILP.
+_VERTEX_TRIES = 5
 # Panels whose weight is below this are dropped from the published distribution.
 _MIN_WEIGHT = 1e-10
 # A fixed seed for the solver's own randomness keeps the distribution independent of the draw seed.
@@ -325,6 +331,13 @@ class _PanelModel:
         everyone = list(range(self.num_types))
         rows.append((problem.seats, problem.seats, everyone, [1.0] * self.num_types))
 
+        # Every row counts people of some types: kept densely for the geometry of peeling.
+        self.row_lower = np.array([row[0] for row in rows], dtype=np.float64)
+        self.row_upper = np.array([row[1] for row in rows], dtype=np.float64)
+        self.row_matrix = np.zeros((len(rows), self.num_types))
+        for index, (_, _, columns, _) in enumerate(rows):
+            self.row_matrix[index, [c for c in columns if c < self.num_types]] = 1.0
+
         self.highs = _new_highs()
         num_cols = self.num_types + len(self.bounds)
         upper = np.concatenate([problem.type_sizes, np.full(len(self.bounds), _INF)])
@@ -342,8 +355,8 @@ class _PanelModel:
             values.extend(coefficients)
         self.highs.addRows(
             len(rows),
-            np.array([row[0] for row in rows], dtype=np.float64),
-            np.array([row[1] for row in rows], dtype=np.float64),
+            self.row_lower,
+            self.row_upper,
             len(indices),
             np.array(starts, dtype=np.int32),
             np.array(indices, dtype=np.int32),
@@ -367,7 +380,8 @@ class _PanelModel:
             self.num_types, np.arange(self.num_types, dtype=np.int32), type_costs
         )
         self.highs.run()
-        if self.highs.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        # A time limit can stop the search before any panel is found.
+        if self.highs.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
             return None
         return np.asarray(self.highs.getSolution().col_value)
 
@@ -390,18 +404,61 @@ class _PanelModel:
         # Column generation's stopping rule relies on the proven bound, so ask for a tight one.
         self.highs.setOptionValue("mip_rel_gap", 1e-9)
 
-    def heaviest(self, type_weights: np.ndarray, deadline: float) -> tuple[np.ndarray, float]:
-        """The counts (fractional without integrality) of the heaviest panel, and a weight bound."""
+    def heaviest(self, type_weights: np.ndarray, deadline: float) -> tuple[np.ndarray, float] | None:
+        """The counts (fractional without integrality) of the heaviest panel, and a weight bound.
+
+        None when no panel exists (possible on a face) or none was found in time.
+        """
         self.highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
         values = self._solve(type_weights, highspy.ObjSense.kMaximize)
-        # Only called once a panel is known to exist.
-        assert values is not None
+        if values is None:
+            return None
         counts = values[: self.num_types]
         value = float(type_weights @ counts)
         if not self.integral:
             return counts, value
         bound = self.highs.getInfo().mip_dual_bound
         return counts, max(value, bound) if np.isfinite(bound) else value
+
+    def restrict_to_face(self, point: np.ndarray) -> None:
+        """Allow only panels that meet with equality every constraint ``point`` meets so."""
+        activity = self.row_matrix @ point
+        at_lower = np.abs(activity - self.row_lower) <= _FACE_TOLERANCE
+        at_upper = np.abs(activity - self.row_upper) <= _FACE_TOLERANCE
+        self._set_bounds(
+            np.where(at_upper, self.row_upper, self.row_lower),
+            np.where(at_lower, self.row_lower, self.row_upper),
+            np.where(point >= self.problem.type_sizes - _FACE_TOLERANCE, self.problem.type_sizes, 0.0),
+            np.where(point <= _FACE_TOLERANCE, 0.0, self.problem.type_sizes),
+        )
+
+    def room(self, counts: np.ndarray) -> np.ndarray:
+        """How far the panel (or point) ``counts`` is from each constraint (inf if unbounded)."""
+        activity = self.row_matrix @ counts
+        sizes = self.problem.type_sizes
+        return np.concatenate([activity - self.row_lower, self.row_upper - activity, counts, sizes - counts])
+
+    def release_face(self) -> None:
+        """Allow every feasible panel again."""
+        sizes = self.problem.type_sizes
+        self._set_bounds(self.row_lower, self.row_upper, np.zeros_like(sizes), sizes)
+
+    def _set_bounds(
+        self, row_lower: np.ndarray, row_upper: np.ndarray, low: np.ndarray, high: np.ndarray
+    ) -> None:
+        """Replace the bounds of every row and of every type count."""
+        rows = len(row_lower)
+        self.highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), row_lower, row_upper)
+        types = np.arange(self.num_types, dtype=np.int32)
+        self.highs.changeColsBounds(self.num_types, types, low, high)
+
+
+def _integral(counts: np.ndarray) -> np.ndarray | None:
+    """The counts as integers when they are integral up to solver tolerance, else None."""
+    rounded = np.rint(counts)
+    if np.abs(counts - rounded).max(initial=0.0) > _INTEGRALITY_TOLERANCE:
+        return None
+    return rounded.astype(np.int64)
 
 
 class _Pricer:
@@ -417,14 +474,45 @@ class _Pricer:
         for model in (self.relaxed, self.exact):
             model.start_pricing()
 
-    def heaviest_panel(self, type_weights: np.ndarray, deadline: float) -> tuple[np.ndarray, float]:
-        """The feasible panel with the largest total weight, and an upper bound on that weight."""
-        counts, bound = self.relaxed.heaviest(type_weights, deadline)
-        panel = np.rint(counts)
-        if np.abs(counts - panel).max() > _INTEGRALITY_TOLERANCE:
-            counts, bound = self.exact.heaviest(type_weights, deadline)
-            panel = np.rint(counts)
-        return panel.astype(np.int64), bound
+    def heaviest_panel(
+        self, type_weights: np.ndarray, deadline: float
+    ) -> tuple[np.ndarray, float] | None:
+        """The feasible panel with the largest total weight and an upper bound on that weight.
+
+        None when no panel exists (on a face) or the time ran out first.
+        """
+        found = self.relaxed.heaviest(type_weights, deadline)
+        if found is not None and (panel := _integral(found[0])) is not None:
+            return panel, found[1]
+        found = self.exact.heaviest(type_weights, deadline)
+        return None if found is None else (np.rint(found[0]).astype(np.int64), found[1])
+
+    def some_panel(self, rng: np.random.Generator, deadline: float) -> np.ndarray | None:
+        """Any feasible panel: an integral LP vertex under a few random objectives, else the ILP's."""
+        for _ in range(_VERTEX_TRIES):
+            found = self.relaxed.heaviest(rng.random(self.relaxed.num_types), deadline)
+            if found is None:
+                return None
+            if (panel := _integral(found[0])) is not None:
+                return panel
+        found = self.exact.heaviest(rng.random(self.exact.num_types), deadline)
+        return None if found is None else np.rint(found[0]).astype(np.int64)
+
+    def restrict_to_face(self, point: np.ndarray) -> None:
+        """Price only panels on the smallest face of the panel polytope that holds ``point``."""
+        for model in (self.relaxed, self.exact):
+            model.restrict_to_face(point)
+
+    def room(self, counts: np.ndarray) -> np.ndarray:
+        """How far the panel (or point) ``counts`` is from each constraint (inf if unbounded)."""
+        activity = self.row_matrix @ counts
+        sizes = self.problem.type_sizes
+        return np.concatenate([activity - self.row_lower, self.row_upper - activity, counts, sizes - counts])
+
+    def release_face(self) -> None:
+        """Price every feasible panel again."""
+        for model in (self.relaxed, self.exact):
+            model.release_face()
 
 
 def _first_feasible_panel(problem: _Problem) -> np.ndarray:
@@ -482,6 +570,11 @@ class _Master:
             np.full(rows, -1.0),
         )
 
+    def aim(self, target: np.ndarray) -> None:
+        """Maximise z with type t's probability at least ``target[t] * z`` (all ones: maximin)."""
+        for row, coefficient in enumerate(target.tolist()):
+            self.highs.changeCoeff(row, 0, -coefficient)
+
     def add_panel(self, panel: np.ndarray) -> bool:
         """Add a panel as a column; False when it is already there."""
         key = panel.tobytes()
@@ -496,13 +589,10 @@ class _Master:
         return True
 
     def fix(self, types: np.ndarray, level: float) -> None:
-        """Hold these types at (at least) ``level`` and stop maximising them."""
-        floor = max(level - _FIX_SLACK, 0.0)
-        for row in types.tolist():
-            self.highs.changeCoeff(row, 0, 0.0)
-            self.highs.changeRowBounds(row, floor, _INF)
-        self.fixed[types] = True
-        self.floors[types] = floor
+        """Hold these types (a mask) at (at least) ``level`` and stop maximising them."""
+        _fix_rows(self.highs, np.flatnonzero(types), 0, level)
+        self.fixed |= types
+        self.floors[types] = max(level - _FIX_SLACK, 0.0)
 
     def upper_bound(self, weights: np.ndarray, heaviest: float) -> float:
         """Bound on the objective from any dual weights whose unfixed part sums to one.
@@ -520,60 +610,166 @@ class _Master:
         weights = np.clip(-duals[: self.num_types], 0.0, None)
         return float(solution.col_value[0]), weights, float(duals[self.num_types])
 
-    def panel_weights(self) -> np.ndarray:
-        """The current weight of each panel column."""
-        return np.clip(np.asarray(self.highs.getSolution().col_value[1:]), 0.0, None)
+    def mixture(self) -> list[tuple[float, np.ndarray]]:
+        """The panels with their current weights."""
+        weights = np.clip(np.asarray(self.highs.getSolution().col_value[1:]), 0.0, None)
+        return list(zip(weights.tolist(), self.panels, strict=True))
 
 
 def _optimise(
     problem: _Problem, first_panel: np.ndarray, algorithm: str, deadline: float
 ) -> tuple[tuple[PanelTemplate, ...], bool]:
-    """Run column generation (once for maximin, level by level for leximin) into templates."""
+    """Find the distribution: peel the fractional leximin when possible, else column generation.
+
+    The leximin probabilities over the LP relaxation bound those over real panels from above in
+    the leximin order. When they can be written as a mix of feasible panels they are therefore
+    optimal for leximin, and so for maximin too; that is the usual case and takes a few LPs.
+    Otherwise column generation decides, for one level (maximin) or level by level (leximin).
+    """
+    if problem.seats == 0 or not problem.type_members:
+        return _templates(problem, [(1.0, first_panel)]), True
+    pricer = _Pricer(problem)
+    target = _fractional_leximin(problem)
     master = _Master(problem.type_sizes)
-    master.add_panel(first_panel)
-    is_optimal = True
-    if problem.seats > 0 and master.num_types > 0:
-        oracle = _Pricer(problem)
-        _cover_every_type(master, oracle, deadline)
-        is_optimal = _maximise_levels(master, oracle, algorithm == "leximin", deadline)
-    else:
-        master.solve()
-    return _templates(problem, master), is_optimal
+    for panel in [first_panel, *_peel(pricer, target * problem.type_sizes, deadline)]:
+        master.add_panel(panel)
+    master.aim(target)
+    converged, level, _, _ = _column_generation(master, pricer, deadline)
+    if level >= 1.0 - _GAP_TOLERANCE or not converged:
+        return _templates(problem, master.mixture()), converged
+
+    master.aim(np.ones(master.num_types))
+    _cover_every_type(master, pricer, deadline)
+    is_optimal = _maximise_levels(master, pricer, algorithm == "leximin", deadline)
+    return _templates(problem, master.mixture()), is_optimal
 
 
-def _cover_every_type(master: _Master, oracle: _Pricer, deadline: float) -> None:
+def _fractional_leximin(problem: _Problem) -> np.ndarray:
+    """Leximin probability per type over the LP relaxation of the panel polytope.
+
+    Maximise the smallest probability, fix the types whose dual weight proves them stuck at that
+    level, and repeat for the rest. LP duals are exact up to solver tolerance, so a small positive
+    weight suffices.
+    """
+    model = _PanelModel(problem, integral=False)
+    model.start_pricing()
+    highs = model.highs
+    num_types = model.num_types
+    first_row, level_column = highs.getNumRow(), highs.getNumCol()
+    highs.changeColsCost(level_column, np.arange(level_column, dtype=np.int32), np.zeros(level_column))
+    highs.addVar(-_INF, 1.0)
+    highs.changeColCost(level_column, 1.0)
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    # Row t: y_t / n_t - level >= 0, i.e. type t's probability is at least the level.
+    columns = np.column_stack([np.arange(num_types), np.full(num_types, level_column)])
+    values = np.column_stack([1.0 / problem.type_sizes, np.full(num_types, -1.0)])
+    highs.addRows(
+        num_types,
+        np.zeros(num_types),
+        np.full(num_types, _INF),
+        2 * num_types,
+        np.arange(0, 2 * num_types, 2, dtype=np.int32),
+        columns.ravel().astype(np.int32),
+        values.ravel(),
+    )
+    levels = np.zeros(num_types)
+    fixed = np.zeros(num_types, dtype=bool)
+    while not fixed.all():
+        highs.run()
+        solution = highs.getSolution()
+        level = float(solution.col_value[level_column])
+        weights = -np.asarray(solution.row_dual)[first_row:]
+        tight = _tight_types(fixed, weights, level, _DUAL_TOLERANCE)
+        _fix_rows(highs, first_row + np.flatnonzero(tight), level_column, level)
+        fixed |= tight
+        levels[tight] = level
+    return levels
+
+
+def _tight_types(fixed: np.ndarray, weights: np.ndarray, level: float, gap: float) -> np.ndarray:
+    """The unfixed types that cannot rise above ``level``, judged from near-optimal dual weights.
+
+    The weights bound the objective within ``gap`` of ``level``, so a type with weight w can
+    exceed the level by at most gap / w in any optimal distribution (complementary slackness).
+    The heaviest type is always tight, which guarantees progress.
+    """
+    if level >= 1.0 - _GAP_TOLERANCE:
+        return ~fixed
+    unfixed_weights = np.where(fixed, 0.0, weights)
+    tight = (unfixed_weights > 0) & (unfixed_weights * _LEVEL_TOLERANCE >= gap)
+    tight[np.argmax(unfixed_weights)] = True
+    return tight
+
+
+def _fix_rows(highs: highspy.Highs, rows: np.ndarray, level_column: int, level: float) -> None:
+    """Turn rows ``probability - level >= 0`` into ``probability >= level`` (a little below)."""
+    floor = max(level - _FIX_SLACK, 0.0)
+    for row in rows.tolist():
+        highs.changeCoeff(row, level_column, 0.0)
+        highs.changeRowBounds(row, floor, _INF)
+
+
+def _peel(pricer: _Pricer, target: np.ndarray, deadline: float) -> list[np.ndarray]:
+    """Panels that mix (nearly always) into the target type counts, found by peeling.
+
+    Each step takes a panel on the smallest face of the polytope that holds the point, and moves
+    the point away from it as far as the polytope allows: the constraint that stops the move
+    becomes tight too, so the face shrinks and the loop ends within (types + rows) steps. Where
+    the LP relaxation is not exact a face may hold no panel, and rounding can leave a sliver of
+    the target uncovered; the master LP (and column generation) weighs and completes the panels.
+    """
+    rng = np.random.default_rng(_SOLVER_SEED)
+    geometry = pricer.relaxed
+    point, residual, mass = target.copy(), target.copy(), 1.0
+    panels: list[np.ndarray] = []
+    try:
+        for _ in range(len(point) + len(geometry.row_lower) + 1):
+            pricer.restrict_to_face(point)
+            panel = pricer.some_panel(rng, deadline)
+            if panel is None:
+                break
+            panels.append(panel)
+            room_at_point, room_at_panel = geometry.room(point), geometry.room(panel)
+            moving = (room_at_panel > _FACE_TOLERANCE) & np.isfinite(room_at_panel)
+            step = float(np.min(room_at_point[moving] / room_at_panel[moving], initial=1.0))
+            if step >= 1.0 - _FACE_TOLERANCE:
+                break
+            # Recomputing the point from the target keeps rounding errors from compounding.
+            residual -= mass * max(step, 0.0) * panel
+            mass *= 1.0 - max(step, 0.0)
+            point = residual / mass
+    finally:
+        pricer.release_face()
+    return panels
+
+
+def _cover_every_type(master: _Master, pricer: _Pricer, deadline: float) -> None:
     """Seed the master with panels until every type that can sit on a panel sits on one."""
-    covered = master.panels[0] > 0
-    while not covered.all() and time.monotonic() < deadline:
-        panel, _ = oracle.heaviest_panel((~covered).astype(np.float64), deadline)
-        newly = (panel > 0) & ~covered
+    covered = np.any(master.panels, axis=0)
+    while not covered.all():
+        found = pricer.heaviest_panel((~covered).astype(np.float64), deadline)
+        if found is None:
+            return
+        newly = (found[0] > 0) & ~covered
         if not newly.any():
             return
-        master.add_panel(panel)
-        covered = covered | newly
+        master.add_panel(found[0])
+        covered |= newly
 
 
-def _maximise_levels(master: _Master, oracle: _Pricer, leximin: bool, deadline: float) -> bool:
+def _maximise_levels(master: _Master, pricer: _Pricer, leximin: bool, deadline: float) -> bool:
     """Column generation on the master; for leximin, fix tight types and repeat until all are."""
     while True:
-        converged, level, weights, gap = _column_generation(master, oracle, deadline)
+        converged, level, weights, gap = _column_generation(master, pricer, deadline)
         if not (leximin and converged):
             return converged
-        # The weights are dual weights whose bound is within ``gap`` of ``level``; a type with
-        # weight w can then exceed ``level`` by at most gap / w in any optimal distribution.
-        # Complementary slackness thus pins the heavy types at this level.
-        unfixed_weights = np.where(master.fixed, 0.0, weights)
-        tight = (unfixed_weights > 0) & (unfixed_weights * _LEVEL_TOLERANCE >= gap)
-        tight[np.argmax(unfixed_weights)] = True
-        if level >= 1.0 - _GAP_TOLERANCE:
-            tight = ~master.fixed
-        master.fix(np.flatnonzero(tight), level)
+        master.fix(_tight_types(master.fixed, weights, level, gap), level)
         if master.fixed.all():
             return True
 
 
 def _column_generation(
-    master: _Master, oracle: _Pricer, deadline: float
+    master: _Master, pricer: _Pricer, deadline: float
 ) -> tuple[bool, float, np.ndarray, float]:
     """Add improving panels until the master is optimal over all panels.
 
@@ -590,10 +786,11 @@ def _column_generation(
         level, weights, convexity_dual = master.solve()
         if level >= 1.0 - _GAP_TOLERANCE:
             return True, level, weights, 0.0
-        if time.monotonic() >= deadline:
-            return False, level, best_weights if best_weights is not None else weights, best_bound - level
         priced = weights if best_weights is None else smoothing * best_weights + (1 - smoothing) * weights
-        panel, heaviest = oracle.heaviest_panel(priced / master.type_sizes, deadline)
+        found = pricer.heaviest_panel(priced / master.type_sizes, deadline)
+        if found is None or time.monotonic() >= deadline:
+            return False, level, weights, _INF
+        panel, heaviest = found
         bound = master.upper_bound(priced, heaviest)
         if bound < best_bound:
             best_bound, best_weights = bound, priced
@@ -609,21 +806,18 @@ def _column_generation(
             return True, level, weights, max(heaviest - convexity_dual, 0.0)
 
 
-def _templates(problem: _Problem, master: _Master) -> tuple[PanelTemplate, ...]:
-    """Turn the master's weighted panels into normalised, canonically ordered templates."""
-    weights = master.panel_weights()
+def _templates(
+    problem: _Problem, mixture: list[tuple[float, np.ndarray]]
+) -> tuple[PanelTemplate, ...]:
+    """Turn weighted type-count panels into normalised, merged, canonically ordered templates."""
     kept = (Pick(problem.kept, len(problem.kept)),) if problem.kept else ()
-    chosen = [(w, p) for w, p in zip(weights.tolist(), master.panels, strict=True) if w > _MIN_WEIGHT]
-    total = sum(w for w, _ in chosen)
-    templates = [
-        PanelTemplate(
-            weight=w / total,
-            picks=kept
-            + tuple(Pick(problem.type_members[t], int(panel[t])) for t in np.flatnonzero(panel)),
-        )
-        for w, panel in chosen
-    ]
-    return tuple(sorted(templates, key=lambda template: template.picks))
+    merged: dict[tuple[Pick, ...], float] = defaultdict(float)
+    for weight, panel in mixture:
+        if weight > _MIN_WEIGHT:
+            picks = tuple(Pick(problem.type_members[t], int(panel[t])) for t in np.flatnonzero(panel))
+            merged[kept + picks] += weight
+    total = sum(merged.values())
+    return tuple(PanelTemplate(merged[picks] / total, picks) for picks in sorted(merged))
 
 
 def _probabilities(
