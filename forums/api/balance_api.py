@@ -262,33 +262,41 @@ SCHEMAS: dict[str, Any] = {
 
 _POLICY_RESPONSE = json_response("The policy in force", {"$ref": "#/components/schemas/Policy"})
 _POLICY_BODY = json_body({"$ref": "#/components/schemas/PolicyInput"})
-_SESSION_ID = [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_FORUM_ID = [{"name": "forum_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _operation(summary: str, owner: str, statuses: tuple[int, ...], response: dict[str, Any], *,
+               query: tuple[dict[str, Any], ...] = (), body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An OpenAPI operation on ``/{owner}s/{owner_id}/...`` with its path parameter and error answers."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [{"name": f"{owner}_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                       *query],
+        "responses": {"200": response, **error_responses(*statuses)},
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return operation
+
+
+_WRITE_ERRORS = (400, 401, 403, 404, 415, 422)
+_STAGE = {"name": "stage", "in": "query", "schema": {"enum": list(STAGES), "default": "registered"}}
 
 PATHS: dict[str, Any] = {
     "/sessions/{session_id}/policy": {
-        "parameters": _SESSION_ID,
-        "get": {"summary": "The policy in force (the session's own, else its forum's)",
-                "responses": {"200": _POLICY_RESPONSE, **error_responses(401, 404)}},
-        "put": {"summary": "Replace the session's own policy", "requestBody": _POLICY_BODY,
-                "responses": {"200": _POLICY_RESPONSE, **error_responses(400, 401, 403, 404, 415, 422)}},
-        "delete": {"summary": "Drop the session's own policy; the forum's applies again",
-                   "responses": {"200": _POLICY_RESPONSE, **error_responses(401, 403, 404)}},
+        "get": _operation("The policy in force (the session's own, else its forum's)", "session", (401, 404),
+                          _POLICY_RESPONSE),
+        "put": _operation("Replace the session's own policy", "session", _WRITE_ERRORS, _POLICY_RESPONSE,
+                          body=_POLICY_BODY),
+        "delete": _operation("Drop the session's own policy; the forum's applies again", "session",
+                             (401, 403, 404), _POLICY_RESPONSE),
     },
     "/sessions/{session_id}/balance": {
-        "parameters": _SESSION_ID,
-        "get": {
-            "summary": "The balance report at a stage",
-            "parameters": [{"name": "stage", "in": "query",
-                            "schema": {"enum": list(STAGES), "default": "registered"}}],
-            "responses": {"200": json_response("The balance report", {"$ref": "#/components/schemas/BalanceReport"}),
-                          **error_responses(401, 404, 422)},
-        },
+        "get": _operation("The balance report at a stage", "session", (401, 404, 422),
+                          json_response("The balance report", {"$ref": "#/components/schemas/BalanceReport"}),
+                          query=(_STAGE,)),
     },
     "/forums/{forum_id}/policy": {
-        "parameters": _FORUM_ID,
-        "get": {"summary": "The forum's policy", "responses": {"200": _POLICY_RESPONSE, **error_responses(401, 403, 404)}},
-        "put": {"summary": "Replace the forum's policy", "requestBody": _POLICY_BODY,
-                "responses": {"200": _POLICY_RESPONSE, **error_responses(400, 401, 403, 404, 415, 422)}},
+        "get": _operation("The forum's policy", "forum", (401, 403, 404), _POLICY_RESPONSE),
+        "put": _operation("Replace the forum's policy", "forum", _WRITE_ERRORS, _POLICY_RESPONSE, body=_POLICY_BODY),
     },
 }
