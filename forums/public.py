@@ -6,6 +6,7 @@ from flask_login import current_user
 from forums import queries
 from forums.conditional import conditional_response
 from forums.permissions import can_facilitate, can_view_session, current_staff, visible_sessions_filter
+from forums.staff import session_tool_links
 from models import utcnow
 
 bp = Blueprint("public", __name__)
@@ -28,10 +29,12 @@ def session_page(session_id: int) -> Response:
     forum_session = queries.session_with_agenda(session_id)
     if forum_session is None or not can_view_session(current_user, forum_session):
         abort(404)
+    may_facilitate = can_facilitate(current_user, session_id)
     page = render_template(
         "public/session.html",
         forum_session=forum_session,
         is_staff=current_staff(),
-        can_facilitate=can_facilitate(current_user, session_id),
+        can_facilitate=may_facilitate,
+        tool_links=session_tool_links(session_id) if may_facilitate else [],
     )
     return conditional_response(page, mimetype="text/html", last_modified=forum_session.updated_at)

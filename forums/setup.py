@@ -13,6 +13,8 @@ from models import db
 BLUEPRINT_MODULES = (
     "forums.auth",
     "forums.public",
+    "forums.staff",
+    "forums.register",
     "forums.personal",
     "forums.balance_views",
     "forums.api",
