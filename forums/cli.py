@@ -1,6 +1,8 @@
 """Command-line tools: ``flask --app app <command>``."""
 
 import sys
+from datetime import datetime
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -8,11 +10,13 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from forums import audit
+from forums.backup import BackupError, backup_database, restore_database
 from forums.passwords import password_problem
+from forums.retention import emergency_wipe, erase_participant, purge_expired
 from forums.security import hash_password
 from forums.seed import seed_dimensions
 from forums.tokens import issue_token
-from models import Role, User, db
+from models import Role, User, db, utcnow
 
 
 @click.command("init-db")
@@ -75,6 +79,91 @@ def demo_data_command() -> None:
     click.echo(summary)
 
 
+@click.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
+@click.option("--now", "now_text", metavar="ISO-TIME", default=None,
+              help="Judge expiry as at this time (ISO 8601 with offset) instead of the clock.")
+def purge_expired_command(dry_run: bool, now_text: str | None) -> None:
+    """Delete personal data of sessions past their forum's retention period (for cron)."""
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else utcnow()
+    except ValueError:
+        raise click.BadParameter("expected an ISO 8601 time", param_hint="--now") from None
+    if now.tzinfo is None:
+        raise click.BadParameter("the time needs an offset, e.g. +05:00", param_hint="--now")
+    plan = purge_expired(now, dry_run=dry_run)
+    db.session.commit()
+    click.echo(("Would purge: " if dry_run else "Purged: ") + plan.summary())
+
+
+@click.command("erase-participant")
+@click.argument("participant_id", type=int)
+def erase_participant_command(participant_id: int) -> None:
+    """Erase one person everywhere: register entry, registrations, speaker entries, personal link."""
+    erased = erase_participant(participant_id)
+    if erased is None:
+        raise click.ClickException(f"No participant {participant_id}.")
+    db.session.commit()
+    click.echo(f"Erased participant {participant_id}: {erased.registrations} registrations, "
+               f"{erased.speaker_entries} speaker entries, {erased.personal_links} personal links.")
+
+
+def _read_passphrase() -> str:
+    passphrase = sys.stdin.readline().rstrip("\n")
+    if len(passphrase) < 12:
+        raise click.ClickException("The passphrase needs at least 12 characters.")
+    return passphrase
+
+
+@click.command("emergency-wipe")
+@click.option("--backup", "backup_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the encrypted backup of the personal data (must not exist).")
+@click.option("--passphrase-stdin", is_flag=True, required=True,
+              help="Read the backup passphrase from standard input (required).")
+def emergency_wipe_command(backup_path: Path, passphrase_stdin: bool) -> None:
+    """Write an encrypted backup of all personal data, then delete it from the database."""
+    if backup_path.exists():
+        raise click.ClickException(f"{backup_path} exists; choose a new file.")
+    passphrase = _read_passphrase()
+    try:
+        counts = emergency_wipe(backup_path, passphrase)
+    except (BackupError, OSError) as error:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing was wiped: {error}") from None
+    db.session.commit()
+    click.echo(f"Encrypted backup written to {backup_path}; wiped "
+               + ", ".join(f"{count} {table}" for table, count in counts.items()) + ".")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent backup of the whole database to PATH (SQLite online backup or pg_dump)."""
+    try:
+        backup_database(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("database.backup")
+    db.session.commit()
+    click.echo(f"Backup written to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the whole database with the backup at PATH."""
+    if not yes:
+        click.confirm("This replaces every row of the database. Continue?", abort=True)
+    try:
+        restore_database(path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    audit.record("database.restore")
+    db.session.commit()
+    click.echo(f"Database restored from {path}.")
+
+
 @click.command("generate-data")
 @click.option("--participants", type=click.IntRange(1), default=1000, show_default=True, help="People in the register.")
 @click.option("--sessions", type=click.IntRange(1), default=100, show_default=True, help="Sessions, with agendas.")
@@ -94,5 +183,6 @@ def generate_data_command(participants: int, sessions: int, registrations_per_se
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, create_user_command, create_token_command, demo_data_command,
-                    generate_data_command):
+                    purge_expired_command, erase_participant_command, emergency_wipe_command,
+                    backup_command, restore_command, generate_data_command):
         app.cli.add_command(command)

@@ -1,0 +1,196 @@
+"""CSV import of participants: parse, check every line, then create all of them or none.
+
+The file has a header line. Columns: ``name`` (required), ``organisation``, ``email``, ``phone``,
+``languages`` (codes separated by spaces, commas or semicolons) and one column per dimension key
+(``group``, ``region``, ...) holding a category key; a blank cell leaves that dimension empty.
+Commas or semicolons (as spreadsheets in Russian save) separate cells; the text must be UTF-8.
+
+Checking is a dry run of the real import: every line goes through ``services.create_participant``
+inside one transaction that the caller rolls back (preview) or commits only when no line failed
+(confirm). So the preview applies exactly the rules the import will, and confirming re-checks.
+
+Between preview and confirm the uploaded text waits in a file named by a random token (mode 0600)
+in ``upload_folder()``, outside anything served. Confirming or cancelling deletes it; ``forums.retention`` deletes those
+left behind after ``UPLOAD_MAX_AGE``.
+"""
+
+import csv
+import io
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from forums import services
+from forums.services import ParticipantInput, ValidationFailed
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+UPLOAD_MAX_AGE = timedelta(hours=24)
+BASE_COLUMNS = ("name", "organisation", "email", "phone", "languages")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_LANGUAGE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class LineError:
+    """One problem: the line of the file, the column, and what is wrong in words."""
+
+    line: int
+    column: str
+    message: str
+
+    def describe(self) -> str:
+        """The problem as a sentence for the preview page."""
+        if self.column:
+            return _("Line %(line)d, column “%(column)s”: %(message)s",
+                     line=self.line, column=self.column, message=self.message)
+        return _("Line %(line)d: %(message)s", line=self.line, message=self.message)
+
+
+@dataclass
+class ImportReport:
+    """The parsed lines and every problem found; an import happens only when ``errors`` is empty."""
+
+    rows: list[tuple[int, ParticipantInput]] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+    created: int = 0
+
+    @property
+    def is_clean(self) -> bool:
+        """Whether no line has a problem."""
+        return not self.errors
+
+
+def _decode(raw: bytes, report: ImportReport) -> str | None:
+    if len(raw) > MAX_BYTES:
+        report.errors.append(LineError(0, "", _("The file is larger than 2 MB; split it.")))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append(LineError(0, "", _("The file is not UTF-8 text; save it as “CSV UTF-8”.")))
+        return None
+
+
+def _check_header(header: list[str], dimension_keys: set[str], report: ImportReport) -> list[str]:
+    columns = [cell.strip().lower() for cell in header]
+    known = set(BASE_COLUMNS) | dimension_keys
+    seen: set[str] = set()
+    for column in columns:
+        if column not in known:
+            report.errors.append(LineError(1, column, _("Unknown column; use %(columns)s.",
+                                                         columns=", ".join(sorted(known)))))
+        elif column in seen:
+            report.errors.append(LineError(1, column, _("This column appears twice.")))
+        seen.add(column)
+    if "name" not in columns:
+        report.errors.append(LineError(1, "name", _("The column “name” is missing.")))
+    return columns
+
+
+def _participant_input(cells: dict[str, str], dimension_keys: set[str]) -> ParticipantInput:
+    languages = [code for code in _LANGUAGE_SEPARATORS.split(cells.get("languages", "").lower()) if code]
+    return ParticipantInput(
+        name=cells.get("name", ""),
+        organisation=cells.get("organisation", ""),
+        email=cells.get("email", ""),
+        phone=cells.get("phone", ""),
+        languages=languages,
+        categories={key: value.strip() for key, value in cells.items() if key in dimension_keys},
+    )
+
+
+def parse_csv(raw: bytes, dimension_keys: set[str]) -> ImportReport:
+    """Read the file into participant inputs; problems of form (header, size, cells) go to ``errors``."""
+    report = ImportReport()
+    text = _decode(raw, report)
+    if text is None:
+        return report
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            report.errors.append(LineError(1, "", _("The file is empty.")))
+            return report
+        columns = _check_header(header, dimension_keys, report)
+        line = reader.line_num
+        for cells in reader:
+            line_start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(report.rows) >= MAX_ROWS:
+                report.errors.append(LineError(line_start, "", _("More than %(n)d people; split the file.", n=MAX_ROWS)))
+                break
+            if len(cells) > len(columns):
+                report.errors.append(LineError(line_start, "", _("This line has %(found)d cells; the header has %(expected)d.",
+                                                                  found=len(cells), expected=len(columns))))
+                continue
+            report.rows.append((line_start, _participant_input(dict(zip(columns, cells, strict=False)), dimension_keys)))
+    except csv.Error as error:
+        report.errors.append(LineError(reader.line_num, "", _("The file cannot be read as CSV (%(reason)s).", reason=str(error))))
+    return report
+
+
+def apply_import(report: ImportReport) -> ImportReport:
+    """Create every parsed person in the caller's transaction, adding each refused line to ``errors``.
+
+    The caller commits only when ``report.is_clean`` and rolls back otherwise (and after a preview).
+    """
+    lookup = services.category_lookup()
+    for line, data in report.rows:
+        try:
+            services.create_participant(data, lookup)
+        except ValidationFailed as failure:
+            for field_name, message in failure.fields.items():
+                report.errors.append(LineError(line, field_name.removeprefix("categories."), message))
+        else:
+            report.created += 1
+    report.errors.sort(key=lambda error: error.line)
+    return report
+
+
+# Uploads waiting between preview and confirm --------------------------------------------------------
+
+def upload_folder() -> Path:
+    """Where uploads wait for confirmation: ``IMPORT_UPLOAD_FOLDER``, by default in the instance folder."""
+    folder = Path(current_app.config.get("IMPORT_UPLOAD_FOLDER")
+                  or Path(current_app.instance_path) / "import-uploads")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def store_upload(raw: bytes) -> str:
+    """Keep an uploaded file until it is confirmed; returns its random token."""
+    token = secrets.token_urlsafe(32)
+    descriptor = os.open(upload_folder() / f"{token}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(raw)
+    return token
+
+
+def load_upload(token: str) -> bytes | None:
+    """The waiting upload of ``token``, or None when it is gone or the token is malformed."""
+    if not _TOKEN.match(token or ""):
+        return None
+    path = upload_folder() / f"{token}.csv"
+    return path.read_bytes() if path.is_file() else None
+
+
+def discard_upload(token: str) -> None:
+    """Delete a waiting upload (after confirming or cancelling)."""
+    if _TOKEN.match(token or ""):
+        (upload_folder() / f"{token}.csv").unlink(missing_ok=True)
+
+
+def stale_uploads(now: datetime) -> list[Path]:
+    """Waiting uploads older than ``UPLOAD_MAX_AGE``: personal data nobody confirmed."""
+    cutoff = (now - UPLOAD_MAX_AGE).timestamp()
+    return [path for path in upload_folder().glob("*.csv") if path.stat().st_mtime < cutoff]
