@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = (
     "forums.staff",
     "forums.register",
     "forums.personal",
+    "forums.checkin_views",
     "forums.balance_views",
     "forums.api",
     "forums.admin_views",

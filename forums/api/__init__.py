@@ -10,6 +10,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 RESOURCE_MODULES = (
     "forums.api.core",
     "forums.api.links_api",
+    "forums.api.checkin_api",
     "forums.api.balance_api",
     "forums.api.audit_api",
     "forums.api.openapi",
