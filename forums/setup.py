@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = (
     "forums.checkin_views",
     "forums.balance_views",
     "forums.api",
+    "forums.lifecycle_views",
     "forums.admin_views",
 )
 
