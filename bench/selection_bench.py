@@ -77,6 +77,7 @@ class Outcome:
     """What one algorithm achieved on one instance."""
 
     seconds: float | None
+    cpu_seconds: float | None
     min_probability: float | None
     status: str
 
@@ -129,10 +130,11 @@ def run_ours(instance: Instance, algorithm: str, timeout: float) -> Outcome:
         algorithm=algorithm,
         time_limit_seconds=timeout,
     )
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = select_panel(request)
-    seconds = time.perf_counter() - started
-    return Outcome(seconds, result.min_probability, "ok" if result.is_optimal else "time limit")
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    status = "ok" if result.is_optimal else "time limit"
+    return Outcome(seconds, cpu_seconds, result.min_probability, status)
 
 
 # Runs inside the reference interpreter: reads the instance as JSON on stdin, prints one JSON line.
@@ -152,14 +154,15 @@ dimensions = sorted({q["dimension"] for q in data["quotas"]})
 settings = Settings(id_column="id", columns_to_keep=[])
 people_rows = [{"id": str(p["id"]), **p["categories"]} for p in data["pool"]]
 people, _ = read_in_people(["id", *dimensions], people_rows, features, settings)
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 committees, weights, _ = find_distribution_maximin(features, people, data["size"], [])
-seconds = time.perf_counter() - started
+seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
 marginal = {person: 0.0 for person in people}
 for committee, weight in zip(committees, weights):
     for person in committee:
         marginal[person] += weight
-print(json.dumps({"seconds": seconds, "min_probability": min(marginal.values())}))
+report = {"seconds": seconds, "cpu_seconds": cpu_seconds, "min_probability": min(marginal.values())}
+print(json.dumps(report))
 """
 
 
@@ -186,11 +189,11 @@ def run_reference(instance: Instance, python: str, timeout: float) -> Outcome:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return Outcome(None, None, f"timeout {timeout:.0f}s")
+        return Outcome(None, None, None, f"timeout {timeout:.0f}s")
     if completed.returncode != 0:
-        return Outcome(None, None, "error: " + completed.stderr.strip().splitlines()[-1][:60])
+        return Outcome(None, None, None, "error: " + completed.stderr.strip().splitlines()[-1][:60])
     report = json.loads(completed.stdout.strip().splitlines()[-1])
-    return Outcome(report["seconds"], report["min_probability"], "ok")
+    return Outcome(report["seconds"], report["cpu_seconds"], report["min_probability"], "ok")
 
 
 def _reference_available(python: str) -> bool:
@@ -203,6 +206,23 @@ def _reference_available(python: str) -> bool:
 
 def _format(value: float | None, pattern: str) -> str:
     return "-" if value is None else format(value, pattern)
+
+
+def _print_row(
+    instance: Instance, types: int, label: str, outcome: Outcome, reference: Outcome
+) -> None:
+    """One table row; ratio and speed-up compare with the reference's outcome."""
+    ratio = wall = cpu = None
+    if reference.min_probability and outcome.min_probability is not None:
+        ratio = outcome.min_probability / reference.min_probability
+    if reference.seconds and outcome.seconds:
+        wall = reference.seconds / outcome.seconds
+    if reference.cpu_seconds and outcome.cpu_seconds:
+        cpu = reference.cpu_seconds / outcome.cpu_seconds
+    print(f"| {instance.name} | {types} | {label} | {_format(outcome.seconds, '.2f')}"
+          f" | {_format(outcome.cpu_seconds, '.2f')} | {_format(outcome.min_probability, '.5f')}"
+          f" | {_format(ratio, '.4f')} | {_format(wall, '.1f')} ({_format(cpu, '.1f')})"
+          f" | {outcome.status} |", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -223,30 +243,20 @@ def main(argv: list[str] | None = None) -> int:
     use_reference = not args.skip_reference and _reference_available(args.reference_python)
     if not args.skip_reference and not use_reference:
         print(f"sortition_algorithms not importable by {args.reference_python}; skipping it")
-    print("| instance | types | algorithm | seconds | min probability | ratio to reference"
-          " | speed-up | status |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| instance | types | algorithm | seconds | CPU seconds | min probability"
+          " | ratio to reference | speed-up wall (CPU) | status |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for spec in args.sizes.split(","):
         pool_size, panel_size = (int(part) for part in spec.split("/"))
         instance = generate_instance(pool_size, panel_size, args.seed)
         types = len({tuple(sorted(p.categories.items())) for p in instance.pool})
-        reference = Outcome(None, None, "skipped")
+        reference = Outcome(None, None, None, "skipped")
         if use_reference:
             reference = run_reference(instance, args.reference_python, args.timeout)
-            print(f"| {instance.name} | {types} | sortition-algorithms maximin"
-                  f" | {_format(reference.seconds, '.2f')}"
-                  f" | {_format(reference.min_probability, '.5f')} | 1 | 1 | {reference.status} |",
-                  flush=True)
+            _print_row(instance, types, "sortition-algorithms maximin", reference, reference)
         for algorithm in args.algorithms.split(","):
-            ours = run_ours(instance, algorithm, args.timeout)
-            ratio = speed_up = None
-            if reference.min_probability and ours.min_probability is not None:
-                ratio = ours.min_probability / reference.min_probability
-            if reference.seconds and ours.seconds:
-                speed_up = reference.seconds / ours.seconds
-            print(f"| {instance.name} | {types} | ours {algorithm} | {_format(ours.seconds, '.2f')}"
-                  f" | {_format(ours.min_probability, '.5f')} | {_format(ratio, '.4f')}"
-                  f" | {_format(speed_up, '.1f')} | {ours.status} |", flush=True)
+            _print_row(instance, types, f"ours {algorithm}",
+                       run_ours(instance, algorithm, args.timeout), reference)
     return 0
 
 

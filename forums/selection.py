@@ -14,9 +14,9 @@ People who are interchangeable for every constraint (same categories on every qu
 where the cap binds, the same organisation) form a *type*. Averaging any optimal distribution over
 permutations within types keeps it feasible and optimal, so there is an optimal solution in which
 people of one type share one probability. The models therefore count people per type instead of
-deciding person by person, which shrinks them by the pool-to-types ratio. A panel "template" says how
-many people of each type sit on the panel; the draw picks a template by its weight and then that many
-people of each type uniformly at random, so everyone of a type gets the same probability.
+deciding person by person, which shrinks them by the pool-to-types ratio. A panel "template" says
+how many people of each type sit on the panel; the draw picks a template by its weight and then
+that many people of each type uniformly at random, so everyone of a type gets the same probability.
 
 This module has no Flask or database import; it returns data and codes, never prose.
 """
@@ -364,7 +364,7 @@ class _PanelModel:
         )
 
     def _set_slacks(self, open_bounds: set[int], cost: float) -> None:
-        """Let the slacks in ``open_bounds`` take any value (each costing ``cost``), fix the rest."""
+        """Let the slacks in ``open_bounds`` take any value, each costing ``cost``; fix the rest."""
         count = len(self.bounds)
         if count == 0:
             return
@@ -404,7 +404,9 @@ class _PanelModel:
         # Column generation's stopping rule relies on the proven bound, so ask for a tight one.
         self.highs.setOptionValue("mip_rel_gap", 1e-9)
 
-    def heaviest(self, type_weights: np.ndarray, deadline: float) -> tuple[np.ndarray, float] | None:
+    def heaviest(
+        self, type_weights: np.ndarray, deadline: float
+    ) -> tuple[np.ndarray, float] | None:
         """The counts (fractional without integrality) of the heaviest panel, and a weight bound.
 
         None when no panel exists (possible on a face) or none was found in time.
@@ -425,18 +427,21 @@ class _PanelModel:
         activity = self.row_matrix @ point
         at_lower = np.abs(activity - self.row_lower) <= _FACE_TOLERANCE
         at_upper = np.abs(activity - self.row_upper) <= _FACE_TOLERANCE
+        sizes = self.problem.type_sizes
         self._set_bounds(
             np.where(at_upper, self.row_upper, self.row_lower),
             np.where(at_lower, self.row_lower, self.row_upper),
-            np.where(point >= self.problem.type_sizes - _FACE_TOLERANCE, self.problem.type_sizes, 0.0),
-            np.where(point <= _FACE_TOLERANCE, 0.0, self.problem.type_sizes),
+            np.where(point >= sizes - _FACE_TOLERANCE, sizes, 0.0),
+            np.where(point <= _FACE_TOLERANCE, 0.0, sizes),
         )
 
     def room(self, counts: np.ndarray) -> np.ndarray:
         """How far the panel (or point) ``counts`` is from each constraint (inf if unbounded)."""
         activity = self.row_matrix @ counts
         sizes = self.problem.type_sizes
-        return np.concatenate([activity - self.row_lower, self.row_upper - activity, counts, sizes - counts])
+        return np.concatenate(
+            [activity - self.row_lower, self.row_upper - activity, counts, sizes - counts]
+        )
 
     def release_face(self) -> None:
         """Allow every feasible panel again."""
@@ -488,7 +493,7 @@ class _Pricer:
         return None if found is None else (np.rint(found[0]).astype(np.int64), found[1])
 
     def some_panel(self, rng: np.random.Generator, deadline: float) -> np.ndarray | None:
-        """Any feasible panel: an integral LP vertex under a few random objectives, else the ILP's."""
+        """Any feasible panel: an integral LP vertex for a few random objectives, else the ILP's."""
         for _ in range(_VERTEX_TRIES):
             found = self.relaxed.heaviest(rng.random(self.relaxed.num_types), deadline)
             if found is None:
@@ -502,12 +507,6 @@ class _Pricer:
         """Price only panels on the smallest face of the panel polytope that holds ``point``."""
         for model in (self.relaxed, self.exact):
             model.restrict_to_face(point)
-
-    def room(self, counts: np.ndarray) -> np.ndarray:
-        """How far the panel (or point) ``counts`` is from each constraint (inf if unbounded)."""
-        activity = self.row_matrix @ counts
-        sizes = self.problem.type_sizes
-        return np.concatenate([activity - self.row_lower, self.row_upper - activity, counts, sizes - counts])
 
     def release_face(self) -> None:
         """Price every feasible panel again."""
@@ -656,7 +655,8 @@ def _fractional_leximin(problem: _Problem) -> np.ndarray:
     highs = model.highs
     num_types = model.num_types
     first_row, level_column = highs.getNumRow(), highs.getNumCol()
-    highs.changeColsCost(level_column, np.arange(level_column, dtype=np.int32), np.zeros(level_column))
+    existing = np.arange(level_column, dtype=np.int32)
+    highs.changeColsCost(level_column, existing, np.zeros(level_column))
     highs.addVar(-_INF, 1.0)
     highs.changeColCost(level_column, 1.0)
     highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
@@ -786,7 +786,9 @@ def _column_generation(
         level, weights, convexity_dual = master.solve()
         if level >= 1.0 - _GAP_TOLERANCE:
             return True, level, weights, 0.0
-        priced = weights if best_weights is None else smoothing * best_weights + (1 - smoothing) * weights
+        priced = weights
+        if best_weights is not None:
+            priced = smoothing * best_weights + (1 - smoothing) * weights
         found = pricer.heaviest_panel(priced / master.type_sizes, deadline)
         if found is None or time.monotonic() >= deadline:
             return False, level, weights, _INF
@@ -814,7 +816,8 @@ def _templates(
     merged: dict[tuple[Pick, ...], float] = defaultdict(float)
     for weight, panel in mixture:
         if weight > _MIN_WEIGHT:
-            picks = tuple(Pick(problem.type_members[t], int(panel[t])) for t in np.flatnonzero(panel))
+            seated = np.flatnonzero(panel)
+            picks = tuple(Pick(problem.type_members[t], int(panel[t])) for t in seated)
             merged[kept + picks] += weight
     total = sum(merged.values())
     return tuple(PanelTemplate(merged[picks] / total, picks) for picks in sorted(merged))
