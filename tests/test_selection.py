@@ -243,11 +243,11 @@ def test_the_draw_is_reproducible_from_the_seed_and_varies_with_it(dummy_request
     assert select_panel(dummy_request).selected == first.selected
     assert first.seed == dummy_request.seed
     draws = {select_panel(SelectionRequest(**{**dummy_request.__dict__, "seed": seed})).selected
-             for seed in range(12)}
-    assert len(draws) > 3
+             for seed in range(6)}
+    assert len(draws) > 2
 
 
-@pytest.mark.parametrize("request_", [*small_requests(3, 12, "maximin"), NOT_LP_EXACT])
+@pytest.mark.parametrize("request_", [*small_requests(3, 8, "maximin"), NOT_LP_EXACT])
 def test_maximin_is_optimal_against_brute_force(request_):
     result = select_panel(request_)
     assert result.min_probability == pytest.approx(brute_force_maximin(request_), abs=1e-6)
@@ -255,7 +255,7 @@ def test_maximin_is_optimal_against_brute_force(request_):
 
 @pytest.mark.parametrize(
     "request_",
-    [*small_requests(4, 8, "leximin"),
+    [*small_requests(4, 6, "leximin"),
      SelectionRequest(**{**NOT_LP_EXACT.__dict__, "algorithm": "leximin"})],
 )
 def test_leximin_matches_brute_force(request_):
