@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -33,8 +34,8 @@ from models import Forum, ForumSession, db
 bp = Blueprint("balance", __name__)
 
 #: chart geometry in SVG user units: names on the left, bars from 0% to 100% on the right
-LABEL_WIDTH = 230
-BAR_WIDTH = 360
+LABEL_WIDTH = 260
+BAR_WIDTH = 340
 ROW_HEIGHT = 26
 AXIS_HEIGHT = 22
 CHART_WIDTH = LABEL_WIDTH + BAR_WIDTH + 70
@@ -376,7 +377,7 @@ class RemoveOverrideForm(FlaskForm):
 
 
 def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
-                   pool: Mapping[str, Mapping[str, int]], template: str, **context: Any) -> str | Response:
+                   pool: Mapping[str, Mapping[str, int]], template: str, **context: Any) -> ResponseReturnValue:
     """The editor shared by sessions and forums: presets fill the form, Save validates and stores."""
     locale = current_language()
     catalogue = policies.load_catalogue()
@@ -411,12 +412,12 @@ def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
         dimension_errors=dimension_errors, field_name=field_name, limits=policies.QUOTA_FIELDS,
         limit_label=limit_label, presets=PRESETS, no_dominance=policies.percent(NO_DOMINANCE_SHARE),
         **context,
-    ), status  # type: ignore[return-value]
+    ), status
 
 
 @bp.route("/sessions/<int:session_id>/policy", methods=("GET", "POST"))
 @login_required
-def session_policy(session_id: int) -> str | Response:
+def session_policy(session_id: int) -> ResponseReturnValue:
     """Edit a session's own policy (its override of the forum's)."""
     forum_session = _staff_session(session_id)
     current = policies.session_policy(session_id)
@@ -438,7 +439,7 @@ def remove_session_policy(session_id: int) -> Response:
 
 @bp.route("/forums/<int:forum_id>/policy", methods=("GET", "POST"))
 @login_required
-def forum_policy(forum_id: int) -> str | Response:
+def forum_policy(forum_id: int) -> ResponseReturnValue:
     """Edit a forum's policy, which its sessions follow unless they have their own."""
     forum = _staff_forum(forum_id)
     return _policy_editor(forum, policies.forum_policy(forum_id), balance_queries.register_pool(),
