@@ -8,11 +8,11 @@ are the only other people named); they are marked personal, so no cache keeps th
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from forums import audit, calendar_views, links, operations, queries
+from forums.forms import STATUS_LABELS
 from forums.i18n import current_language, display_zone
 from models import (
     ForumSession,
@@ -25,17 +25,6 @@ from models import (
 )
 
 bp = Blueprint("personal", __name__, url_prefix="/p")
-
-#: what a person's own status is called on their page
-STATUS_LABELS = {
-    RegistrationStatus.invited: _l("Invited"),
-    RegistrationStatus.registered: _l("Registered"),
-    RegistrationStatus.confirmed: _l("Confirmed"),
-    RegistrationStatus.attended: _l("Attended"),
-    RegistrationStatus.declined: _l("Declined"),
-    RegistrationStatus.cancelled: _l("Cancelled"),
-    RegistrationStatus.waitlisted: _l("On the waiting list"),
-}
 
 #: from these a person may accept (a declined invitation can be taken back)
 CAN_ACCEPT = frozenset({RegistrationStatus.invited, RegistrationStatus.declined})

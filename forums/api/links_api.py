@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -28,26 +28,16 @@ def personal_url(token: str) -> str:
     return url_for("personal.home", token=token, _external=True)
 
 
-@bp.get("/participants/<int:participant_id>/link")
+@bp.route("/participants/<int:participant_id>/link", methods=("GET", "POST"))
 def participant_link(participant_id: int) -> ResponseReturnValue:
-    """The participant's personal link, issued on first request (staff only; audited)."""
+    """The personal link (GET; issued on first use) or a new one that revokes the old (POST); staff only, audited."""
     staff_user()
     participant = _participant_or_404(participant_id)
-    link = links.issue(participant)
-    audit.record("participant.link_read", "participant", participant.id)
+    rotating = request.method == "POST"
+    link = links.rotate(participant) if rotating else links.issue(participant)
+    audit.record("participant.link_rotate" if rotating else "participant.link_read", "participant", participant.id)
     db.session.commit()
-    return {"url": personal_url(link.token)}
-
-
-@bp.post("/participants/<int:participant_id>/link")
-def rotate_participant_link(participant_id: int) -> ResponseReturnValue:
-    """A new personal link; the old one stops working (staff only; audited)."""
-    staff_user()
-    participant = _participant_or_404(participant_id)
-    link = links.rotate(participant)
-    audit.record("participant.link_rotate", "participant", participant.id)
-    db.session.commit()
-    return {"url": personal_url(link.token)}, 201
+    return {"url": personal_url(link.token)}, 201 if rotating else 200
 
 
 @bp.get("/sessions/<int:session_id>/calendar.ics")
