@@ -79,7 +79,7 @@ def audit_log() -> str:
     if form.validate():
         statement = audit.filtered_entries(form.to_filter())
         before = request.args.get("before", "")
-        if before.isdigit():
+        if before.isascii() and before.isdigit():
             statement = statement.where(AuditEntry.id < int(before))
         entries = list(db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))
         if len(entries) > AUDIT_PAGE_SIZE:

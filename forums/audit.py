@@ -43,7 +43,8 @@ class AuditFilter:
 def parse_object(text: str) -> tuple[str, int | None] | None:
     """``"participant"`` or ``"participant:12"`` as (type, id); None when it is neither."""
     object_type, sep, raw_id = text.strip().partition(":")
-    if not object_type or (sep and not raw_id.isdigit()):
+    # isdigit() alone lets "²" through, which int() refuses: only ASCII digits are ids.
+    if not object_type or (sep and not (raw_id.isascii() and raw_id.isdigit())):
         return None
     return object_type, int(raw_id) if sep else None
 
