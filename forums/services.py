@@ -221,6 +221,9 @@ def update_participant(participant: Participant, data: ParticipantInput, expecte
             else:
                 kept.append(ParticipantCategory(dimension_id=dimension_id, category_id=category.id))
         participant.categories = kept
+        # Categories live in other rows: touching this one makes the change a new version, so a stale
+        # copy cannot overwrite it unnoticed.
+        participant.updated_at = utcnow()
     db.session.flush()
     audit.record("participant.update", "participant", participant.id)
     return participant

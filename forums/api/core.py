@@ -35,8 +35,12 @@ def _authenticate() -> None:
             raise ApiError(401, _("A valid API token is required."))
         g.api_token_auth = True
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        csrf.protect()
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if not current_user.is_authenticated:
+        # Every write needs someone to act as; say so before CSRF, which only concerns cookie calls.
+        raise ApiError(401, _("A valid API token is required."))
+    csrf.protect()
 
 
 @bp.app_errorhandler(ApiError)

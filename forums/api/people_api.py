@@ -35,7 +35,7 @@ from forums.api.sessions_api import staff_session
 from forums.api.support import json_body, not_found, paginate, signed_in_user, staff_user
 from forums.permissions import can_facilitate
 from forums.services import LANGUAGE_CODES, ParticipantInput
-from models import Category, Participant, ParticipantCategory, Registration, RegistrationStatus, db, utcnow
+from models import Category, Participant, ParticipantCategory, Registration, RegistrationStatus, db
 
 #: JSON types of a participant's writable fields
 PARTICIPANT_FIELDS: dict[str, type] = {
@@ -113,11 +113,6 @@ def update_participant(participant_id: int) -> ResponseReturnValue:
     data = json_body(allowed={*PARTICIPANT_FIELDS, "version"})
     version = expected_version(data)
     services.update_participant(participant, _participant_input(data, participant), expected_version=version)
-    if data.get("categories"):
-        # Categories live in other rows, so changing only them would leave the version as it was and a
-        # stale copy could overwrite them unnoticed; touching the row makes it a new version.
-        participant.updated_at = utcnow()
-        db.session.flush()
     db.session.commit()
     return jsonify(participant_json(_participant(participant_id)))
 
