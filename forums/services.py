@@ -468,6 +468,7 @@ def move_agenda_item(item: AgendaItem, offset: int) -> None:
     items.insert(target, items.pop(index))
     for position, each in enumerate(items):
         each.position = position
+    item.forum_session.sequence += 1
     db.session.flush()
     audit.record("agenda.move", "agenda_item", item.id)
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
@@ -115,8 +115,11 @@ class CommittingClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        db.session.commit()
         kwargs.setdefault("buffered", True)
+        if not has_app_context():
+            # Already in a request's own context: a redirect being followed.
+            return super().open(*args, **kwargs)
+        db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
