@@ -97,9 +97,11 @@ def _set_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure or current_app.config["PRODUCTION"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    # Anything personal, or anything a signed-in member of staff sees, must not sit in a cache.
-    # Static files hold nothing personal and keep their long cache.
-    personal = current_user.is_authenticated or getattr(request, "personal_data", False)
+    # Anything personal, anything a signed-in member of staff sees, and any response that sets the
+    # session cookie (sign-in, sign-out) must not sit in a cache. Static files keep their long cache.
+    # (The cookie itself is written after these hooks, so ask whether the session changed.)
+    personal = (current_user.is_authenticated or getattr(request, "personal_data", False)
+                or session.modified)
     if personal and request.endpoint != "static":
         headers["Cache-Control"] = "no-store"
     return response

@@ -38,6 +38,7 @@ from models import (
     db,
     utcnow,
 )
+from tests.test_security_headers import header_problems
 
 # Access levels, from the most open to the most closed.
 PUBLIC = "public"            # anyone, for published public sessions
@@ -88,9 +89,6 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "checkin": FACILITATED,
     "personal": PERSONAL,
 }
-
-#: GET endpoints that may rightly answer an admin with a 404 for the fixture objects, and why
-ADMIN_GET_NOT_FOUND: dict[str, str] = {}
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 ROLES = ("anonymous", "facilitator", "organiser", "admin")
@@ -342,6 +340,10 @@ def problems_of(role: str, world: World, call: Call, response: Any) -> list[str]
         elif not is_refusal(response) and not (role == "anonymous" and call.is_api and status == 400):
             # Refuse before reading input: a 422 to someone without access means validation ran first.
             found.append(f"refused with {status} instead of 401/403/404 or a sign-in redirect")
+    found += header_problems(response)
+    personal = role != "anonymous" or (level == PERSONAL and not is_refusal(response))
+    if personal and call.endpoint != "static" and "no-store" not in response.headers.get("Cache-Control", ""):
+        found.append("personal or staff response without Cache-Control: no-store")
     body = response.get_data(as_text=True)
     leaked = [text for text in world.secrets_for(role, level, call.variant, is_refusal(response)) if text in body]
     if leaked:
@@ -370,7 +372,7 @@ def _missing_grants(role: str, app: Flask, granted_reads: set[tuple[str, str]]) 
     missing = []
     for rule in app.url_map.iter_rules():
         level = level_of(rule.endpoint)
-        if "GET" not in (rule.methods or ()) or level is None or rule.endpoint in ADMIN_GET_NOT_FOUND:
+        if "GET" not in (rule.methods or ()) or level is None:
             continue
         variants = {variant for endpoint, variant in granted_reads if endpoint == rule.endpoint}
         if any(may_be_granted(role, level, variant) for variant in expected_variant) and not (
