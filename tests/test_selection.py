@@ -1,5 +1,6 @@
 """Fair panel selection: quotas, constraints, reproducibility, optimality and infeasibility."""
 
+import dataclasses
 import itertools
 import random
 from collections import Counter
@@ -181,7 +182,7 @@ def dummy_request() -> SelectionRequest:
 
 @pytest.fixture(scope="module", params=["maximin", "leximin"])
 def dummy_result(request, dummy_request: SelectionRequest) -> SelectionResult:
-    return select_panel(SelectionRequest(**{**dummy_request.__dict__, "algorithm": request.param}))
+    return select_panel(dataclasses.replace(dummy_request, algorithm=request.param))
 
 
 def test_every_panel_in_the_support_and_the_drawn_one_meet_the_quotas(dummy_request, dummy_result):
@@ -242,7 +243,7 @@ def test_the_draw_is_reproducible_from_the_seed_and_varies_with_it(dummy_request
     first = select_panel(dummy_request)
     assert select_panel(dummy_request).selected == first.selected
     assert first.seed == dummy_request.seed
-    draws = {select_panel(SelectionRequest(**{**dummy_request.__dict__, "seed": seed})).selected
+    draws = {select_panel(dataclasses.replace(dummy_request, seed=seed)).selected
              for seed in range(6)}
     assert len(draws) > 2
 
@@ -256,7 +257,7 @@ def test_maximin_is_optimal_against_brute_force(request_):
 @pytest.mark.parametrize(
     "request_",
     [*small_requests(4, 6, "leximin"),
-     SelectionRequest(**{**NOT_LP_EXACT.__dict__, "algorithm": "leximin"})],
+     dataclasses.replace(NOT_LP_EXACT, algorithm="leximin")],
 )
 def test_leximin_matches_brute_force(request_):
     ours = sorted(select_panel(request_).probabilities.values())
