@@ -74,6 +74,43 @@ def _text(value: Any, field: str, errors: dict[str, str], *, max_length: int, re
     return text
 
 
+def _choice(changes: Mapping[str, Any], field: str, enum_cls: type[Any], values: dict[str, Any],
+            errors: dict[str, str]) -> None:
+    """Copy ``changes[field]`` into ``values`` as a member of ``enum_cls``, or note the error."""
+    if field not in changes:
+        return
+    if changes[field] not in {member.value for member in enum_cls}:
+        errors[field] = _("Choose one of: %(values)s.", values=", ".join(m.value for m in enum_cls))
+    else:
+        values[field] = enum_cls(changes[field])
+
+
+def _times(changes: Mapping[str, Any], values: dict[str, Any], errors: dict[str, str],
+           current: Any) -> tuple[datetime | None, datetime | None]:
+    """Validate ``starts_at``/``ends_at`` (aware, end after start); returns the resulting pair."""
+    for field in ("starts_at", "ends_at"):
+        if field in changes:
+            if not isinstance(changes[field], datetime) or changes[field].tzinfo is None:
+                errors[field] = _("The time needs an offset, e.g. +05:00.")
+            else:
+                values[field] = changes[field]
+    starts_at = values.get("starts_at", current.starts_at if current else None)
+    ends_at = values.get("ends_at", current.ends_at if current else None)
+    if starts_at and ends_at and "starts_at" not in errors and "ends_at" not in errors and ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    return starts_at, ends_at
+
+
+def _slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A lowercase slug key and display names in English (required), Russian and Tajik."""
+    key = _text(key, "key", errors, max_length=40, required=True)
+    if "key" not in errors and not SLUG.match(key):
+        errors["key"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
+    clean = {f"name_{lang}": _text(names.get(lang), f"name_{lang}", errors, max_length=120, required=lang == "en")
+             for lang in ("en", "ru", "tg")}
+    return key, clean
+
+
 def check_version(obj: Any, expected_version: int | None) -> None:
     """Refuse an edit made from a copy older than the stored object."""
     if expected_version is not None and expected_version != obj.version:
@@ -97,11 +134,7 @@ def category_lookup() -> dict[str, dict[str, Category]]:
 def create_dimension(key: str, name_en: str, name_ru: str = "", name_tg: str = "") -> Dimension:
     """Add a dimension of representation (e.g. age band)."""
     errors: dict[str, str] = {}
-    key = _text(key, "key", errors, max_length=40, required=True)
-    if "key" not in errors and not SLUG.match(key):
-        errors["key"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
-    names = {f"name_{lang}": _text(value, f"name_{lang}", errors, max_length=120, required=lang == "en")
-             for lang, value in (("en", name_en), ("ru", name_ru), ("tg", name_tg))}
+    key, names = _slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
     _check(errors)
     if db.session.scalar(sa.select(Dimension.id).where(Dimension.key == key)) is not None:
         raise Conflict(_("A dimension with this key already exists."), "key")
@@ -117,11 +150,7 @@ def create_category(dimension: Dimension, key: str, name_en: str, name_ru: str =
                     counts_toward_balance: bool = True) -> Category:
     """Add a category to a dimension."""
     errors: dict[str, str] = {}
-    key = _text(key, "key", errors, max_length=40, required=True)
-    if "key" not in errors and not SLUG.match(key):
-        errors["key"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
-    names = {f"name_{lang}": _text(value, f"name_{lang}", errors, max_length=120, required=lang == "en")
-             for lang, value in (("en", name_en), ("ru", name_ru), ("tg", name_tg))}
+    key, names = _slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
     if not isinstance(counts_toward_balance, bool):
         errors["counts_toward_balance"] = _("Expected true or false.")
     _check(errors)
@@ -237,10 +266,7 @@ def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) 
         "title": _text(title, "title", errors, max_length=200, required=True),
         "description": _text(description, "description", errors, max_length=5000),
     }
-    if kind not in {k.value for k in ForumKind}:
-        errors["kind"] = _("Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in ForumKind))
-    else:
-        values["kind"] = ForumKind(kind)
+    _choice({"kind": kind}, "kind", ForumKind, values, errors)
     if retention_days not in (None, ""):
         if not isinstance(retention_days, int) or isinstance(retention_days, bool) or not 1 <= retention_days <= 36500:
             errors["retention_days"] = _("A number of days from 1 to 36500.")
@@ -309,22 +335,9 @@ def _session_values(changes: Mapping[str, Any], current: ForumSession | None) ->
             errors["capacity"] = _("%(n)d people already hold a seat; move some to the waitlist first.",
                                    n=operations.seated_count(current.id))
         values["capacity"] = capacity
-    for field, enum_cls in (("visibility", Visibility), ("status", SessionStatus)):
-        if field in changes:
-            if changes[field] not in {member.value for member in enum_cls}:
-                errors[field] = _("Choose one of: %(values)s.", values=", ".join(m.value for m in enum_cls))
-            else:
-                values[field] = enum_cls(changes[field])
-    for field in ("starts_at", "ends_at"):
-        if field in changes:
-            if not isinstance(changes[field], datetime) or changes[field].tzinfo is None:
-                errors[field] = _("The time needs an offset, e.g. +05:00.")
-            else:
-                values[field] = changes[field]
-    starts_at = values.get("starts_at", current.starts_at if current else None)
-    ends_at = values.get("ends_at", current.ends_at if current else None)
-    if starts_at and ends_at and "starts_at" not in errors and "ends_at" not in errors and ends_at <= starts_at:
-        errors["ends_at"] = _("The end must be after the start.")
+    _choice(changes, "visibility", Visibility, values, errors)
+    _choice(changes, "status", SessionStatus, values, errors)
+    _times(changes, values, errors, current)
     _check(errors)
     return values
 
@@ -395,23 +408,10 @@ def _agenda_values(forum_session: ForumSession, changes: Mapping[str, Any], item
         values["title"] = _text(changes["title"], "title", errors, max_length=300, required=True)
     if "translations" in changes:
         values["translations"] = _translations(changes["translations"], ("title",), errors)
-    if "kind" in changes:
-        if changes["kind"] not in {k.value for k in AgendaKind}:
-            errors["kind"] = _("Choose one of: %(values)s.", values=", ".join(k.value for k in AgendaKind))
-        else:
-            values["kind"] = AgendaKind(changes["kind"])
-    for field in ("starts_at", "ends_at"):
-        if field in changes:
-            if not isinstance(changes[field], datetime) or changes[field].tzinfo is None:
-                errors[field] = _("The time needs an offset, e.g. +05:00.")
-            else:
-                values[field] = changes[field]
-    starts_at = values.get("starts_at", item.starts_at if item else None)
-    ends_at = values.get("ends_at", item.ends_at if item else None)
+    _choice(changes, "kind", AgendaKind, values, errors)
+    starts_at, ends_at = _times(changes, values, errors, item)
     if starts_at and ends_at and not errors:
-        if ends_at <= starts_at:
-            errors["ends_at"] = _("The end must be after the start.")
-        elif outside_session(Slot(None, starts_at, ends_at), forum_session.starts_at, forum_session.ends_at):
+        if outside_session(Slot(None, starts_at, ends_at), forum_session.starts_at, forum_session.ends_at):
             errors["starts_at"] = _("The item must lie within the session's time.")
     if "speaker_ids" in changes:
         ids = changes["speaker_ids"] or []
