@@ -24,14 +24,17 @@ from forums.forms import (
     participant_form,
 )
 from forums.i18n import current_language
-from forums.staff import failed_status, save, staff_required
+from forums.staff import failed_status, page_number, save, staff_required
 from models import Dimension, ForumSession, Participant, Registration, RegistrationStatus, db
 
 bp = Blueprint("register", __name__, url_prefix="/staff")
 
 
-def _page_number(name: str = "page") -> int:
-    return max(1, request.args.get(name, 1, type=int) or 1)
+def _audit_read(action: str, object_type: str = "", object_id: int | None = None, detail: str = "") -> None:
+    """Record that personal data was shown, after the page is rendered: committing first would expire
+    every loaded row and the template would reload them one by one."""
+    audit.record(action, object_type, object_id, detail)
+    db.session.commit()
 
 
 # The register -------------------------------------------------------------------------------------
@@ -44,11 +47,11 @@ def participant_list() -> str:
     dimensions = page_queries.dimensions()
     filter_form = participant_filter_form(dimensions, locale)
     page = page_queries.participant_list(
-        page_queries.participant_filter(filter_form.query(), filter_form.categories()), _page_number())
-    audit.record("register.list", detail=str(len(page.items)))
-    db.session.commit()
-    return render_template("register/participant_list.html", page=page, dimensions=dimensions,
+        page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number())
+    html = render_template("register/participant_list.html", page=page, dimensions=dimensions,
                            filter_form=filter_form, page_args=filter_form.query_args(), locale=locale)
+    _audit_read("register.list", detail=str(len(page.items)))
+    return html
 
 
 def _participant_input(form: ParticipantForm) -> services.ParticipantInput:
@@ -76,10 +79,10 @@ def participant_create() -> Response | tuple[str, int]:
 def participant_view(participant_id: int) -> str:
     """One person's details, categories and registrations (the read is audited)."""
     participant = page_queries.participant_with_registrations(participant_id) or abort(404)
-    audit.record("participant.read", "participant", participant.id)
-    db.session.commit()
-    return render_template("register/participant_view.html", participant=participant,
+    html = render_template("register/participant_view.html", participant=participant,
                            dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, locale=current_language())
+    _audit_read("participant.read", "participant", participant.id)
+    return html
 
 
 @bp.route("/participants/<int:participant_id>/edit", methods=("GET", "POST"))
@@ -96,8 +99,7 @@ def participant_edit(participant_id: int) -> Response | tuple[str, int]:
         for dimension in dimensions:
             form[form.category_fields[dimension.key]].data = next(
                 (category.key for category in dimension.categories if category.id in chosen), "")
-        audit.record("participant.read", "participant", participant.id)
-        db.session.commit()
+        _audit_read("participant.read", "participant", participant.id)
     if form.validate_on_submit():
         saved = save(form, lambda: services.update_participant(participant, _participant_input(form),
                                                                form.expected_version()), form.field_map())
@@ -169,21 +171,21 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
     locale = current_language()
     dimensions = page_queries.dimensions()
     status = _status_filter()
-    registrations = page_queries.registration_list(forum_session.id, status, _page_number())
+    registrations = page_queries.registration_list(forum_session.id, status, page_number())
     filter_form = participant_filter_form(dimensions, locale)
     candidates = page_queries.participant_list(
-        page_queries.participant_filter(filter_form.query(), filter_form.categories()), _page_number("cpage"))
+        page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number("cpage"))
     already = page_queries.registered_ids(forum_session.id, [p.id for p in candidates.items])
-    audit.record("registration.list", "session", forum_session.id, detail=str(len(registrations.items)))
-    audit.record("register.list", detail=str(len(candidates.items)))
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "register/registrations.html", forum_session=forum_session, registrations=registrations,
         counts=page_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
         status_form=StatusForm(formdata=None), bulk_form=bulk_form, filter_form=filter_form,
         candidates=candidates, already=already, dimensions=dimensions, locale=locale,
         filter_args=filter_form.query_args(),
-    ), failed_status(bulk_form) if bulk_form.errors else 200
+    )
+    audit.record("registration.list", "session", forum_session.id, detail=str(len(registrations.items)))
+    _audit_read("register.list", detail=str(len(candidates.items)))
+    return html, failed_status(bulk_form) if bulk_form.errors else 200
 
 
 def _forum_session(session_id: int) -> ForumSession:

@@ -102,8 +102,9 @@ def session_tool_links(session_id: int, tools: list[tuple[str, str, str]] | None
             for label, endpoint, argument in (session_tools() if tools is None else tools)]
 
 
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int) or 1
+def page_number(name: str = "page") -> int:
+    """The page of a list asked for in the query string (1 when absent or nonsense)."""
+    return max(1, request.args.get(name, 1, type=int) or 1)
 
 
 # Forums -------------------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def session_list() -> str:
     filter_form = SessionFilterForm(request.args, meta={"csrf": False})
     filter_form.set_choices(page_queries.forum_choices(), page_queries.region_choices(locale))
     filter_form.validate()
-    page = page_queries.session_list(current_user, filter_form.filters(), _page_number())
+    page = page_queries.session_list(current_user, filter_form.filters(), page_number())
     available = session_tools()
     tools = {forum_session.id: session_tool_links(forum_session.id, available) for forum_session, _seats in page.items}
     return render_template("staff/session_list.html", page=page, filter_form=filter_form, tools=tools,
@@ -199,8 +200,7 @@ def session_edit(session_id: int) -> str | Response | tuple[str, int]:
         if saved is not None:
             flash(_("Session saved."), "success")
             return redirect(url_for(".session_list"))
-    return (render_template("staff/session_form.html", form=form, forum_session=forum_session,
-                            action_form=ActionForm()), failed_status(form))
+    return render_template("staff/session_form.html", form=form, forum_session=forum_session), failed_status(form)
 
 
 def _back_to(session_id: int) -> str:

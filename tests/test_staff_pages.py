@@ -9,7 +9,6 @@ from forums.operations import register
 from forums.security import login_id
 from models import (
     AgendaItem,
-    AgendaKind,
     AuditEntry,
     Forum,
     ForumSession,
@@ -18,7 +17,7 @@ from models import (
     SessionStatus,
     db,
 )
-from tests.conftest import dushanbe_time
+from tests.conftest import category, dushanbe_time
 
 
 def sign_in(client, user):
@@ -180,24 +179,18 @@ def test_session_list_filters_by_forum_region_and_dates(staff, create_forum, cre
     assert titles(forum=club.id, region="kulyab") == {"Club in Kulyab"}
 
 
-def test_session_list_is_paged(staff, create_forum, create_session):
+def test_session_list_is_paged(staff, create_forum):
     forum = create_forum()
     for day in range(52):
         db.session.add(ForumSession(forum=forum, title=f"Session {day:02d}", capacity=5,
                                     starts_at=dushanbe_time(1) + timedelta(days=day),
                                     ends_at=dushanbe_time(1) + timedelta(days=day, hours=1),
-                                    region_id=create_session.__defaults__ and None or _region_id("hissar")))
+                                    region=category("region", "hissar")))
     db.session.commit()
     first = staff.get("/staff/sessions?region=hissar").get_data(as_text=True)
     assert "Session 49" in first and "Session 50" not in first and "page=2" in first
     second = staff.get("/staff/sessions?region=hissar&page=2").get_data(as_text=True)
     assert "Session 51" in second and "Session 00" not in second
-
-
-def _region_id(key):
-    from tests.conftest import category
-
-    return category("region", key).id
 
 
 def test_publish_and_cancel_are_post_buttons(staff, create_session):
