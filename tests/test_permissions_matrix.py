@@ -86,6 +86,7 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "register": STAFF,
     "lifecycle": STAFF,
     "balance": STAFF,
+    "selection": STAFF,
     "checkin": FACILITATED,
     "personal": PERSONAL,
 }
@@ -337,9 +338,11 @@ def problems_of(role: str, world: World, call: Call, response: Any) -> list[str]
     elif not may_be_granted(role, level, call.variant):
         if granted:
             found.append(f"granted ({status}) on a {level} route")
-        elif not is_refusal(response) and not (role == "anonymous" and call.is_api and status == 400):
+        elif not is_refusal(response):
             # Refuse before reading input: a 422 to someone without access means validation ran first.
             found.append(f"refused with {status} instead of 401/403/404 or a sign-in redirect")
+        elif role == "anonymous" and call.is_api and level not in (PUBLIC, PERSONAL) and status != 401:
+            found.append(f"an API call without a token got {status}, not 401 (contract)")
     found += header_problems(response)
     personal = role != "anonymous" or (level == PERSONAL and not is_refusal(response))
     if personal and call.endpoint != "static" and "no-store" not in response.headers.get("Cache-Control", ""):
@@ -396,7 +399,8 @@ def _assert_audit_holds_no_personal_values(world: World) -> None:
 
 def test_every_endpoint_has_an_access_level(app):
     unclassified = sorted({rule.endpoint for rule in app.url_map.iter_rules() if level_of(rule.endpoint) is None})
-    assert unclassified == [], f"add these endpoints to ENDPOINT_LEVELS or their blueprint to BLUEPRINT_LEVELS: {unclassified}"
+    assert unclassified == [], (
+        f"add these endpoints to ENDPOINT_LEVELS or their blueprint to BLUEPRINT_LEVELS: {unclassified}")
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     stale = sorted(set(ENDPOINT_LEVELS) - endpoints)
     assert stale == [], f"these endpoints no longer exist: {stale}"
