@@ -2,8 +2,8 @@
 
 Each journey starts from data a previous step of real life would have left (people in the register,
 a published session with its agenda, a personal link); the step under test then goes through the
-browser. Names carry a per-test tag so journeys sharing the one live database never see each other's
-people in a search.
+browser. All tests share one live database: where a search runs over the whole register, names carry
+a per-test tag (``new_tag``) so that journeys never find each other's people.
 """
 
 import secrets
@@ -75,19 +75,19 @@ def add_people(app: Any, people: Sequence[Person]) -> dict[str, int]:
     return ids
 
 
-def upcoming(days: int, hour: int = 10, hours: int = 3) -> tuple[datetime, datetime]:
-    """Start and end of a session ``days`` from today, in Dushanbe time."""
-    day = (datetime.now(DUSHANBE) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+def upcoming(days: int, hours: int = 3) -> tuple[datetime, datetime]:
+    """Start and end of a session at 10:00 Dushanbe time ``days`` from today."""
+    day = (datetime.now(DUSHANBE) + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
     return day, day + timedelta(hours=hours)
 
 
-def published_session(app: Any, title: str, *, forum: str = "Discussion Club", days: int = 7, capacity: int = 30, visibility: str = "public",
-                      translations: Mapping[str, Mapping[str, str]] | None = None,
+def published_session(app: Any, title: str, *, forum: str = "Discussion Club", days: int = 7,
+                      visibility: str = "public", translations: Mapping[str, Mapping[str, str]] | None = None,
                       agenda: Sequence[tuple[str, str, Mapping[str, Mapping[str, str]]]] = (),
                       people: Sequence[Person] = (), status: RegistrationStatus = RegistrationStatus.registered,
                       facilitator: str | None = None, policy: Sequence[Quota] = ()) -> SeededSession:
     """A published session of a new forum, with its agenda (title, kind, translations; one hour each),
-    people registered at ``status``, an optional facilitator (by e-mail) and an optional session policy."""
+    people invited or registered (``status``), an optional facilitator (by e-mail) and an optional session policy."""
     participant_ids = add_people(app, people)
     starts_at, ends_at = upcoming(days, hours=max(1, len(agenda)))
     with database(app):
@@ -95,7 +95,7 @@ def published_session(app: Any, title: str, *, forum: str = "Discussion Club", d
         db.session.flush()
         forum_session = services.create_session({
             "forum_id": forum_row.id, "title": title, "starts_at": starts_at, "ends_at": ends_at,
-            "region": "dushanbe", "capacity": capacity, "venue": "Hotel Tajikistan", "visibility": visibility,
+            "region": "dushanbe", "capacity": 30, "venue": "Hotel Tajikistan", "visibility": visibility,
             "translations": dict(translations or {}),
         })
         for position, (item_title, kind, item_translations) in enumerate(agenda):
@@ -108,9 +108,7 @@ def published_session(app: Any, title: str, *, forum: str = "Discussion Club", d
         registration_ids = {}
         for name, participant_id in participant_ids.items():
             participant = db.session.get(Participant, participant_id)
-            registration_ids[name] = operations.register(forum_session, participant, RegistrationStatus.invited).id
-            if status is not RegistrationStatus.invited:
-                operations.change_status(db.session.get(Registration, registration_ids[name]), status)
+            registration_ids[name] = operations.register(forum_session, participant, status).id
         if facilitator:
             checkin.assign_facilitator(forum_session.id, facilitator)
         if policy:

@@ -1,7 +1,7 @@
 """The facilitator's journey at the door: find a Cyrillic name typed in Latin letters, check in, undo."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from forums.balance import Quota
 from models import RegistrationStatus
@@ -13,7 +13,7 @@ RAHIMOVA = "Раҳимова Нигора"
 
 
 @pytest.fixture
-def door(live_server) -> data.SeededSession:
+def dummy_door(live_server) -> data.SeededSession:
     """A published session run by the facilitator, with four people expected, one of them Раҳимова."""
     # Search is within one session's list, so these names need no tag to stay apart from other tests'.
     return data.published_session(
@@ -37,18 +37,30 @@ def present(page: Page, category: str) -> str:
 
 
 def open_checkin(page: Page, door: data.SeededSession) -> None:
-    """Sign in as the facilitator and open the session's check-in page."""
+    """Sign in as the facilitator and open the session's check-in page from the list of sessions they run."""
     sign_in(page, FACILITATOR)
-    page.goto(f"/sessions/{door.session_id}/checkin")
+    page.get_by_role("link", name="Sessions", exact=True).click()
+    assert_accessible(page)
+    page.locator(f'a[href="/sessions/{door.session_id}/checkin"]').click()
     expect(page.get_by_role("heading", name=f"Check-in: {door.title}")).to_be_visible()
     expect(page.locator("#checkin-list tbody tr")).to_have_count(4)
     assert_accessible(page)
 
 
-def test_facilitator_checks_in_a_name_typed_in_latin_and_undoes_it(new_page, javascript, live_server, door):
+def tab_to(page: Page, target: Locator, presses: int) -> None:
+    """Press Tab until ``target`` has the focus (it may have it already), at most ``presses`` times."""
+    for _press in range(presses):
+        if target.evaluate("element => element === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    if not target.evaluate("element => element === document.activeElement"):
+        pytest.fail(f"Tab never reaches {target}")
+
+
+def test_facilitator_checks_in_a_name_typed_in_latin_and_undoes_it(new_page, javascript, live_server, dummy_door):
     name = RAHIMOVA
     page = new_page(javascript=javascript)
-    open_checkin(page, door)
+    open_checkin(page, dummy_door)
     expect(page.locator("#checkin-panel")).to_contain_text("0 of 4 expected have arrived.")
     assert present(page, "National minorities") == "0"
     if javascript:
@@ -68,7 +80,7 @@ def test_facilitator_checks_in_a_name_typed_in_latin_and_undoes_it(new_page, jav
     expect(page.locator("#checkin-panel")).to_contain_text("1 of 4 expected have arrived.")
     expect(page.locator("#checkin-panel")).to_contain_text("Those present meet the balance policy.")
     assert present(page, "National minorities") == "1"
-    assert data.registration_status(live_server.app, door.registration_ids[name]) is RegistrationStatus.attended
+    assert data.registration_status(live_server.app, dummy_door.registration_ids[name]) is RegistrationStatus.attended
     if javascript:
         assert page.evaluate("() => window.stillThisPage === true"), "the page reloaded"
         expect(page.locator("#checkin-message")).to_have_text("Checked in.")
@@ -82,46 +94,34 @@ def test_facilitator_checks_in_a_name_typed_in_latin_and_undoes_it(new_page, jav
     expect(rows.first.locator(".checkin-state")).to_have_text("Registered")
     expect(page.locator("#checkin-panel")).to_contain_text("0 of 4 expected have arrived.")
     assert present(page, "National minorities") == "0"
-    assert data.registration_status(live_server.app, door.registration_ids[name]) is RegistrationStatus.registered
+    assert data.registration_status(live_server.app, dummy_door.registration_ids[name]) is RegistrationStatus.registered
     if javascript:
         assert page.evaluate("() => window.stillThisPage === true"), "the page reloaded"
     else:
         expect(page.get_by_text(f"The check-in of {name} was undone.")).to_be_visible()
 
 
-def test_keyboard_alone_completes_a_check_in(new_page, live_server, door):
+def test_keyboard_alone_completes_a_check_in(new_page, live_server, dummy_door):
     name = RAHIMOVA
     page = new_page(javascript=True)
-    open_checkin(page, door)
-    search = page.get_by_label("Find a name (any script)")
-    for _press in range(40):
-        if search.evaluate("field => field === document.activeElement"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("Tab never reaches the search field")
+    open_checkin(page, dummy_door)
+    tab_to(page, page.get_by_label("Find a name (any script)"), presses=40)
     page.keyboard.type("rahimova")
     expect(page.locator("#checkin-list tbody tr")).to_have_count(1)
 
-    check_in = page.get_by_role("button", name=f"Check in {name}")
-    for _press in range(5):
-        if check_in.evaluate("button => button === document.activeElement"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("Tab never reaches the check-in button")
+    tab_to(page, page.get_by_role("button", name=f"Check in {name}"), presses=5)
     page.keyboard.press("Enter")
     expect(page.locator("#checkin-panel")).to_contain_text("1 of 4 expected have arrived.")
-    assert data.registration_status(live_server.app, door.registration_ids[name]) is RegistrationStatus.attended
+    assert data.registration_status(live_server.app, dummy_door.registration_ids[name]) is RegistrationStatus.attended
     # The focus moves to Undo, so a mistaken check-in is one Enter away from being undone.
     page.keyboard.press("Enter")
     expect(page.locator("#checkin-panel")).to_contain_text("0 of 4 expected have arrived.")
 
 
-def test_checkin_page_fits_a_phone(new_page, door):
+def test_checkin_page_fits_a_phone(new_page, dummy_door):
     page = new_page(width=360, height=640)
     sign_in(page, FACILITATOR)
-    page.goto(f"/sessions/{door.session_id}/checkin")
+    page.goto(f"/sessions/{dummy_door.session_id}/checkin")
     assert_no_sideways_scroll(page)
     # Nor is the button hidden in a table that scrolls on its own.
     for button in page.get_by_role("button", name="Check in").all():

@@ -56,7 +56,7 @@ def test_organiser_builds_balances_and_publishes_a_session(new_page, javascript,
     assert_accessible(page)
     expect(page.get_by_label("Forum", exact=True)).to_have_value(re.compile(r"\d+"))
     session_title = "Traders of the south"
-    starts_at, _ends_at = data.upcoming(days=14)
+    starts_at = data.upcoming(days=14)[0]
     page.get_by_label("Title", exact=True).fill(session_title)
     page.get_by_label("Title in Tajik").fill("Тоҷирони ҷануб")
     page.get_by_label("Start date", exact=True).fill(starts_at.date().isoformat())
@@ -144,6 +144,7 @@ def test_organiser_builds_balances_and_publishes_a_session(new_page, javascript,
     page.goto(f"/staff/sessions/{session_id}/agenda")
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Session published.")).to_be_visible()
+    assert_accessible(page)
     expect(page.get_by_role("heading", name="Publish anyway?")).to_have_count(0)
     assert data.session_status(live_server.app, session_id) == "published"
 

@@ -1,6 +1,7 @@
 """The participant's journey: a personal link, the agenda in Russian and Tajik, the calendar file, declining."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,7 +14,7 @@ TAJIK_LETTERS = re.compile(r"[ғӣқӯҳҷҒӢҚӮҲҶ]")
 
 
 @pytest.fixture
-def invitation(live_server) -> tuple[data.SeededSession, data.SeededSession, str]:
+def dummy_invitation(live_server) -> tuple[data.SeededSession, data.SeededSession, str]:
     """Two sessions Саидова is invited to (the first with its agenda in three languages) and her link's token."""
     person = data.Person("Саидова Мадина", "civil_society", region="kulyab", gender="woman")
     forum = data.published_session(
@@ -40,19 +41,22 @@ def ui(live_server, message: str, locale: str) -> str:
 
 
 def calendar_events(page: Page, link_text: str) -> str:
-    """Download the calendar file behind a link and return its text, lines unfolded."""
+    """Download the calendar file behind a link, as a click does, and return its text with lines unfolded."""
     link = page.get_by_role("link", name=link_text)
-    response = page.request.get(link.get_attribute("href"))
-    assert response.ok
-    assert response.headers["content-type"].startswith("text/calendar")
-    text = response.text().replace("\r\n ", "")
+    head = page.request.head(link.get_attribute("href"))
+    assert head.ok
+    assert head.headers["content-type"].startswith("text/calendar")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "my-sessions.ics"
+    text = Path(download.value.path()).read_text(encoding="utf-8").replace("\r\n ", "")
     assert text.startswith("BEGIN:VCALENDAR")
     return text
 
 
 def test_participant_reads_the_agenda_in_russian_and_tajik_and_declines(new_page, javascript, live_server,
-                                                                         invitation):
-    forum, seminar, token = invitation
+                                                                         dummy_invitation):
+    forum, seminar, token = dummy_invitation
     page = new_page(javascript=javascript, locale="ru-RU")
 
     # The browser asks for Russian: the personal page answers in Russian.
@@ -99,8 +103,8 @@ def test_participant_reads_the_agenda_in_russian_and_tajik_and_declines(new_page
     assert f"SUMMARY:{seminar.title}" in events
 
 
-def test_agenda_pages_fit_a_phone(new_page, invitation):
-    forum, _seminar, token = invitation
+def test_agenda_pages_fit_a_phone(new_page, dummy_invitation):
+    forum, _seminar, token = dummy_invitation
     page = new_page(width=360, height=640, locale="tg")
     for path in (f"/sessions/{forum.session_id}", f"/p/{token}/sessions/{forum.session_id}", f"/p/{token}"):
         page.goto(path)
