@@ -12,6 +12,7 @@ encrypted storage; erasing a person does not reach into old backups (rotate them
 The emergency snapshot (``write_encrypted``) is AES-256-GCM under a key derived by scrypt
 (N=2^17, r=8, p=1) from a passphrase; the file is ``MAGIC | salt(16) | nonce(12) | ciphertext``
 with the magic as associated data, holding gzip-compressed JSON of the personal tables.
+``restore_personal_data`` puts such a snapshot back, ids included, into a wiped database.
 """
 
 import gzip
@@ -31,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from models import db
+from models import UTCDateTime, db
 
 #: tables that hold personal data of participants, children before parents
 PERSONAL_TABLES = ("checkin_request", "registration", "agenda_speaker", "personal_link",
@@ -210,3 +211,35 @@ def write_encrypted(path: Path, payload: dict[str, Any], passphrase: str) -> Non
 def read_encrypted(path: Path, passphrase: str) -> dict[str, Any]:
     """Decrypt the file at ``path``."""
     return decrypt(Path(path).read_bytes(), passphrase)
+
+
+def _row_for_insert(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    values = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if isinstance(value, str) and isinstance(column.type, UTCDateTime):
+            value = datetime.fromisoformat(value)
+        values[column.name] = value
+    return values
+
+
+def restore_personal_data(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """Put an emergency snapshot back, with its original ids, into tables emptied by the wipe.
+
+    Refuses (``BackupError``) when any personal table holds rows: merging would mix two states.
+    Works in the caller's transaction; returns rows per table.
+    """
+    for name in PERSONAL_TABLES:
+        if db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables[name])):
+            raise BackupError(f"The table {name} is not empty; restore only into a wiped database.")
+    for name in reversed(PERSONAL_TABLES):
+        table = db.metadata.tables[name]
+        rows = [_row_for_insert(table, row) for row in snapshot.get(name, [])]
+        if rows:
+            db.session.execute(sa.insert(table), rows)
+        if db.engine.dialect.name == "postgresql" and "id" in table.columns and rows:
+            # Rows came with their ids, so the sequence must move past them.
+            db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                                       f"(SELECT max(id) FROM {name}))"))
+    db.session.expire_all()
+    return {name: len(snapshot.get(name, [])) for name in PERSONAL_TABLES}

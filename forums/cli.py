@@ -10,7 +10,13 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from forums import audit
-from forums.backup import BackupError, backup_database, restore_database
+from forums.backup import (
+    BackupError,
+    backup_database,
+    read_encrypted,
+    restore_database,
+    restore_personal_data,
+)
 from forums.passwords import password_problem
 from forums.retention import emergency_wipe, erase_participant, purge_expired
 from forums.security import hash_password
@@ -135,6 +141,22 @@ def emergency_wipe_command(backup_path: Path, passphrase_stdin: bool) -> None:
                + ", ".join(f"{count} {table}" for table, count in counts.items()) + ".")
 
 
+@click.command("emergency-restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--passphrase-stdin", is_flag=True, required=True,
+              help="Read the backup passphrase from standard input (required).")
+def emergency_restore_command(path: Path, passphrase_stdin: bool) -> None:
+    """Put the personal data of an emergency-wipe backup back into the wiped database."""
+    try:
+        counts = restore_personal_data(read_encrypted(path, sys.stdin.readline().rstrip("\n")))
+    except BackupError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    audit.record("emergency.restore", detail=" ".join(f"{name}={count}" for name, count in counts.items()))
+    db.session.commit()
+    click.echo("Restored " + ", ".join(f"{count} {table}" for table, count in counts.items()) + ".")
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
@@ -184,5 +206,6 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (init_db_command, create_user_command, create_token_command, demo_data_command,
                     purge_expired_command, erase_participant_command, emergency_wipe_command,
+                    emergency_restore_command,
                     backup_command, restore_command, generate_data_command):
         app.cli.add_command(command)

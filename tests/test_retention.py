@@ -13,6 +13,7 @@ from forums import backup, imports, operations, retention, services
 from models import (
     AgendaSpeaker,
     AuditEntry,
+    CheckinRequest,
     ForumSession,
     Participant,
     PersonalLink,
@@ -201,6 +202,13 @@ def _personal_rows() -> dict[str, int]:
     return {name: _count(db.metadata.tables[name]) for name in backup.PERSONAL_TABLES}
 
 
+def _personal_data() -> dict[str, list[tuple[Any, ...]]]:
+    db.session.commit()
+    tables = {name: db.metadata.tables[name] for name in backup.PERSONAL_TABLES}
+    return {name: [tuple(row) for row in db.session.execute(sa.select(table).order_by(*table.primary_key.columns))]
+            for name, table in tables.items()}
+
+
 def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(runner, world, tmp_path):
     before = _personal_rows()
     names = set(db.session.scalars(sa.select(Participant.name)))
@@ -220,6 +228,23 @@ def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(run
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "emergency.wipe")).one()
     assert f"participant={before['participant']}" in entry.detail
     assert not any(name in entry.detail for name in names)
+
+
+def test_the_wiped_data_can_be_put_back_exactly(runner, world, create_participant, tmp_path):
+    db.session.add(CheckinRequest(request_id="door-1", registration_id=db.session.scalar(sa.select(Registration.id))))
+    db.session.commit()
+    before = _personal_data()
+    target = tmp_path / "evacuation.bin"
+    runner.invoke(args=["emergency-wipe", "--backup", str(target), "--passphrase-stdin"], input=PASSPHRASE + "\n")
+    assert runner.invoke(args=["emergency-restore", str(target), "--passphrase-stdin"],
+                         input="wrong passphrase!\n").exit_code != 0
+    result = runner.invoke(args=["emergency-restore", str(target), "--passphrase-stdin"], input=PASSPHRASE + "\n")
+    assert result.exit_code == 0, result.output
+    assert _personal_data() == before
+    # New people get fresh ids after the restored ones.
+    assert create_participant("After Restore").id > max(row[0] for row in before["participant"])
+    again = runner.invoke(args=["emergency-restore", str(target), "--passphrase-stdin"], input=PASSPHRASE + "\n")
+    assert again.exit_code != 0 and "not empty" in again.output
 
 
 def test_emergency_wipe_refuses_to_overwrite_and_short_passphrases(runner, world, tmp_path):
