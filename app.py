@@ -30,6 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         LOGIN_RATE_LIMIT="10 per minute",
         PRODUCTION=False,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto: the sign-in
+        # throttle keys on the client's address and cookies need to know the request was HTTPS.
+        PROXY_HOPS=0,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -40,6 +43,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     _require_secret_key(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from forums import setup
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 from forums.extensions import babel
@@ -12,6 +12,8 @@ from forums.extensions import babel
 def select_locale() -> str:
     """The language chosen with ?lang= (remembered), else the remembered one, else the browser's."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.args.get("lang")
     if chosen in languages:
         session["lang"] = chosen

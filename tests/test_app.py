@@ -84,3 +84,26 @@ def test_draft_and_invitation_sessions_are_not_public(client, create_session):
 def test_index_lists_upcoming_public_sessions(client, create_session):
     public = create_session(title="Open evening on water")
     assert public.title in client.get("/").get_data(as_text=True)
+
+
+def test_a_page_limit_in_other_digits_is_refused_not_a_crash(client):
+    response = client.get("/api/v1/sessions?limit=²")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"limit": "A number from 1 to 100."}
+
+
+def test_behind_a_configured_proxy_the_client_address_comes_from_x_forwarded_for(app_config):
+    from flask import request
+
+    app_config["PROXY_HOPS"] = 1
+    app = create_app(app_config)
+    seen = {}
+
+    @app.route("/_test/address")
+    def address():
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return ""
+
+    app.test_client().get("/_test/address", headers={"X-Forwarded-For": "203.0.113.9",
+                                                      "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.9", "scheme": "https"}

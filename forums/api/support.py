@@ -110,7 +110,8 @@ def _decode_cursor(cursor: str | None) -> int | None:
 def page_limit() -> int:
     """The ``?limit=`` of a list, 1..100 (default 100)."""
     raw = request.args.get("limit", str(MAX_PAGE))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise ApiError(422, _("Some values are not valid."), {"limit": _("A number from 1 to 100.")})
     return int(raw)
 
