@@ -103,6 +103,8 @@ def backup_database(path: Path) -> None:
                 destination = sqlite3.connect(partial)
                 try:
                     source.backup(destination)
+                    # One self-contained file: reading it later leaves no -wal/-shm beside it.
+                    destination.execute("PRAGMA journal_mode=DELETE")
                 finally:
                     destination.close()
         finally:
