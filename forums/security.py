@@ -6,7 +6,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, current_app, render_template, request, session
+from flask import Flask, Response, abort, current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -70,6 +70,14 @@ def _load_user(stored_id: str) -> User | None:
 def end_all_sessions(user: User) -> None:
     """Make every cookie issued to ``user`` stop working (sign-out, disabling)."""
     user.session_version += 1
+
+
+def _refuse_nul_characters() -> None:
+    """No text we store may hold NUL (PostgreSQL refuses it), so refuse it at the door with a 400."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
 
 
 def _enforce_session_lifetime() -> None:
@@ -153,6 +161,7 @@ def init_app(app: Flask) -> None:
             REMEMBER_COOKIE_SECURE=True,
         )
     app.config.update(REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_lifetime)
     app.after_request(_set_security_headers)
     app.register_error_handler(HTTPException, _error_page)

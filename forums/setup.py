@@ -26,6 +26,8 @@ BLUEPRINT_MODULES = (
 
 def init_app(app: Flask) -> None:
     """Bind every extension and register blueprints, commands and hooks."""
+    # JSON keeps the order the contract documents instead of sorting keys.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     # Registered first so it runs last: after_request hooks run in reverse, and gzip must see the final body.
     compression.init_app(app)
     database.init_app(app)

@@ -97,11 +97,16 @@ def _reset_postgres() -> None:
 @pytest.fixture
 def app_config(database_template: str, tmp_path: Any) -> dict[str, Any]:
     """Test configuration on a fresh database; tests may change it before using ``app``."""
-    if ON_POSTGRES:
-        uri = database_template
-    else:
-        uri = _fresh_sqlite_copy(database_template, str(tmp_path / "test.sqlite"))
-    return base_config(uri)
+    if not ON_POSTGRES:
+        return base_config(_fresh_sqlite_copy(database_template, str(tmp_path / "test.sqlite")))
+    # Emptied here rather than in ``app``, so tests that build their own app start clean too.
+    config = base_config(database_template)
+    resetting = create_app(config)
+    with resetting.app_context():
+        _reset_postgres()
+        db.session.remove()
+        db.engine.dispose()
+    return config
 
 
 class CommittingClient(FlaskClient):
@@ -138,8 +143,6 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     application.test_client_class = CommittingClient
     application.test_cli_runner_class = CommittingRunner
     with application.app_context():
-        if ON_POSTGRES:
-            _reset_postgres()
         yield application
         db.session.remove()
         db.engine.dispose()

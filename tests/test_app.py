@@ -107,3 +107,8 @@ def test_behind_a_configured_proxy_the_client_address_comes_from_x_forwarded_for
     app.test_client().get("/_test/address", headers={"X-Forwarded-For": "203.0.113.9",
                                                       "X-Forwarded-Proto": "https"})
     assert seen == {"addr": "203.0.113.9", "scheme": "https"}
+
+
+def test_a_nul_character_in_a_form_or_query_is_a_400_not_a_crash(client):
+    assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code == 400
+    assert client.get("/?lang=r\x00u").status_code == 400
