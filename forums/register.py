@@ -179,7 +179,7 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
     html = render_template(
         "register/registrations.html", forum_session=forum_session, registrations=registrations,
         counts=page_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
-        status_form=StatusForm(formdata=None), bulk_form=bulk_form, filter_form=filter_form,
+        bulk_form=bulk_form, filter_form=filter_form,
         candidates=candidates, already=already, dimensions=dimensions, locale=locale,
         filter_args=filter_form.query_args(),
     )

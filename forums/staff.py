@@ -162,7 +162,7 @@ def session_list() -> str:
     tools = {forum_session.id: session_tool_links(forum_session.id, available) for forum_session, _seats in page.items}
     return render_template("staff/session_list.html", page=page, filter_form=filter_form, tools=tools,
                            is_staff=current_user.is_staff, page_args=filter_form.query_args(),
-                           action_form=ActionForm(), session_statuses=SESSION_STATUS_LABELS)
+                           session_statuses=SESSION_STATUS_LABELS)
 
 
 def _session_form() -> SessionForm:
@@ -220,8 +220,7 @@ def session_publish(session_id: int) -> str | Response:
         abort(400)
     warnings = balance_queries.publish_warnings(session_id)
     if warnings and request.form.get("confirmed") != "1":
-        return render_template("staff/publish_confirm.html", forum_session=forum_session, warnings=warnings,
-                               form=form)
+        return render_template("staff/publish_confirm.html", forum_session=forum_session, warnings=warnings)
     if save(form, lambda: services.update_session(forum_session, {"status": SessionStatus.published.value})):
         flash(_("Session published."), "success")
         if warnings:
@@ -255,7 +254,7 @@ def _agenda_form(forum_session: ForumSession, **kwargs: Any) -> AgendaItemForm:
 def _render_agenda(session_id: int, form: AgendaItemForm) -> tuple[str, int]:
     forum_session = queries.session_with_agenda(session_id) or abort(404)
     return render_template(
-        "staff/agenda.html", forum_session=forum_session, form=form, action_form=ActionForm(),
+        "staff/agenda.html", forum_session=forum_session, form=form,
         overlaps=services.agenda_overlaps(forum_session.agenda), kinds=AGENDA_KIND_LABELS,
     ), failed_status(form)
 

@@ -1,5 +1,6 @@
 """Staff pages for forums, sessions and agendas: forms, rules, conflicts and who may open them."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -206,12 +207,18 @@ def test_publish_and_cancel_are_post_buttons(staff, create_session):
     assert {"session.update", "session.cancel"} <= actions
 
 
-def test_buttons_need_a_csrf_token(app, staff, create_session):
+def test_buttons_need_the_csrf_token_their_page_carries(app, staff, create_session):
     forum_session = create_session(status="draft")
     app.config["WTF_CSRF_ENABLED"] = True
-    assert staff.post(f"/staff/sessions/{forum_session.id}/publish").status_code == 400
+    url = f"/staff/sessions/{forum_session.id}/publish"
+    assert staff.post(url).status_code == 400
     db.session.expire_all()
     assert db.session.get(ForumSession, forum_session.id).status is SessionStatus.draft
+    page = staff.get("/staff/sessions").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert staff.post(url, data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ForumSession, forum_session.id).status is SessionStatus.published
 
 
 # Agenda -------------------------------------------------------------------------------------------
