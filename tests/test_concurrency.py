@@ -4,6 +4,7 @@ The capacity race runs against gunicorn with 4 worker processes on its own datab
 in WAL mode, or a separate PostgreSQL database when the suite runs with ``DATABASE_URL``.
 """
 
+import http.client
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -93,7 +94,7 @@ def _all_at_once(count: int, send: Callable[[int], tuple[int, Any]]) -> list[tup
         barrier.wait()
         try:
             results[index] = send(index)
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:
             results[index] = (-1, repr(error))
 
     threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
