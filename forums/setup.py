@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "forums.personal",
     "forums.checkin_views",
     "forums.balance_views",
+    "forums.selection_views",
     "forums.api",
     "forums.lifecycle_views",
     "forums.admin_views",

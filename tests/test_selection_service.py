@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from forums import policies
 from forums.balance import Quota
+from forums.names import search_key
 from forums.selection import CountQuota, InfeasibleSelection
 from forums.selection_service import (
     WAITLIST,
@@ -29,8 +30,8 @@ def add_person(number: int, status: str | None = None, forum_session=None, organ
     """One participant (optionally registered for ``forum_session`` with ``status``); not committed."""
     values = {"group": GROUPS[number % len(GROUPS)], "region": "dushanbe",
               "gender": ("woman", "man")[number % 2], **categories}
-    participant = Participant(name=f"Pool person {number}", search_key=f"pool person {number}",
-                              organisation=organisation)
+    name = f"Pool person {number}"
+    participant = Participant(name=name, search_key=search_key(name), organisation=organisation)
     for dimension_key, category_key in values.items():
         chosen = category(dimension_key, category_key)
         participant.categories.append(ParticipantCategory(dimension_id=chosen.dimension_id, category_id=chosen.id))

@@ -15,6 +15,7 @@ RESOURCE_MODULES = (
     "forums.api.links_api",
     "forums.api.checkin_api",
     "forums.api.balance_api",
+    "forums.api.selection_api",
     "forums.api.audit_api",
     "forums.api.openapi",
 )
