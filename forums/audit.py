@@ -65,3 +65,13 @@ def filtered_entries(audit_filter: AuditFilter) -> sa.Select[tuple[AuditEntry]]:
     if audit_filter.since is not None:
         statement = statement.where(AuditEntry.at >= audit_filter.since)
     return statement
+
+
+def record_read(action: str, object_type: str = "", object_id: int | None = None, detail: str = "") -> None:
+    """Record that personal data was shown and commit at once.
+
+    Call it after the page is rendered: committing first would expire every loaded row and the
+    template would reload them one by one.
+    """
+    record(action, object_type, object_id, detail)
+    db.session.commit()

@@ -110,7 +110,9 @@ class VersionedForm(FlaskForm):
 
     def expected_version(self) -> int | None:
         """The version the editor saw, or None when the form was opened for a new object."""
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        raw = self.version.data or ""
+        # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+        return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 class ForumForm(VersionedForm):

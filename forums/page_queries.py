@@ -16,6 +16,8 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 from forums.i18n import display_zone
 from forums.names import search_key
 from models import (
+    AgendaItem,
+    AgendaSpeaker,
     Category,
     Dimension,
     Forum,
@@ -150,9 +152,16 @@ def session_for_editing(session_id: int) -> ForumSession | None:
     )
 
 
-def speaker_choices() -> list[tuple[int, str]]:
-    """(id, "name (organisation)") of the whole register, for choosing speakers."""
+def speaker_choices(session_id: int) -> list[tuple[int, str]]:
+    """(id, "name (organisation)") of the people who may speak at a session: those registered for it
+    (any status but declined or cancelled) and its current speakers. Never the whole register."""
+    registered = sa.select(Registration.participant_id).where(
+        Registration.session_id == session_id,
+        Registration.status.not_in([RegistrationStatus.declined, RegistrationStatus.cancelled]))
+    speaking = (sa.select(AgendaSpeaker.participant_id).join(AgendaItem)
+                .where(AgendaItem.session_id == session_id))
     rows = db.session.execute(sa.select(Participant.id, Participant.name, Participant.organisation)
+                              .where(sa.or_(Participant.id.in_(registered), Participant.id.in_(speaking)))
                               .order_by(Participant.search_key, Participant.id))
     return [(row.id, f"{row.name} ({row.organisation})" if row.organisation else row.name) for row in rows]
 

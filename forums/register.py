@@ -30,13 +30,6 @@ from models import Dimension, ForumSession, Participant, Registration, Registrat
 bp = Blueprint("register", __name__, url_prefix="/staff")
 
 
-def _audit_read(action: str, object_type: str = "", object_id: int | None = None, detail: str = "") -> None:
-    """Record that personal data was shown, after the page is rendered: committing first would expire
-    every loaded row and the template would reload them one by one."""
-    audit.record(action, object_type, object_id, detail)
-    db.session.commit()
-
-
 # The register -------------------------------------------------------------------------------------
 
 @bp.route("/participants")
@@ -50,7 +43,7 @@ def participant_list() -> str:
         page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number())
     html = render_template("register/participant_list.html", page=page, dimensions=dimensions,
                            filter_form=filter_form, page_args=filter_form.query_args(), locale=locale)
-    _audit_read("register.list", detail=str(len(page.items)))
+    audit.record_read("register.list", detail=str(len(page.items)))
     return html
 
 
@@ -81,7 +74,7 @@ def participant_view(participant_id: int) -> str:
     participant = page_queries.participant_with_registrations(participant_id) or abort(404)
     html = render_template("register/participant_view.html", participant=participant,
                            dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, locale=current_language())
-    _audit_read("participant.read", "participant", participant.id)
+    audit.record_read("participant.read", "participant", participant.id)
     return html
 
 
@@ -99,7 +92,7 @@ def participant_edit(participant_id: int) -> Response | tuple[str, int]:
         for dimension in dimensions:
             form[form.category_fields[dimension.key]].data = next(
                 (category.key for category in dimension.categories if category.id in chosen), "")
-        _audit_read("participant.read", "participant", participant.id)
+        audit.record_read("participant.read", "participant", participant.id)
     if form.validate_on_submit():
         saved = save(form, lambda: services.update_participant(participant, _participant_input(form),
                                                                form.expected_version()), form.field_map())
@@ -184,7 +177,7 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
         filter_args=filter_form.query_args(),
     )
     audit.record("registration.list", "session", forum_session.id, detail=str(len(registrations.items)))
-    _audit_read("register.list", detail=str(len(candidates.items)))
+    audit.record_read("register.list", detail=str(len(candidates.items)))
     return html, failed_status(bulk_form) if bulk_form.errors else 200
 
 

@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from forums import balance_queries, page_queries, queries, services
+from forums import audit, balance_queries, page_queries, queries, services
 from forums.forms import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
@@ -245,7 +245,7 @@ def session_cancel(session_id: int) -> Response:
 
 def _agenda_form(forum_session: ForumSession, **kwargs: Any) -> AgendaItemForm:
     form = AgendaItemForm(**kwargs)
-    form.speaker_ids.choices = options(page_queries.speaker_choices())
+    form.speaker_ids.choices = options(page_queries.speaker_choices(forum_session.id))
     if not form.is_submitted() and form.on.data is None:
         form.on.data = to_local(forum_session.starts_at).date()
     return form
@@ -253,10 +253,13 @@ def _agenda_form(forum_session: ForumSession, **kwargs: Any) -> AgendaItemForm:
 
 def _render_agenda(session_id: int, form: AgendaItemForm) -> tuple[str, int]:
     forum_session = queries.session_with_agenda(session_id) or abort(404)
-    return render_template(
+    page = render_template(
         "staff/agenda.html", forum_session=forum_session, form=form,
         overlaps=services.agenda_overlaps(forum_session.agenda), kinds=AGENDA_KIND_LABELS,
-    ), failed_status(form)
+    )
+    # The speaker picker names the session's registrants.
+    audit.record_read("registrations.read", "session", session_id, detail="speaker choices")
+    return page, failed_status(form)
 
 
 @bp.route("/sessions/<int:session_id>/agenda", methods=("GET", "POST"))
@@ -290,7 +293,9 @@ def agenda_item_edit(item_id: int) -> str | Response | tuple[str, int]:
         if saved is not None:
             flash(_("Agenda item saved."), "success")
             return redirect(url_for(".agenda", session_id=item.session_id))
-    return render_template("staff/agenda_item_form.html", form=form, item=item), failed_status(form)
+    page = render_template("staff/agenda_item_form.html", form=form, item=item)
+    audit.record_read("registrations.read", "session", item.session_id, detail="speaker choices")
+    return page, failed_status(form)
 
 
 @bp.route("/agenda/<int:item_id>/move/<any(up, down):direction>", methods=("POST",))

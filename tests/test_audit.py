@@ -159,10 +159,7 @@ def test_an_object_filter_is_a_type_or_a_type_and_a_number():
 
 
 #: GET endpoints known to show people without an audit entry, with why; each one is a bug to fix
-KNOWN_UNAUDITED: dict[str, str] = {
-    "staff.agenda": "the speaker picker lists every participant's name and organisation (reported)",
-    "staff.agenda_item_edit": "the speaker picker lists every participant's name and organisation (reported)",
-}
+KNOWN_UNAUDITED: dict[str, str] = {}
 
 
 def test_every_page_or_call_that_shows_people_is_audited(app, client, world: World, token_for):

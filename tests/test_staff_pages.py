@@ -237,6 +237,8 @@ def agenda_titles(forum_session):
 def test_agenda_items_are_added_with_speakers_and_shown_in_dushanbe_time(staff, create_session, create_participant):
     forum_session = create_session()
     speaker = create_participant("Sharipov Daler", organisation="Academy of Sciences")
+    register(forum_session, speaker, RegistrationStatus.invited)
+    db.session.commit()
     response = staff.post(f"/staff/sessions/{forum_session.id}/agenda",
                           data=agenda_data("10:00", "10:30", speaker_ids=[str(speaker.id)]))
     assert response.status_code == 302
@@ -245,6 +247,20 @@ def test_agenda_items_are_added_with_speakers_and_shown_in_dushanbe_time(staff, 
     assert [s.participant_id for s in item.speakers] == [speaker.id]
     page = staff.get(f"/staff/sessions/{forum_session.id}/agenda").get_data(as_text=True)
     assert "10:00" in page and "Sharipov Daler" in page
+
+
+def test_speakers_are_chosen_among_the_sessions_people_not_the_whole_register(staff, create_session,
+                                                                               create_participant):
+    forum_session = create_session()
+    invited = create_participant("Sharipov Daler")
+    outsider = create_participant("Qodirova Madina")
+    register(forum_session, invited, RegistrationStatus.invited)
+    db.session.commit()
+    page = staff.get(f"/staff/sessions/{forum_session.id}/agenda").get_data(as_text=True)
+    assert "Sharipov Daler" in page and "Qodirova Madina" not in page
+    refused = staff.post(f"/staff/sessions/{forum_session.id}/agenda",
+                         data=agenda_data("10:00", "10:30", speaker_ids=[str(outsider.id)]))
+    assert refused.status_code == 422 and count(AgendaItem) == 0
 
 
 def test_agenda_item_outside_the_session_is_refused(staff, create_session):
