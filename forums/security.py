@@ -6,11 +6,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, abort, current_app, render_template, request, session
+from flask import Flask, Request, Response, abort, current_app, render_template, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException
 
 from forums.api.errors import error_response
@@ -72,9 +74,19 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
+#: the bodies werkzeug parses into ``request.form``; any other body leaves the form empty
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _refuse_nul_characters() -> None:
     """No text we store may hold NUL (PostgreSQL refuses it), so refuse it at the door with a 400."""
-    for values in (request.args, request.form):
+    # Most requests have neither a query string nor a form: don't build empty ones to look inside.
+    sources = []
+    if request.query_string:
+        sources.append(request.args)
+    if request.mimetype in FORM_MIMETYPES:
+        sources.append(request.form)
+    for values in sources:
         for value in values.values():
             if "\x00" in value:
                 abort(400)
@@ -96,26 +108,56 @@ def _enforce_session_lifetime() -> None:
     session["seen"] = now
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without the per-request cost for visitors who have no cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """An empty session when there is no cookie (no signer needed), else Flask's."""
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's signer, built once per secret instead of once per request."""
+        if not app.secret_key:
+            return None
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = getattr(self, "_signer", None)
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            self._signer = cached
+        return cached[1]
+
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 
 
+#: set on every response unless a view chose its own value
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def _set_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure or current_app.config["PRODUCTION"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    wanted = SECURITY_HEADERS + (HSTS,) if request.is_secure or current_app.config["PRODUCTION"] else SECURITY_HEADERS
+    # One pass over the headers instead of one per setdefault: this runs on every response.
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend([(name, value) for name, value in wanted if name.lower() not in present])
+    if request.endpoint == "static":
+        # Static files keep their long cache, and asking who is signed in would only cost a lookup.
+        return response
     # Anything personal, anything a signed-in member of staff sees, and any response that sets the
-    # session cookie (sign-in, sign-out) must not sit in a cache. Static files keep their long cache.
+    # session cookie (sign-in, sign-out) must not sit in a cache.
     # (The cookie itself is written after these hooks, so ask whether the session changed.)
-    personal = (current_user.is_authenticated or getattr(request, "personal_data", False)
-                or session.modified)
-    if personal and request.endpoint != "static":
+    if current_user.is_authenticated or getattr(request, "personal_data", False) or session.modified:
         headers["Cache-Control"] = "no-store"
     return response
 
@@ -161,6 +203,7 @@ def init_app(app: Flask) -> None:
             REMEMBER_COOKIE_SECURE=True,
         )
     app.config.update(REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    app.session_interface = CookieSessions()
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_lifetime)
     app.after_request(_set_security_headers)

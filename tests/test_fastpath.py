@@ -1,0 +1,232 @@
+"""The public agenda cache (forums.fastpath): the same bytes and headers as the normal path, never stale."""
+
+import gzip
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from forums.fastpath import AgendaCache
+from models import AgendaItem, AgendaKind, AgendaSpeaker, ForumSession, db
+from tests.conftest import CommittingClient, category
+
+GZIP = {"Accept-Encoding": "gzip"}
+RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}
+
+
+def cache_of(app: Flask) -> AgendaCache:
+    """The middleware in front of the test app."""
+    assert isinstance(app.wsgi_app, AgendaCache)
+    return app.wsgi_app
+
+
+class FlaskCalls:
+    """Counts the requests the cache hands on to Flask."""
+
+    def __init__(self, cache: AgendaCache) -> None:
+        self.count = 0
+        inner = cache.wsgi_app
+
+        def counting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+            self.count += 1
+            return inner(environ, start_response)
+
+        cache.wsgi_app = counting
+
+
+@pytest.fixture
+def flask_calls(app: Flask) -> FlaskCalls:
+    """How many requests reached Flask."""
+    return FlaskCalls(cache_of(app))
+
+
+@pytest.fixture
+def agenda(create_session, create_participant) -> ForumSession:
+    """A published public session with two agenda items and a speaker."""
+    forum_session = create_session(title="Water and land")
+    speaker = create_participant("Sharipov Anvar", organisation="Academy of Sciences")
+    for position, title in enumerate(("Opening", "Irrigation after the thaw")):
+        item = AgendaItem(forum_session=forum_session, position=position, title=title, kind=AgendaKind.presentation,
+                          starts_at=forum_session.starts_at + timedelta(minutes=30 * position),
+                          ends_at=forum_session.starts_at + timedelta(minutes=30 * position + 25))
+        if position:
+            item.speakers.append(AgendaSpeaker(participant=speaker, position=0))
+        db.session.add(item)
+    db.session.commit()
+    return forum_session
+
+
+@pytest.fixture
+def staff_api(create_user, token_for) -> dict[str, str]:
+    """Authorization headers of an organiser."""
+    return token_for(create_user("organiser"))
+
+
+def without_date(response: Any) -> list[tuple[str, str]]:
+    """The response's headers except Date, which says when it was sent."""
+    return [(name, value) for name, value in response.headers.items() if name != "Date"]
+
+
+@pytest.mark.parametrize("headers", [{}, GZIP, RUSSIAN, {**GZIP, "Accept-Language": "tg"}],
+                         ids=["plain", "gzip", "russian", "tajik-gzip"])
+def test_a_cached_page_has_the_bytes_and_headers_of_the_normal_path(client, agenda, flask_calls, headers):
+    rendered = client.get(f"/sessions/{agenda.id}", headers=headers)
+    cached = client.get(f"/sessions/{agenda.id}", headers=headers)
+
+    assert flask_calls.count == 1, "the second request should come from the cache"
+    assert rendered.status_code == cached.status_code == 200
+    assert cached.data == rendered.data
+    assert without_date(cached) == without_date(rendered)
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "ETag", "Vary",
+                 "Cache-Control", "Last-Modified"):
+        assert cached.headers.get(name), name
+    assert "Date" in cached.headers
+
+
+def test_languages_and_encodings_get_their_own_copies(client, agenda):
+    english = client.get(f"/sessions/{agenda.id}").get_data(as_text=True)
+    russian = client.get(f"/sessions/{agenda.id}", headers=RUSSIAN).get_data(as_text=True)
+    compressed = client.get(f"/sessions/{agenda.id}", headers=GZIP)
+
+    assert "Agenda" in english and "Повестка дня" in russian
+    assert client.get(f"/sessions/{agenda.id}").get_data(as_text=True) == english
+    assert client.get(f"/sessions/{agenda.id}", headers=RUSSIAN).get_data(as_text=True) == russian
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in client.get(f"/sessions/{agenda.id}").headers
+
+
+def test_conditional_requests_get_the_normal_paths_304_from_the_cache(client, agenda, flask_calls):
+    first = client.get(f"/sessions/{agenda.id}", headers=GZIP)
+    ask = {**GZIP, "If-None-Match": first.headers["ETag"]}
+
+    learnt = client.get(f"/sessions/{agenda.id}", headers=ask)
+    cached = client.get(f"/sessions/{agenda.id}", headers=ask)
+    since = client.get(f"/sessions/{agenda.id}", headers={"If-Modified-Since": first.headers["Last-Modified"]})
+
+    assert learnt.status_code == cached.status_code == since.status_code == 304
+    assert cached.data == b""
+    assert without_date(cached) == without_date(learnt)
+    assert flask_calls.count == 3, "page, its first 304, the plain-encoding page; the second 304 is cached"
+    stale = client.get(f"/sessions/{agenda.id}", headers={**GZIP, "If-None-Match": '"an-old-etag"'})
+    assert stale.status_code == 200 and stale.data == first.data
+
+
+@pytest.mark.parametrize("change, visible", [
+    ("title", "Water, land and trust"),
+    ("agenda item", "Canals and quotas"),
+    ("new agenda item", "Closing words"),
+    ("speaker rename", "Sharipov Anvar Karimovich"),
+    ("forum rename", "Discussion Club of Khujand"),
+    ("cancel", "This session is cancelled."),
+])
+def test_an_edit_is_visible_on_the_very_next_request(client, agenda, staff_api, change, visible):
+    path = f"/sessions/{agenda.id}"
+    for headers in ({}, GZIP):
+        assert client.get(path, headers=headers).status_code == 200
+    item = db.session.query(AgendaItem).filter_by(session_id=agenda.id, position=1).one()
+    speaker = item.speakers[0].participant_id
+    calls = {
+        "title": ("PATCH", f"/api/v1/sessions/{agenda.id}", {"title": visible}),
+        "agenda item": ("PATCH", f"/api/v1/sessions/{agenda.id}/agenda/{item.id}", {"title": visible}),
+        "new agenda item": ("POST", f"/api/v1/sessions/{agenda.id}/agenda", {
+            "title": visible, "kind": "closing", "starts_at": (agenda.starts_at + timedelta(hours=2)).isoformat(),
+            "ends_at": (agenda.starts_at + timedelta(hours=2, minutes=20)).isoformat()}),
+        "speaker rename": ("PATCH", f"/api/v1/participants/{speaker}", {"name": visible}),
+        "forum rename": ("PATCH", f"/api/v1/forums/{agenda.forum_id}", {"title": visible}),
+        "cancel": ("PATCH", f"/api/v1/sessions/{agenda.id}", {"status": "cancelled"}),
+    }
+    method, url, body = calls[change]
+
+    assert client.open(url, method=method, json=body, headers=staff_api).status_code in (200, 201)
+
+    assert visible in client.get(path).get_data(as_text=True)
+    assert visible in gzip.decompress(client.get(path, headers=GZIP).data).decode()
+
+
+def test_a_renamed_region_and_a_removed_speaker_show_at_once(client, agenda):
+    path = f"/sessions/{agenda.id}"
+    assert "Sharipov Anvar" in client.get(path).get_data(as_text=True)
+
+    # Changes made outside the services (a data fix, the retention purge's bulk deletes) show too.
+    category("region", "dushanbe").name_en = "Dushanbe city"
+    db.session.query(AgendaSpeaker).delete()
+    db.session.commit()
+
+    page = client.get(path).get_data(as_text=True)
+    assert "Dushanbe city" in page and "Sharipov Anvar" not in page
+
+
+def test_a_session_that_stops_being_public_is_not_served_from_the_cache(client, agenda, staff_api):
+    assert client.get(f"/sessions/{agenda.id}").status_code == 200
+
+    client.patch(f"/api/v1/sessions/{agenda.id}", json={"visibility": "invitation"}, headers=staff_api)
+
+    assert client.get(f"/sessions/{agenda.id}").status_code == 404
+
+
+def test_signed_in_staff_never_get_the_anonymous_copy(client, agenda, create_user, login):
+    assert "Edit agenda" not in client.get(f"/sessions/{agenda.id}").get_data(as_text=True)
+
+    login(create_user("organiser"))
+    staff_page = client.get(f"/sessions/{agenda.id}")
+
+    assert "Edit agenda" in staff_page.get_data(as_text=True)
+    assert staff_page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_chosen_language_goes_through_flask_and_is_remembered(app, agenda, flask_calls):
+    reader = app.test_client()
+    reader.get(f"/sessions/{agenda.id}")
+
+    chosen = reader.get(f"/sessions/{agenda.id}?lang=tg")
+    again = reader.get(f"/sessions/{agenda.id}")
+
+    assert chosen.headers.get("Set-Cookie") and 'lang="tg"' in again.get_data(as_text=True).split(">", 2)[1]
+    assert flask_calls.count == 3
+
+
+def test_unknown_and_odd_addresses_are_left_to_flask(client, agenda, flask_calls):
+    assert client.get("/sessions/987654").status_code == 404
+    client.get(f"/sessions/0{agenda.id}")
+    assert client.head(f"/sessions/{agenda.id}").status_code == 200
+    assert len(cache_of(client.application).pages) == 0
+    assert flask_calls.count == 3
+
+
+def test_anonymous_requests_write_no_cookie(client, agenda):
+    for path in ("/", f"/sessions/{agenda.id}", "/api/v1/sessions", "/no-such-page"):
+        assert "Set-Cookie" not in client.get(path).headers, path
+
+
+def test_the_cache_keeps_only_the_most_recently_used_pages(app_config, create_session):
+    small = create_app({**app_config, "AGENDA_CACHE_ENTRIES": 2})
+    small.test_client_class = CommittingClient
+    sessions = [create_session(title=f"Session {number}") for number in range(3)]
+    reader = small.test_client()
+
+    for forum_session in sessions:
+        assert reader.get(f"/sessions/{forum_session.id}").status_code == 200
+
+    kept = [key[0] for key in cache_of(small).pages]
+    assert kept == [sessions[1].id, sessions[2].id]
+
+
+def test_the_cache_can_be_switched_off(app_config):
+    plain = create_app({**app_config, "AGENDA_CACHE": False})
+    assert not isinstance(plain.wsgi_app, AgendaCache)
+
+
+def test_behind_a_proxy_the_cache_sees_the_clients_scheme(app_config, create_session):
+    proxied = create_app({**app_config, "PROXY_HOPS": 1})
+    proxied.test_client_class = CommittingClient
+    forum_session = create_session()
+    reader = proxied.test_client()
+
+    plain = reader.get(f"/sessions/{forum_session.id}")
+    secure = reader.get(f"/sessions/{forum_session.id}", headers={"X-Forwarded-Proto": "https"})
+
+    assert "Strict-Transport-Security" not in plain.headers
+    assert "Strict-Transport-Security" in secure.headers
