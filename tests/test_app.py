@@ -38,15 +38,18 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
-def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app):
+def test_every_connection_gets_the_backends_safety_settings(app):
+    """SQLite: WAL, foreign keys and a busy timeout; PostgreSQL: dead pooled connections are replaced."""
     from models import db
 
     with db.engine.connect() as connection:
-        if connection.dialect.name != "sqlite":
-            pytest.skip("SQLite pragmas only apply to SQLite")
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+        else:
+            assert connection.dialect.driver == "psycopg"
+            assert db.engine.pool._pre_ping
 
 
 def test_public_agenda_shows_items_and_speakers_but_no_attendees(client, create_session, create_participant):
