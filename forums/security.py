@@ -44,11 +44,6 @@ def check_password(user: User | None, password: str) -> bool:
     return user is not None and user.is_active
 
 
-def login_id(user: User) -> str:
-    """The id stored in the session cookie; it changes when the user signs out everywhere."""
-    return user.get_id()
-
-
 def begin_session(user: User) -> None:
     """Sign ``user`` in on a brand-new session: nothing planted before sign-in survives (fixation)."""
     session.clear()

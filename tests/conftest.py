@@ -186,6 +186,16 @@ def login(client: FlaskClient) -> Callable[[User], FlaskClient]:
     return _login
 
 
+def sign_in_without_password(client: FlaskClient, user: User) -> FlaskClient:
+    """Put a valid sign-in in the client's cookie, skipping the deliberately slow password check
+    (the ``login`` fixture covers the real sign-in)."""
+    now = datetime.now().timestamp()
+    with client.session_transaction() as stored:
+        stored.clear()
+        stored.update({"_user_id": user.get_id(), "_fresh": True, "signed_in_at": now, "seen": now})
+    return client
+
+
 @pytest.fixture
 def token_for(app: Flask) -> Callable[[User], dict[str, str]]:
     """Authorization headers carrying a fresh API token of ``user``."""

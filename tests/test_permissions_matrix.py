@@ -24,7 +24,6 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from forums.operations import register
-from forums.security import login_id
 from forums.tokens import issue_token
 from models import (
     AgendaItem,
@@ -39,6 +38,7 @@ from models import (
     utcnow,
 )
 from tests.test_security_headers import header_problems
+from tests.conftest import sign_in_without_password
 
 # Access levels, from the most open to the most closed.
 PUBLIC = "public"            # anyone, for published public sessions
@@ -278,16 +278,6 @@ def is_granted(response: Any) -> bool:
     return 200 <= response.status_code < 300
 
 
-def sign_in_without_password(client: FlaskClient, user_id: int) -> None:
-    """Put a valid session in the client's cookie without a password round (argon2 is slow by design)."""
-    db.session.expire_all()
-    user = db.session.get(User, user_id)
-    now = utcnow().timestamp()
-    with client.session_transaction() as stored:
-        stored.clear()
-        stored.update({"_user_id": login_id(user), "_fresh": True, "signed_in_at": now, "seen": now})
-
-
 class Actor:
     """Sends the matrix's requests as one role: a session cookie for pages, a bearer token for the API."""
 
@@ -304,7 +294,8 @@ class Actor:
     def send(self, call: Call) -> Any:
         """One call; a write may have signed the actor out (sign-out), so sign in again after it."""
         if self.user_id is not None and not call.is_api and not self.signed_in:
-            sign_in_without_password(self.client, self.user_id)
+            db.session.expire_all()
+            sign_in_without_password(self.client, db.session.get(User, self.user_id))
             self.signed_in = True
         kwargs: dict[str, Any] = {"method": call.method}
         if call.is_api:

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from forums.operations import register
-from forums.security import login_id
 from models import (
     AgendaItem,
     AuditEntry,
@@ -18,22 +17,13 @@ from models import (
     SessionStatus,
     db,
 )
-from tests.conftest import category, dushanbe_time
-
-
-def sign_in(client, user):
-    """Sign ``user`` in on ``client`` without the deliberately slow password check (tests/conftest's
-    ``login`` covers the real sign-in)."""
-    now = datetime.now(UTC).timestamp()
-    with client.session_transaction() as cookie_session:
-        cookie_session.update({"_user_id": login_id(user), "_fresh": True, "signed_in_at": now, "seen": now})
-    return client
+from tests.conftest import category, dushanbe_time, sign_in_without_password
 
 
 @pytest.fixture
 def staff(client, create_user):
     """A signed-in organiser's client."""
-    return sign_in(client, create_user("organiser"))
+    return sign_in_without_password(client, create_user("organiser"))
 
 
 def session_data(forum_id, **overrides):
@@ -62,7 +52,7 @@ def test_anonymous_readers_are_sent_to_sign_in(client, path):
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
 def test_facilitators_may_not_open_staff_pages(client, create_user, path):
-    sign_in(client, create_user("facilitator"))
+    sign_in_without_password(client, create_user("facilitator"))
     assert client.get(path).status_code == 403
 
 
@@ -71,7 +61,7 @@ def test_facilitators_may_not_manage_a_session_they_run(client, create_user, cre
     forum_session = create_session()
     db.session.add(SessionFacilitator(session_id=forum_session.id, user_id=facilitator.id))
     db.session.commit()
-    sign_in(client, facilitator)
+    sign_in_without_password(client, facilitator)
     for path in (f"/staff/sessions/{forum_session.id}/edit", f"/staff/sessions/{forum_session.id}/agenda",
                  f"/staff/sessions/{forum_session.id}/registrations"):
         assert client.get(path).status_code == 403
@@ -86,7 +76,7 @@ def test_facilitators_see_only_their_own_sessions(client, create_user, create_se
     create_session(forum=forum, title="Someone else's")
     db.session.add(SessionFacilitator(session_id=mine.id, user_id=facilitator.id))
     db.session.commit()
-    page = sign_in(client, facilitator).get("/staff/sessions").get_data(as_text=True)
+    page = sign_in_without_password(client, facilitator).get("/staff/sessions").get_data(as_text=True)
     assert "Mine in Kulyab" in page and "Someone else" not in page
     assert f"/sessions/{mine.id}/checkin" in page
     assert f"/staff/sessions/{mine.id}/edit" not in page
@@ -307,7 +297,7 @@ def test_session_page_links_staff_to_management_pages_only(client, create_user, 
     forum_session = create_session()
     public = client.get(f"/sessions/{forum_session.id}").get_data(as_text=True)
     assert "/staff/" not in public and "/checkin" not in public
-    page = sign_in(client, create_user("organiser")).get(f"/sessions/{forum_session.id}").get_data(as_text=True)
+    page = sign_in_without_password(client, create_user("organiser")).get(f"/sessions/{forum_session.id}").get_data(as_text=True)
     for path in ("/edit", "/agenda", "/registrations", "/balance", "/checkin"):
         assert f"/sessions/{forum_session.id}{path}" in page
 
