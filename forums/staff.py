@@ -4,12 +4,11 @@ Views are thin: a form checks the input's shape, ``forums.services`` applies the
 audit entry, the view commits. A failed save rolls back, so an invalid or stale form changes nothing.
 """
 
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -39,7 +38,8 @@ View = TypeVar("View", bound=Callable[..., Any])
 Result = TypeVar("Result")
 
 #: pages other parts of the app add under /sessions/<id>/..., linked when they exist
-SESSION_TOOLS = (("balance", _l("Balance")), ("checkin", _l("Check-in")))
+#: pages of a session that its facilitators may open too: (label, endpoint)
+SESSION_TOOLS = ((_l("Balance"), "balance.session_dashboard"), (_l("Check-in"), "checkin.page"))
 
 
 def staff_required(view: View) -> View:
@@ -83,23 +83,9 @@ def failed_status(form: FlaskForm) -> int:
     return 422 if form.is_submitted() else 200
 
 
-def session_tools() -> list[tuple[str, str, str]]:
-    """(label, endpoint, URL argument) of the balance and check-in pages this app has."""
-    tools = []
-    for suffix, label in SESSION_TOOLS:
-        pattern = re.compile(rf"^/sessions/<(?:int:)?(\w+)>/{suffix}$")
-        for rule in current_app.url_map.iter_rules():
-            match = pattern.match(rule.rule)
-            if match and "GET" in (rule.methods or ()):
-                tools.append((str(label), rule.endpoint, match.group(1)))
-                break
-    return tools
-
-
-def session_tool_links(session_id: int, tools: list[tuple[str, str, str]] | None = None) -> list[tuple[str, str]]:
-    """(label, URL) of a session's balance and check-in pages, for those this app has."""
-    return [(label, url_for(endpoint, **{argument: session_id}))
-            for label, endpoint, argument in (session_tools() if tools is None else tools)]
+def session_tool_links(session_id: int) -> list[tuple[str, str]]:
+    """(label, URL) of a session's balance and check-in pages."""
+    return [(str(label), url_for(endpoint, session_id=session_id)) for label, endpoint in SESSION_TOOLS]
 
 
 def page_number(name: str = "page") -> int:
@@ -158,8 +144,7 @@ def session_list() -> str:
     filter_form.set_choices(page_queries.forum_choices(), page_queries.region_choices(locale))
     filter_form.validate()
     page = page_queries.session_list(current_user, filter_form.filters(), page_number())
-    available = session_tools()
-    tools = {forum_session.id: session_tool_links(forum_session.id, available) for forum_session, _seats in page.items}
+    tools = {forum_session.id: session_tool_links(forum_session.id) for forum_session, _seats in page.items}
     return render_template("staff/session_list.html", page=page, filter_form=filter_form, tools=tools,
                            is_staff=current_user.is_staff, page_args=filter_form.query_args(),
                            session_statuses=SESSION_STATUS_LABELS)

@@ -16,7 +16,7 @@ from models import (
     db,
 )
 from tests.conftest import category, dushanbe_time
-from tests.test_staff_pages import sign_in
+from tests.conftest import sign_in_without_password as sign_in
 
 GROUPS = ("government", "uto", "media", "business")
 REGIONS = ("dushanbe", "kulyab", "hissar")
