@@ -33,6 +33,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto: the sign-in
         # throttle keys on the client's address and cookies need to know the request was HTTPS.
         PROXY_HOPS=0,
+        # Host names the app answers to, e.g. FLASK_TRUSTED_HOSTS='["desk.example.org"]'. Any other
+        # Host header gets a 400, so absolute links the app builds (personal links) cannot be made
+        # to point at someone else's server. None accepts any host (development).
+        TRUSTED_HOSTS=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -43,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     _require_secret_key(app)
+    _check_trusted_hosts(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -65,3 +70,10 @@ def _require_secret_key(app: Flask) -> None:
         raise RuntimeError("FLASK_PRODUCTION=1 needs FLASK_SECRET_KEY; refusing to start.")
     app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.logger.warning("No FLASK_SECRET_KEY set: using a throwaway key; sign-ins end when the app restarts.")
+
+
+def _check_trusted_hosts(app: Flask) -> None:
+    """Refuse a TRUSTED_HOSTS that is not a list of names (``a.org,b.org`` would silently match no host)."""
+    hosts = app.config["TRUSTED_HOSTS"]
+    if hosts is not None and not (isinstance(hosts, list | tuple) and all(isinstance(host, str) for host in hosts)):
+        raise RuntimeError('FLASK_TRUSTED_HOSTS must be a JSON list, e.g. \'["desk.example.org"]\'.')

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from forums.api.errors import error_response
 from forums.extensions import login_manager
@@ -181,6 +181,9 @@ def _error_page(error: Exception) -> Any:
                                   code="csrf_failed")
         return error_response(code)
     message = ERROR_TITLES.get(code, ERROR_TITLES[500] if code >= 500 else ERROR_TITLES[400])
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: Flask builds no URLs for such a request, so the page's links cannot be made.
+        return Response(str(message), status=code, mimetype="text/plain")
     return render_template("error.html", code=code, message=message), code
 
 
