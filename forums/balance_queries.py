@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from forums.balance import (
     STAGE_STATUSES,
@@ -26,6 +27,7 @@ from forums.balance import (
     category_status,
     compute_balance,
 )
+from forums.fastpath import LruCache
 from forums.i18n import current_language
 from forums.policies import Catalogue, PolicyInForce, load_catalogue, policies_for_sessions, session_policy
 from models import ForumSession, Participant, ParticipantCategory, Registration, RegistrationStatus, db
@@ -126,6 +128,47 @@ def session_balance_details(forum_session_id: int, stage: str = "registered") ->
 def session_balance(forum_session_id: int, stage: str = "registered") -> BalanceReport:
     """The balance report of one session at one stage (the API contract's report), in four queries."""
     return session_balance_details(forum_session_id, stage).report
+
+
+#: reports one worker keeps, per app: (session, stage) pairs, least recently used forgotten first
+REPORT_CACHE_ENTRIES = 256
+
+#: what a session's report was computed under: its forum (whose policy may apply) and its balance stamp
+Stamp = tuple[int, int]
+
+
+def balance_stamp(forum_session_id: int) -> Stamp | None:
+    """The session's forum and balance stamp, or None when there is no such session (one small query).
+
+    Database triggers give the session a new stamp whenever its report may change (see
+    ``ForumSession.balance_stamp``), so an equal stamp means an equal report.
+    """
+    row = db.session.execute(
+        sa.select(ForumSession.forum_id, ForumSession.balance_stamp).where(ForumSession.id == forum_session_id)
+    ).first()
+    return None if row is None else (row.forum_id, row.balance_stamp)
+
+
+@dataclass(frozen=True)
+class _KeptReport:
+    stamp: Stamp
+    report: BalanceReport
+
+
+def session_balance_under(forum_session_id: int, stage: str, stamp: Stamp) -> BalanceReport:
+    """The report of a session whose ``balance_stamp()`` the caller read first: kept, or four queries.
+
+    Reading the stamp before the report means a change committed in between leaves a report newer
+    than its stamp, never older: the next call sees another stamp and computes again.
+    """
+    reports: LruCache[tuple[int, str], _KeptReport] = current_app.extensions.setdefault(
+        "balance_reports", LruCache(REPORT_CACHE_ENTRIES))
+    kept = reports.get((forum_session_id, stage))
+    if kept is not None and kept.stamp == stamp:
+        return kept.report
+    report = session_balance(forum_session_id, stage)
+    reports.put((forum_session_id, stage), _KeptReport(stamp, report))
+    return report
 
 
 def invited_pool(forum_session_id: int) -> dict[str, dict[str, int]]:

@@ -26,15 +26,17 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import SecurityError
 from werkzeug.http import http_date, is_resource_modified, parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import get_host
 
 from models import AgendaItem, AgendaSpeaker, Category, Forum, ForumSession, Participant, db
 
@@ -118,6 +120,40 @@ class StampReader:
         return None if row is None else tuple(row)
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A dict of at most ``max_entries`` items that forgets the least recently used; thread-safe."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.items: OrderedDict[K, V] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        """The item, now the most recently used, or None."""
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value``, forgetting the least recently used item when full."""
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.max_entries:
+                self.items.popitem(last=False)
+
+    def keys(self) -> list[K]:
+        """The keys, least recently used first."""
+        with self.lock:
+            return list(self.items)
+
+
 @dataclass
 class CachedPage:
     """One rendered response and the stamp it was rendered under."""
@@ -162,11 +198,9 @@ class AgendaCache:
                  max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
-        self.max_entries = max_entries
         self.languages = tuple(app.config["LANGUAGES"])
         self.default_language = app.config["BABEL_DEFAULT_LOCALE"]
-        self.pages: OrderedDict[tuple[Any, ...], CachedPage] = OrderedDict()
-        self.lock = threading.Lock()
+        self.pages: LruCache[tuple[Any, ...], CachedPage] = LruCache(max_entries)
         self._reader: StampReader | None = None
 
     @property
@@ -188,6 +222,12 @@ class AgendaCache:
         match = AGENDA_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None:
             return None
+        trusted_hosts = self.app.config.get("TRUSTED_HOSTS")
+        if trusted_hosts:
+            try:
+                get_host(environ, trusted_hosts)
+            except SecurityError:  # Flask answers an untrusted Host with a 400: let it
+                return None
         language = _language(environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.languages, self.default_language)
         return (int(match.group(1)), language, _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
                 environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME", ""))
@@ -203,10 +243,7 @@ class AgendaCache:
             return self.wsgi_app(environ, start_response)
         if stamp is None:
             return self.wsgi_app(environ, start_response)
-        with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
+        page = self.pages.get(key)
         if page is None or page.stamp != stamp:
             return self._render_and_keep(key, stamp, environ, start_response)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
@@ -240,12 +277,7 @@ class AgendaCache:
         status, headers, body = self._call_flask(environ)
         if _may_keep(status, headers):
             found = {name.lower(): value for name, value in headers}
-            page = CachedPage(stamp, status, headers, body, found.get("etag"), found.get("last-modified"))
-            with self.lock:
-                self.pages[key] = page
-                self.pages.move_to_end(key)
-                while len(self.pages) > self.max_entries:
-                    self.pages.popitem(last=False)
+            self.pages.put(key, CachedPage(stamp, status, headers, body, found.get("etag"), found.get("last-modified")))
         start_response(status, headers)
         return [body]
 

@@ -48,7 +48,6 @@ def init_app(app: Flask) -> None:
     fastpath.init_app(app)
 
 
-
 def _limit_only_decorated_views(app: Flask) -> None:
     """Drop Flask-Limiter's check before every request: with no default or blueprint limits it finds nothing.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,11 @@ class AgendaKind(enum.StrEnum):
     discussion = "discussion"
     break_ = "break"
     closing = "closing"
+
+
+def new_stamp() -> int:
+    """A random change stamp: random rather than counted, so a restored backup cannot repeat one."""
+    return secrets.randbits(52)
 
 
 def _enum(enum_cls: type[enum.Enum]) -> sa.Enum:
@@ -103,6 +109,10 @@ class ForumSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    #: a new random number whenever the session's balance report may have changed (its registrations,
+    #: their people's categories, the catalogue, its policy), set by database triggers (see the
+    #: migration ``balance_stamp``) so that no write path can forget it; the ORM only sets the first one
+    balance_stamp: Mapped[int] = mapped_column(sa.BigInteger, default=new_stamp, server_default="0")
 
     forum: Mapped[Forum] = relationship(back_populates="sessions")
     region: Mapped[Category] = relationship()

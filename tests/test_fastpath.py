@@ -6,11 +6,23 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from app import create_app
+from forums import balance_queries
 from forums.fastpath import AgendaCache
-from models import AgendaItem, AgendaKind, AgendaSpeaker, ForumSession, db
+from forums.operations import register
+from models import (
+    AgendaItem,
+    AgendaKind,
+    AgendaSpeaker,
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    db,
+)
 from tests.conftest import CommittingClient, category
 
 GZIP = {"Accept-Encoding": "gzip"}
@@ -192,7 +204,7 @@ def test_unknown_and_odd_addresses_are_left_to_flask(client, agenda, flask_calls
     assert client.get("/sessions/987654").status_code == 404
     client.get(f"/sessions/0{agenda.id}")
     assert client.head(f"/sessions/{agenda.id}").status_code == 200
-    assert len(cache_of(client.application).pages) == 0
+    assert cache_of(client.application).pages.keys() == []
     assert flask_calls.count == 3
 
 
@@ -210,8 +222,20 @@ def test_the_cache_keeps_only_the_most_recently_used_pages(app_config, create_se
     for forum_session in sessions:
         assert reader.get(f"/sessions/{forum_session.id}").status_code == 200
 
-    kept = [key[0] for key in cache_of(small).pages]
+    kept = [key[0] for key in cache_of(small).pages.keys()]
     assert kept == [sessions[1].id, sessions[2].id]
+
+
+def test_an_untrusted_host_gets_flasks_400_even_for_a_cached_page(app_config, create_session):
+    guarded = create_app({**app_config, "TRUSTED_HOSTS": ["desk.example.org"]})
+    guarded.test_client_class = CommittingClient
+    forum_session = create_session()
+    reader = guarded.test_client()
+    trusted = {"Host": "desk.example.org"}
+
+    assert reader.get(f"/sessions/{forum_session.id}", headers=trusted).status_code == 200
+    assert reader.get(f"/sessions/{forum_session.id}", headers=trusted).status_code == 200
+    assert reader.get(f"/sessions/{forum_session.id}", headers={"Host": "evil.example"}).status_code == 400
 
 
 def test_the_cache_can_be_switched_off(app_config):
@@ -230,3 +254,88 @@ def test_behind_a_proxy_the_cache_sees_the_clients_scheme(app_config, create_ses
 
     assert "Strict-Transport-Security" not in plain.headers
     assert "Strict-Transport-Security" in secure.headers
+
+
+# Balance reports kept per worker (forums.balance_queries.session_balance_under) -------------------
+
+@pytest.fixture
+def balance_room(create_session, create_participant, create_forum) -> dict[str, Any]:
+    """A session of a forum with six people registered and one invited."""
+    forum = create_forum(title="Round table on water")
+    room = create_session(forum=forum, capacity=30)
+    people = [create_participant(f"Person {number}", group=group, gender=gender)
+              for number, (group, gender) in enumerate([("government", "man"), ("uto", "man"), ("media", "woman"),
+                                                        ("civil_society", "woman"), ("academia", "man"),
+                                                        ("minorities", "woman"), ("media", "man")])]
+    registrations = [register(room, person, RegistrationStatus.registered) for person in people[:6]]
+    register(room, people[6], RegistrationStatus.invited)
+    db.session.commit()
+    return {"session": room, "people": people, "registrations": registrations}
+
+
+def _fresh_report(session_id: int, stage: str = "registered") -> dict[str, Any]:
+    """The report computed from the database, bypassing every kept copy."""
+    db.session.expire_all()
+    report = balance_queries.session_balance(session_id, stage).to_json()
+    db.session.commit()
+    return report
+
+
+BALANCE_CHANGES = ["new registration", "status change", "check-in", "deregistration", "category of a person",
+                   "session policy", "forum policy", "new category", "bulk delete", "person erased"]
+
+
+@pytest.mark.parametrize("change", BALANCE_CHANGES)
+def test_a_kept_balance_report_is_never_stale(client, balance_room, staff_api, change):
+    room = balance_room["session"]
+    stage = "attended" if change == "check-in" else "registered"
+    url = f"/api/v1/sessions/{room.id}/balance?stage={stage}"
+    before = client.get(url, headers=staff_api).get_json()
+    assert client.get(url, headers=staff_api).get_json() == before == _fresh_report(room.id, stage)
+    people, registrations = balance_room["people"], balance_room["registrations"]
+    quotas = {"quotas": [{"dimension": "gender", "category": "woman", "min_share": 0.4, "target_share": 0.5}]}
+
+    if change == "new registration":
+        response = client.post(f"/api/v1/sessions/{room.id}/registrations", headers=staff_api,
+                               json={"participant_id": people[6].id, "status": "registered"})
+        assert response.status_code in (201, 409)
+        if response.status_code == 409:  # already invited: register the invitation instead
+            invited = db.session.query(Registration).filter_by(participant_id=people[6].id).one()
+            client.patch(f"/api/v1/registrations/{invited.id}", headers=staff_api, json={"status": "registered"})
+    elif change == "status change":
+        client.patch(f"/api/v1/registrations/{registrations[0].id}", headers=staff_api, json={"status": "declined"})
+    elif change == "check-in":
+        client.post(f"/api/v1/sessions/{room.id}/checkin", headers=staff_api,
+                    json={"registration_id": registrations[1].id})
+    elif change == "deregistration":
+        client.patch(f"/api/v1/registrations/{registrations[2].id}", headers=staff_api, json={"status": "cancelled"})
+    elif change == "category of a person":
+        client.patch(f"/api/v1/participants/{people[0].id}", headers=staff_api,
+                     json={"categories": {"group": "media", "gender": "woman"}})
+    elif change == "session policy":
+        client.put(f"/api/v1/sessions/{room.id}/policy", headers=staff_api, json=quotas)
+    elif change == "forum policy":
+        client.put(f"/api/v1/forums/{room.forum_id}/policy", headers=staff_api, json=quotas)
+    elif change == "new category":
+        assert client.post("/api/v1/dimensions/group/categories", headers=staff_api,
+                           json={"key": "diaspora", "name": "Diaspora"}).status_code == 201
+    elif change == "bulk delete":
+        db.session.execute(sa.delete(Registration).where(Registration.id == registrations[3].id))
+        db.session.commit()
+    elif change == "person erased":
+        db.session.delete(db.session.get(Participant, people[4].id))
+        db.session.commit()
+
+    after = client.get(url, headers=staff_api).get_json()
+    assert after == _fresh_report(room.id, stage)
+    assert after != before
+
+
+def test_a_kept_report_costs_the_token_and_one_small_query(client, balance_room, staff_api, count_queries):
+    url = f"/api/v1/sessions/{balance_room['session'].id}/balance"
+    with count_queries() as first:
+        client.get(url, headers=staff_api)
+    with count_queries() as again:
+        assert client.get(url, headers=staff_api).status_code == 200
+
+    assert first() == 6 and again() == 2, (first(), again())

@@ -163,12 +163,19 @@ def delete_session_policy(session_id: int) -> ResponseReturnValue:
 
 @bp.get("/sessions/<int:session_id>/balance")
 def get_session_balance(session_id: int) -> ResponseReturnValue:
-    """The balance report at ``?stage=`` (default ``registered``)."""
-    _readable_session(session_id)
+    """The balance report at ``?stage=`` (default ``registered``).
+
+    Dashboards poll this: the session's balance stamp (one small query, which also says whether the
+    session exists) decides whether this worker's copy of the report still holds.
+    """
+    user = signed_in_user()
+    stamp = balance_queries.balance_stamp(session_id)
+    if stamp is None or not can_facilitate(user, session_id):
+        raise not_found()
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
         raise _invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
-    return jsonify(balance_queries.session_balance(session_id, stage).to_json())
+    return jsonify(balance_queries.session_balance_under(session_id, stage, stamp).to_json())
 
 
 @bp.get("/forums/<int:forum_id>/policy")

@@ -1,0 +1,209 @@
+"""Flat query counts (issue 8, item 2): every page and API read costs the same number of SQL
+statements with 10 rows of its data as with 1,000, and no page lazy-loads a relationship.
+
+The routes come from ``app.url_map`` (as in the permission matrix), so a new GET route is counted
+the day it is added. Each is requested as an admin (a cookie for pages, a bearer token for the API)
+on one fixture database, first with 10 of everything a page lists (people in the register and in
+the session, agenda items, sessions, forums, a person's own sessions, audit entries, users), then
+again after ``forums.synthetic`` and a few bulk inserts have grown each to 1,000.
+
+Lazy loading raises in this test: a ``do_orm_execute`` hook refuses any statement SQLAlchemy issues
+to load a relationship on first access, the usual source of one query per row.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_request_context, request
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from forums.links import issue
+from forums.operations import register
+from forums.synthetic import generate
+from forums.tokens import issue_token
+from models import (
+    AgendaItem,
+    AgendaKind,
+    AgendaSpeaker,
+    AuditEntry,
+    Forum,
+    ForumKind,
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    Role,
+    SessionFacilitator,
+    User,
+    db,
+    utcnow,
+)
+from tests.conftest import sign_in_without_password
+from tests.test_permissions_matrix import build_url
+
+#: routes that read nothing from the database, or stream a file that is not a page
+NOT_COUNTED = {"static", "api.openapi"}
+#: the sizes compared
+FEW, MANY = 10, 1000
+#: pages that still load one relationship lazily (one object, so one query, not one per row), with
+#: what they load; they are counted but not refused until fixed, and must come off this list then
+KNOWN_LAZY_LOADS = {
+    # the view commits its audit entry before rendering, which expires what it loaded
+    "checkin.page": {"Dimension.categories"},
+    "api.get_participant": {"Participant.categories"},
+    "register.participant_edit": {"Participant.categories"},
+    "register.registration_list": {"ForumSession.forum"},
+    "staff.agenda_item_edit": {"AgendaItem.forum_session", "AgendaItem.speakers"},
+}
+#: reads whose count still grows, with why; each must grow exactly as said, and come off when flat
+KNOWN_GROWTH = {
+    # selectinload(ForumSession.agenda) over the person's sessions: SQLAlchemy sends one IN list
+    # per 500 sessions, so a person registered for 1,000 sessions costs one query more
+    "personal.calendar": 1,
+}
+
+
+class LazyLoad(AssertionError):
+    """A relationship was loaded on first access: one query per row on a list."""
+
+
+@pytest.fixture
+def lazy_loads() -> Iterator[list[str]]:
+    """Every lazy load raises (outside KNOWN_LAZY_LOADS); the list says which relationships were loaded."""
+    found: list[str] = []
+
+    def refuse(state: ORMExecuteState) -> None:
+        if state.is_select and state.lazy_loaded_from is not None:
+            found.append(str(state.loader_strategy_path.path[-1]))
+            endpoint = request.endpoint if has_request_context() else None
+            if found[-1] not in KNOWN_LAZY_LOADS.get(endpoint or "", ()):
+                raise LazyLoad(f"lazy load of {found[-1]}")  # the app answers 500; the list tells why
+
+    sa.event.listen(Session, "do_orm_execute", refuse)
+    try:
+        yield found
+    finally:
+        sa.event.remove(Session, "do_orm_execute", refuse)
+
+
+class Fixture:
+    """The objects whose ids fill the URLs, and the means to grow what each page lists."""
+
+    def __init__(self, create_user, create_forum, create_session, create_participant) -> None:
+        self.admin = create_user("admin")
+        self.forum = create_forum(title="Discussion Club")
+        self.session = create_session(forum=self.forum, title="Open evening on water", capacity=5000)
+        self.person = create_participant("Zulfiya Pubova", organisation="Union")
+        self.registration = register(self.session, self.person, RegistrationStatus.registered)
+        self.token = issue(self.person).token
+        facilitator = create_user("facilitator")
+        db.session.add(SessionFacilitator(session_id=self.session.id, user_id=facilitator.id))
+        self.api_token = issue_token(self.admin)
+        db.session.commit()
+        self.item_id = self.add_agenda(1)[0]
+        self.size = 1
+        self.seed = 0
+
+    def url_values(self) -> dict[str, Any]:
+        """The values of every URL variable."""
+        return {"session_id": self.session.id, "registration_id": self.registration.id,
+                "participant_id": self.person.id, "item_id": self.item_id, "token": self.token,
+                "forum_id": self.forum.id, "user_id": self.admin.id, "key": "group", "filename": "app.css",
+                "change": "grant", "direction": "down"}
+
+    def add_agenda(self, count: int) -> list[int]:
+        """Agenda items with a speaker each, in the fixture session."""
+        start = self.session.starts_at
+        ids = []
+        for _number in range(count):
+            item = AgendaItem(session_id=self.session.id, position=0, title="Report", kind=AgendaKind.discussion,
+                              starts_at=start, ends_at=start + timedelta(minutes=30))
+            item.speakers.append(AgendaSpeaker(participant_id=self.person.id, position=0))
+            db.session.add(item)
+            db.session.flush()
+            ids.append(item.id)
+        db.session.commit()
+        return ids
+
+    def grow_to(self, size: int) -> None:
+        """Bring everything a page lists up to ``size`` rows."""
+        more = size - self.size
+        self.seed += 1
+        counts = generate(participants=more, sessions=more, registrations_per_session=2, seed=self.seed)
+        assert counts["participants"] == more
+        new_people = list(db.session.scalars(
+            sa.select(Participant.id).order_by(Participant.id.desc()).limit(more)))
+        new_sessions = list(db.session.scalars(
+            sa.select(ForumSession.id).order_by(ForumSession.id.desc()).limit(more)))
+        now = utcnow()
+        db.session.execute(sa.insert(Registration.__table__), [
+            {"session_id": self.session.id, "participant_id": person_id, "status": RegistrationStatus.registered,
+             "created_at": now, "updated_at": now} for person_id in new_people])
+        db.session.execute(sa.insert(Registration.__table__), [
+            {"session_id": session_id, "participant_id": self.person.id, "status": RegistrationStatus.invited,
+             "created_at": now, "updated_at": now} for session_id in new_sessions])
+        db.session.execute(sa.insert(Forum.__table__), [
+            {"title": f"Forum {number}", "kind": ForumKind.seminar, "description": "", "created_at": now, "version": 1}
+            for number in range(more)])
+        db.session.execute(sa.insert(AuditEntry.__table__), [
+            {"at": now, "actor": "admin@example.org", "action": "participant.read", "object_type": "participant",
+             "object_id": person_id, "detail": ""} for person_id in new_people])
+        db.session.execute(sa.insert(User.__table__), [
+            {"email": f"user{self.seed}-{number}@example.org", "password_hash": "x", "role": Role.facilitator,
+             "is_active": True, "session_version": 0, "created_at": now, "can_export_names": False}
+            for number in range(more)])
+        db.session.commit()
+        self.add_agenda(min(more, 99))
+        self.size = size
+
+
+@pytest.fixture
+def fixture(app, create_user, create_forum, create_session, create_participant) -> Fixture:
+    """The fixture database, at its smallest."""
+    return Fixture(create_user, create_forum, create_session, create_participant)
+
+
+def counted_reads(app: Flask, fixture: Fixture) -> list[tuple[str, str, bool]]:
+    """(endpoint, URL, is API) of every GET route."""
+    reads = []
+    for rule in app.url_map.iter_rules():
+        if "GET" in (rule.methods or ()) and rule.endpoint not in NOT_COUNTED:
+            reads.append((rule.endpoint, build_url(rule, fixture.url_values()), rule.rule.startswith("/api/")))
+    return sorted(reads)
+
+
+def query_counts(app: Flask, fixture: Fixture, count_queries, lazy_loads: list[str]) -> dict[str, int | str]:
+    """Statements per endpoint (or the lazy loads it tried) for one request of each, as the admin."""
+    client = app.test_client()
+    sign_in_without_password(client, fixture.admin)
+    api_headers = {"Authorization": f"Bearer {fixture.api_token}"}
+    counts: dict[str, int | str] = {}
+    for endpoint, url, is_api in counted_reads(app, fixture):
+        lazy_loads.clear()
+        with count_queries() as counted:
+            with client.get(url, headers=api_headers if is_api else {}) as response:
+                response.get_data()
+        loaded = set(lazy_loads)
+        if loaded != KNOWN_LAZY_LOADS.get(endpoint, set()):
+            counts[endpoint] = f"lazy loads {sorted(loaded)}, known {sorted(KNOWN_LAZY_LOADS.get(endpoint, ()))}"
+            continue
+        assert response.status_code < 400, f"{url}: {response.status_code}"
+        counts[endpoint] = counted()
+    return counts
+
+
+def test_every_read_costs_the_same_queries_with_10_and_1000_rows(app, fixture, count_queries, lazy_loads):
+    fixture.grow_to(FEW)
+    few = query_counts(app, fixture, count_queries, lazy_loads)
+    fixture.grow_to(MANY)
+    many = query_counts(app, fixture, count_queries, lazy_loads)
+
+    lazy = {endpoint: found for endpoint, found in (few | many).items() if isinstance(found, str)}
+    assert lazy == {}, "\n".join(f"{endpoint}: {found}" for endpoint, found in lazy.items())
+    growing = {endpoint: (few[endpoint], many[endpoint]) for endpoint in few
+               if many[endpoint] - few[endpoint] != KNOWN_GROWTH.get(endpoint, 0)}
+    assert growing == {}, f"queries with {FEW} rows, with {MANY}: {growing}"
+    assert len(few) > 40, "the url map should give every page and API read"
