@@ -27,7 +27,7 @@ from forums.api.serialise import (
     path_parameter,
     text_schema,
 )
-from forums.api.support import json_body, not_found, paginate, signed_in_user, staff_user
+from forums.api.support import json_body, not_found, paginate, paginate_loaded, signed_in_user, staff_user
 from models import Dimension, Forum, ForumKind, db
 
 #: JSON types of the writable fields
@@ -37,8 +37,8 @@ FORUM_FIELDS: dict[str, type] = {"title": str, "kind": str, "description": str, 
 
 @bp.route("/dimensions")
 def list_dimensions() -> ResponseReturnValue:
-    """Every dimension with its categories, in display order (a short list: one page)."""
-    return jsonify({"items": [dimension_json(d) for d in services.dimensions_with_categories()], "next": None})
+    """Every dimension with its categories, in display order, paged like every list."""
+    return jsonify(paginate_loaded(services.dimensions_with_categories(), dimension_json))
 
 
 @bp.route("/dimensions", methods=["POST"])
@@ -172,11 +172,12 @@ SCHEMAS: dict[str, Any] = {
 PATHS: dict[str, Any] = {
     "/dimensions": {
         "get": {
-            "summary": "Every dimension with its categories (anyone)",
+            "summary": "Every dimension with its categories, in display order (anyone)",
             "security": [{}, {"bearer": []}],
-            "responses": {"200": json_response("All dimensions, one page",
+            "parameters": PAGING_PARAMETERS,
+            "responses": {"200": json_response("A page of dimensions",
                                                list_of({"$ref": "#/components/schemas/Dimension"})),
-                          **error_responses(401)},
+                          **error_responses(401, 422)},
         },
         "post": {
             "summary": "Add a dimension of representation (staff)",

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,8 +126,24 @@ def paginate(statement: sa.Select[Any], id_column: Any, serialise: Callable[[Any
     statement = statement.order_by(id_column).limit(limit + 1)
     result = db.session.execute(statement)
     rows = list(result.scalars() if scalars else result)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    return _page(rows[:limit], more=len(rows) > limit, serialise=serialise)
+
+
+def paginate_loaded(rows: Sequence[Any], serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """One page of rows already loaded in display order (short lists), as ``{"items", "next"}``."""
+    limit = page_limit()
+    after = _decode_cursor(request.args.get("cursor"))
+    start = 0
+    if after is not None:
+        ids = [row.id for row in rows]
+        if after not in ids:
+            raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")})
+        start = ids.index(after) + 1
+    return _page(rows[start:start + limit], more=len(rows) > start + limit, serialise=serialise)
+
+
+def _page(rows: Sequence[Any], *, more: bool, serialise: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """The page's JSON; ``next`` continues after its last row when ``more`` rows follow."""
     next_url = None
     if more:
         last_id = rows[-1].id
