@@ -80,11 +80,16 @@ def change_status(registration: Registration, status: RegistrationStatus) -> Reg
         _waitlist(registration)
     else:
         registration.waitlisted_at = None
-    if status is not RegistrationStatus.attended:
+    if status is RegistrationStatus.attended:
+        # Attendance set by hand is a check-in: it has a time, and undoing it knows where to return.
+        registration.status_before_checkin = old
+        registration.checked_in_at = utcnow()
+    else:
         registration.checked_in_at = None
         registration.status_before_checkin = None
     db.session.flush()
-    if old in SEATED and status not in SEATED:
+    # A seat freed goes to the waitlist; someone waitlisted while seats are free moves straight up.
+    if (old in SEATED and status not in SEATED) or status is RegistrationStatus.waitlisted:
         promote_waitlisted(registration.forum_session)
     return registration
 
