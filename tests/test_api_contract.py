@@ -504,8 +504,6 @@ def test_an_assigned_facilitator_may_see_and_check_in_the_session(client, create
     assert_error(client.get(f"{API}/sessions/{hidden.id}/registrations", headers=headers), 403)
 
 
-@pytest.mark.xfail(strict=True, reason="deviation left to balance_api's owner: _policy_json writes updated_at "
-                                       "in UTC (+00:00); iso_time(policy.updated_at) shows it in the display zone")
 def test_the_policy_shows_when_it_changed_in_the_display_zone(client, organiser, create_session):
     forum_session = create_session()
     url = f"{API}/sessions/{forum_session.id}/policy"

@@ -7,13 +7,12 @@ import sqlalchemy as sa
 
 from forums import audit
 from models import AuditEntry, User, db, utcnow
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in_without_password
 from tests.test_permissions_matrix import (  # noqa: F401 (world is a fixture)
     PERSONAL,
     World,
     build_url,
     level_of,
-    sign_in_without_password,
     world,
 )
 
@@ -165,7 +164,7 @@ KNOWN_UNAUDITED: dict[str, str] = {}
 def test_every_page_or_call_that_shows_people_is_audited(app, client, world: World, token_for):
     """Any GET that shows an admin a participant's name, e-mail or phone leaves an audit entry."""
     admin_id = world.users["admin"]
-    sign_in_without_password(client, admin_id)
+    sign_in_without_password(client, db.session.get(User, admin_id))
     bearer = token_for(db.session.get(User, admin_id))
     secrets = [text for person in world.people.values() for text in person.secrets]
     unaudited = []

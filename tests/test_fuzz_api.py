@@ -17,7 +17,8 @@ from schemathesis import GenerationMode
 
 from forums.auth import LoginForm
 from models import User, db
-from tests.test_permissions_matrix import World, build_url, sign_in_without_password, world  # noqa: F401
+from tests.conftest import sign_in_without_password
+from tests.test_permissions_matrix import World, build_url, world  # noqa: F401
 
 #: examples over all API operations together, valid and invalid ones
 API_EXAMPLES = 150
@@ -72,7 +73,7 @@ def test_every_form_survives_any_input(app: Flask, world: World) -> None:
                     and rule.endpoint != "auth.login"), key=lambda rule: rule.endpoint)
     assert forms
     client: FlaskClient = app.test_client()
-    sign_in_without_password(client, world.users["admin"])
+    sign_in_without_password(client, db.session.get(User, world.users["admin"]))
 
     @given(rule=st.sampled_from(forms), values=st.lists(NASTY_TEXT, min_size=MAX_FIELDS, max_size=MAX_FIELDS))
     @settings(max_examples=FORM_EXAMPLES, deadline=None, derandomize=True, database=None,

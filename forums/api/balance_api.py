@@ -18,6 +18,7 @@ from forums.api.errors import ApiError
 from forums.api.openapi import error_responses, json_body, json_response
 from forums.api.support import json_body as read_json_body
 from forums.api.support import not_found, signed_in_user, staff_user
+from forums.api.serialise import iso_time
 from forums.balance import STAGES, Quota
 from forums.i18n import current_language
 from forums.permissions import can_facilitate
@@ -128,7 +129,7 @@ def _policy_json(policy: policies.PolicyInForce, **owner: int) -> dict[str, Any]
     return {
         **owner,
         "source": policy.source,
-        "updated_at": policy.updated_at.isoformat() if policy.updated_at else None,
+        "updated_at": iso_time(policy.updated_at),
         "quotas": [policies.quota_json(quota) for quota in policy.quotas],
     }
 
