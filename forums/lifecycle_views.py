@@ -213,7 +213,8 @@ def erase_lookup() -> str:
     _require_role((Role.admin,))
     lookup = EraseLookupForm(request.args)
     participant = None
-    if request.args and lookup.validate():
+    # Only a submitted lookup is checked: ?lang= alone (the language switch) must not show an error.
+    if "participant_id" in request.args and lookup.validate():
         participant = db.session.get(Participant, lookup.participant_id.data)
         if participant is None:
             lookup.participant_id.errors.append(_("No participant with this id."))

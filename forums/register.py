@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from forums import audit, balance_queries, operations, page_queries, services
 from forums.forms import (
+    LANGUAGE_LABELS,
     STATUS_LABELS,
     BulkRegistrationForm,
     CategoryForm,
@@ -73,7 +74,8 @@ def participant_view(participant_id: int) -> str:
     """One person's details, categories and registrations (the read is audited)."""
     participant = page_queries.participant_with_registrations(participant_id) or abort(404)
     html = render_template("register/participant_view.html", participant=participant,
-                           dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, locale=current_language())
+                           dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
+                           locale=current_language())
     audit.record_read("participant.read", "participant", participant.id)
     return html
 
