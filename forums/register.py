@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from forums import audit, balance_queries, operations, page_queries, services
+from forums import audit, balance_queries, links, operations, page_queries, services
 from forums.forms import (
     LANGUAGE_LABELS,
     STATUS_LABELS,
+    ActionForm,
     BulkRegistrationForm,
     CategoryForm,
     DimensionForm,
@@ -73,11 +74,27 @@ def participant_create() -> Response | tuple[str, int]:
 def participant_view(participant_id: int) -> str:
     """One person's details, categories and registrations (the read is audited)."""
     participant = page_queries.participant_with_registrations(participant_id) or abort(404)
+    link = links.link_of(participant)
     html = render_template("register/participant_view.html", participant=participant,
                            dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
-                           locale=current_language())
+                           locale=current_language(), link_form=ActionForm(),
+                           personal_url=url_for("personal.home", token=link.token, _external=True) if link else None)
     audit.record_read("participant.read", "participant", participant.id)
     return html
+
+
+@bp.route("/participants/<int:participant_id>/link", methods=("POST",))
+@staff_required
+def participant_link(participant_id: int) -> Response:
+    """Give the person a new personal link to hand out; the previous one stops working at once."""
+    participant = db.get_or_404(Participant, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    links.rotate(participant)
+    audit.record("link.rotate", "participant", participant.id)
+    db.session.commit()
+    flash(_("A new personal link was made; the old one no longer works."), "success")
+    return redirect(url_for(".participant_view", participant_id=participant.id))
 
 
 @bp.route("/participants/<int:participant_id>/edit", methods=("GET", "POST"))

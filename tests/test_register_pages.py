@@ -1,5 +1,7 @@
 """The participant register, dimensions and categories, and the registrations of a session."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -241,3 +243,20 @@ def test_publishing_an_unbalanced_invitation_list_asks_first(staff, create_sessi
     assert "outside the balance policy" in done.get_data(as_text=True)
     db.session.expire_all()
     assert forum_session.status.value == "published"
+
+
+def test_staff_hand_out_a_personal_link_and_a_new_one_revokes_the_old(client, create_user, create_participant):
+    sign_in(client, create_user("organiser"))
+    person = create_participant("Sharipov Daler")
+    page = client.get(f"/staff/participants/{person.id}").get_data(as_text=True)
+    assert "No personal link yet." in page
+    assert client.post(f"/staff/participants/{person.id}/link").status_code == 302
+    first = re.search(r'href="(http://localhost/p/[^"]+)"', client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
+    assert client.get(first.removeprefix("http://localhost")).status_code == 200
+    client.post(f"/staff/participants/{person.id}/link")
+    second = re.search(r'href="(http://localhost/p/[^"]+)"', client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
+    assert second != first
+    assert client.get(first.removeprefix("http://localhost")).status_code == 404
+    assert client.get(second.removeprefix("http://localhost")).status_code == 200
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_id == person.id)).all()
+    assert actions.count("link.rotate") == 2
