@@ -24,8 +24,15 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import sqlalchemy as sa
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from forums.database import normalise_database_url  # noqa: E402  (the path above makes the project importable)
+
 GOALS = {"agenda page": 0.5, "balance JSON": 0.35}
+ADMIN_EMAIL = "bench-admin@example.org"
 
 
 def free_port() -> int:
@@ -119,7 +126,7 @@ def prepare(env: dict[str, str], generate: bool, participants: int, sessions: in
     if generate:
         print(flask_cli(env, "generate-data", "--participants", str(participants), "--sessions", str(sessions),
                         "--registrations-per-session", str(per_session), "--seed", "7").strip())
-    email, password = "bench-admin@example.org", "bench passphrase that is long"
+    email, password = ADMIN_EMAIL, "bench passphrase that is long"
     try:
         flask_cli(env, "create-user", email, "--role", "admin", "--password-stdin", stdin=password + "\n")
     except subprocess.CalledProcessError as error:
@@ -139,34 +146,27 @@ def pick_session(env: dict[str, str]) -> int:
                               check=True).stdout.strip())
 
 
-def explain_balance(env: dict[str, str], session_id: int) -> str:
-    """EXPLAIN of every SELECT the balance report issues, captured while it runs."""
-    code = f"""
-import sqlalchemy as sa
-from app import create_app
-from models import db
-from forums.balance_queries import session_balance
-app = create_app()
-with app.app_context():
-    captured = []
-    sa.event.listen(db.engine, "before_cursor_execute",
-                    lambda c, cur, statement, params, ctx, many: captured.append((statement, params)))
-    session_balance({session_id}, "registered")
-    postgres = db.engine.dialect.name == "postgresql"
-    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
-    with db.engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        for statement, params in list(captured):
-            if not statement.lstrip().upper().startswith("SELECT"):
-                continue
-            cursor = raw.cursor()
-            cursor.execute(prefix + statement, params)
-            print("--", statement.split(chr(10))[0][:100])
-            for row in cursor.fetchall():
-                print("  ", " ".join(str(value) for value in row))
-"""
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=True).stdout
+def explain_targets(env: dict[str, str], session_id: int, token: str) -> str:
+    """EXPLAIN of every SELECT behind the targets (bench/explain.py), balance report included."""
+    return subprocess.run([sys.executable, str(ROOT / "bench" / "explain.py"), str(session_id), token, ADMIN_EMAIL],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+
+
+def analyze(database_url: str) -> None:
+    """Fresh planner statistics on PostgreSQL: a bulk load leaves none, and plans go wrong without them."""
+    if not database_url.startswith("postgres"):
+        return
+    engine = sa.create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def machine() -> str:
+    """CPU model, core count and the load average right now."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    return f"{model}, {os.cpu_count()} cores, load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}"
 
 
 def main() -> None:
@@ -187,6 +187,7 @@ def main() -> None:
            "FLASK_LOGIN_RATE_LIMIT": "1000 per minute"}
     password, token = prepare(env, not args.no_generate, args.participants, args.sessions,
                               args.registrations_per_session)
+    analyze(env["DATABASE_URL"])
     session_id = pick_session(env)
     app_port, bare_port = free_port(), free_port()
     app_server = start_gunicorn("wsgi:app", app_port, env)
@@ -195,7 +196,7 @@ def main() -> None:
     memory.start()
     try:
         base = f"http://127.0.0.1:{app_port}"
-        cookie = staff_cookie(base, "bench-admin@example.org", password)
+        cookie = staff_cookie(base, ADMIN_EMAIL, password)
         bearer = {"Authorization": f"Bearer {token}"}
         targets = [
             ("agenda page", f"{base}/sessions/{session_id}", {}),
@@ -206,6 +207,7 @@ def main() -> None:
         bare = wrk(f"http://127.0.0.1:{bare_port}/", args.duration, args.connections, {})
         print(f"\ndatabase: {env['DATABASE_URL'].split('@')[-1]}   session {session_id}   "
               f"wrk -t2 -c{args.connections} -d{args.duration}s, gunicorn --workers 2")
+        print(f"machine before: {machine()}")
         print(f"{'target':22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'ratio':>6}  goal")
         print(f"{'bare Flask':22} {bare['rps']:9.1f} {bare['p50']:8.2f} {bare['p99']:8.2f} {bare['errors']:8d} {1:6.2f}")
         for name, url, headers in targets:
@@ -215,11 +217,12 @@ def main() -> None:
             verdict = "" if goal is None else f">= {goal} {'met' if ratio >= goal else 'NOT met'}"
             print(f"{name:22} {result['rps']:9.1f} {result['p50']:8.2f} {result['p99']:8.2f} "
                   f"{result['errors']:8d} {ratio:6.2f}  {verdict}")
+        print(f"machine after:  {machine()}")
         memory.stopped.set()
         memory.join()
         print(f"\npeak resident memory of one app worker: {memory.peak_mb:.1f} MB (goal < 150 MB)")
-        print("\nEXPLAIN of the balance report's queries:")
-        print(explain_balance(env, session_id))
+        print("\nEXPLAIN of the queries behind each target (the balance report's four included):")
+        print(explain_targets(env, session_id, token))
     finally:
         memory.stopped.set()
         for server in (app_server, bare_server):

@@ -153,6 +153,20 @@ def balance_stamp(forum_session_id: int) -> Stamp | None:
 class _KeptReport:
     stamp: Stamp
     report: BalanceReport
+    #: the report as the API sends it, encoded once
+    json_body: str
+
+
+def _kept_report(forum_session_id: int, stage: str, stamp: Stamp) -> _KeptReport:
+    """This worker's copy of the report if it was computed under ``stamp``, else a new one."""
+    reports: LruCache[tuple[int, str], _KeptReport] = current_app.extensions.setdefault(
+        "balance_reports", LruCache(REPORT_CACHE_ENTRIES))
+    kept = reports.get((forum_session_id, stage))
+    if kept is None or kept.stamp != stamp:
+        report = session_balance(forum_session_id, stage)
+        kept = _KeptReport(stamp, report, current_app.json.dumps(report.to_json()))
+        reports.put((forum_session_id, stage), kept)
+    return kept
 
 
 def session_balance_under(forum_session_id: int, stage: str, stamp: Stamp) -> BalanceReport:
@@ -161,14 +175,12 @@ def session_balance_under(forum_session_id: int, stage: str, stamp: Stamp) -> Ba
     Reading the stamp before the report means a change committed in between leaves a report newer
     than its stamp, never older: the next call sees another stamp and computes again.
     """
-    reports: LruCache[tuple[int, str], _KeptReport] = current_app.extensions.setdefault(
-        "balance_reports", LruCache(REPORT_CACHE_ENTRIES))
-    kept = reports.get((forum_session_id, stage))
-    if kept is not None and kept.stamp == stamp:
-        return kept.report
-    report = session_balance(forum_session_id, stage)
-    reports.put((forum_session_id, stage), _KeptReport(stamp, report))
-    return report
+    return _kept_report(forum_session_id, stage, stamp).report
+
+
+def session_balance_json_under(forum_session_id: int, stage: str, stamp: Stamp) -> str:
+    """``session_balance_under`` as the JSON text the API sends."""
+    return _kept_report(forum_session_id, stage, stamp).json_body
 
 
 def invited_pool(forum_session_id: int) -> dict[str, dict[str, int]]:

@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from forums import audit, operations, services
-from forums.balance_queries import session_balance
+from forums.balance_queries import balance_stamp, session_balance, session_balance_under
 from forums.names import likely_duplicates, search_key
 from forums.permissions import can_facilitate, can_view_session
 from forums.services import ParticipantInput
@@ -351,11 +351,15 @@ def unassign_facilitator(session_id: int, user_id: int) -> bool:
 def live_summary(forum_session: ForumSession) -> dict[str, object]:
     """Counts, seats and the attended-stage balance report: what the live panel polls (no names)."""
     counts = attendance(forum_session.id, forum_session.capacity)
+    # The panel polls every few seconds: between check-ins this worker's copy of the report holds.
+    stamp = balance_stamp(forum_session.id)
+    balance = (session_balance(forum_session.id, "attended") if stamp is None  # deleted meanwhile
+               else session_balance_under(forum_session.id, "attended", stamp))
     return {
         "session_id": forum_session.id,
         "attended": counts.attended,
         "expected": counts.expected,
         "seated": counts.seated,
         "capacity": counts.capacity,
-        "balance": session_balance(forum_session.id, "attended").to_json(),
+        "balance": balance.to_json(),
     }

@@ -6,8 +6,9 @@ and no query string, the page depends only on the session, the language the brow
 whether it accepts gzip, and the scheme (HTTPS adds HSTS). This WSGI middleware keeps the complete
 response Flask produced for each such combination and, on every request, runs ONE small query that
 returns everything the page depends on: the session's ``version`` (raised by every ORM change to
-it, and agenda edits raise its SEQUENCE), its forum's ``version``, the region's names, and the
-count, ids and versions of the agenda's speakers (a speaker renamed or erased changes them). When
+it, and agenda edits raise its SEQUENCE) and ``updated_at``, its forum's title, the region's names,
+and the count, ids, versions and latest ``updated_at`` of the agenda's speakers. Times move forward,
+so even after a restored backup has put old version numbers back, a new edit gives a new stamp. When
 that stamp equals the stamp the copy was made under, the copy is sent; otherwise the request goes
 through Flask as usual and the new response replaces the copy. A change is therefore visible on
 the very next request, and the copy's headers are exactly the normal path's (only ``Date`` is
@@ -68,12 +69,13 @@ def page_stamp_query() -> sa.Select[Any]:
     none = sa.literal_column("0")
     return (
         sa.select(
-            ForumSession.version, ForumSession.updated_at, Forum.version, Category.name_en, Category.name_ru,
+            ForumSession.version, ForumSession.updated_at, Forum.title, Category.name_en, Category.name_ru,
             Category.name_tg,
-            # Three numbers, so adding, removing, swapping or renaming a speaker always changes one.
+            # Adding, removing, swapping or renaming a speaker always changes one of these.
             over_speakers(sa.func.count()),
             over_speakers(sa.func.coalesce(sa.func.sum(Participant.id), none)),
             over_speakers(sa.func.coalesce(sa.func.sum(Participant.version), none)),
+            over_speakers(sa.func.max(Participant.updated_at)),
         )
         .join(Forum, Forum.id == ForumSession.forum_id)
         .join(Category, Category.id == ForumSession.region_id)

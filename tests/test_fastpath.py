@@ -17,6 +17,7 @@ from models import (
     AgendaItem,
     AgendaKind,
     AgendaSpeaker,
+    Forum,
     ForumSession,
     Participant,
     Registration,
@@ -169,6 +170,27 @@ def test_a_renamed_region_and_a_removed_speaker_show_at_once(client, agenda):
 
     page = client.get(path).get_data(as_text=True)
     assert "Dushanbe city" in page and "Sharipov Anvar" not in page
+
+
+def test_old_version_numbers_put_back_by_a_restore_do_not_revive_a_kept_page(client, agenda, staff_api):
+    path = f"/sessions/{agenda.id}"
+    saved = db.session.execute(sa.select(ForumSession.title, ForumSession.version, ForumSession.updated_at)
+                               .where(ForumSession.id == agenda.id)).one()
+    client.patch(f"/api/v1/sessions/{agenda.id}", json={"title": "Before the restore"}, headers=staff_api)
+    client.patch(f"/api/v1/forums/{agenda.forum_id}", json={"title": "Forum before the restore"}, headers=staff_api)
+    assert "Before the restore" in client.get(path).get_data(as_text=True)
+
+    # A restore puts the rows back as they were, version numbers included; nobody opens the page...
+    db.session.execute(sa.update(ForumSession).where(ForumSession.id == agenda.id)
+                       .values(title=saved.title, version=saved.version, updated_at=saved.updated_at))
+    db.session.execute(sa.update(Forum).where(Forum.id == agenda.forum_id).values(title="Discussion Club", version=1))
+    db.session.commit()
+    # ...until after the next edits, which bring the version numbers back to the kept copy's.
+    client.patch(f"/api/v1/sessions/{agenda.id}", json={"title": "After the restore"}, headers=staff_api)
+    client.patch(f"/api/v1/forums/{agenda.forum_id}", json={"title": "Forum after the restore"}, headers=staff_api)
+
+    page = client.get(path).get_data(as_text=True)
+    assert "After the restore" in page and "Forum after the restore" in page
 
 
 def test_a_session_that_stops_being_public_is_not_served_from_the_cache(client, agenda, staff_api):
@@ -339,3 +361,16 @@ def test_a_kept_report_costs_the_token_and_one_small_query(client, balance_room,
         assert client.get(url, headers=staff_api).status_code == 200
 
     assert first() == 6 and again() == 2, (first(), again())
+
+
+def test_the_live_panels_balance_follows_each_check_in(client, balance_room, staff_api):
+    room, registrations = balance_room["session"], balance_room["registrations"]
+    summary = f"/api/v1/sessions/{room.id}/checkin/summary"
+    assert client.get(summary, headers=staff_api).get_json()["balance"]["total"] == 0
+
+    for arrived, registration in enumerate(registrations[:3], start=1):
+        client.post(f"/api/v1/sessions/{room.id}/checkin", headers=staff_api,
+                    json={"registration_id": registration.id})
+        panel = client.get(summary, headers=staff_api).get_json()
+        assert panel["attended"] == panel["balance"]["total"] == arrived
+        assert panel["balance"] == _fresh_report(room.id, "attended")

@@ -8,7 +8,7 @@ nothing and says why in words.
 import math
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -176,7 +176,8 @@ def get_session_balance(session_id: int) -> ResponseReturnValue:
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
         raise _invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
-    return jsonify(balance_queries.session_balance_under(session_id, stage, stamp).to_json())
+    body = balance_queries.session_balance_json_under(session_id, stage, stamp)
+    return current_app.response_class(body + "\n", mimetype="application/json")
 
 
 @bp.get("/forums/<int:forum_id>/policy")
