@@ -34,9 +34,23 @@ def run_migrations_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty_autogenerate)
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata, **options)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations rebuild a table (copy, drop, rename): with foreign keys on, dropping the
+            # old table deletes every row that refers to it (ON DELETE CASCADE). The pragma is ignored
+            # inside a transaction, so it goes to the driver's connection before anything begins.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("The migration left rows whose references point nowhere (PRAGMA foreign_key_check).")
+        finally:
+            if sqlite:
+                # Alembic commits each SQLite migration itself; what is still open is the check's read.
+                connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
