@@ -128,7 +128,8 @@ def search_expected(session_id: int, query: str = "", *, after: Position | None 
         sa.select(Registration.id, Registration.participant_id, Participant.name, Participant.organisation,
                   Registration.status, Registration.checked_in_at, Participant.search_key)
         .join(Participant, Participant.id == Registration.participant_id)
-        .where(Registration.session_id == session_id, Registration.status.in_(EXPECTED_STATUSES))
+        .where(Registration.session_id == session_id, Registration.status.in_(EXPECTED_STATUSES),
+               _among_expected(session_id))
         .order_by(Participant.search_key, Registration.id)
         .limit(limit + 1)
     )
@@ -146,6 +147,22 @@ def search_expected(session_id: int, query: str = "", *, after: Position | None 
         return people, None
     last = people[limit - 1]
     return people[:limit], (last.sort_key, last.registration_id)
+
+
+def _among_expected(session_id: int) -> sa.ColumnElement[bool]:
+    """The participant is one of the session's people: a condition that makes the search start from them.
+
+    Without it PostgreSQL, seeing a short word match many names, scans the whole register and joins
+    (50 ms at 100,000 people); given the session's participant ids as an array computed first, it
+    fetches those few people by primary key (3.5 ms, bench/RESULTS.md). Redundant with the join, so
+    the results are the same.
+    """
+    ids = (sa.select(Registration.participant_id)
+           .where(Registration.session_id == session_id, Registration.status.in_(EXPECTED_STATUSES))
+           .scalar_subquery())
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Participant.id == sa.any_(sa.func.ARRAY(ids))
+    return Participant.id.in_(ids)
 
 
 def attendance(session_id: int, capacity: int) -> Attendance:

@@ -56,30 +56,32 @@ StartResponse = Callable[..., Any]
 
 def page_stamp_query() -> sa.Select[Any]:
     """Everything the public agenda page shows that can change, for one session (bound as ``session_id``)."""
-    def over_speakers(aggregate: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
-        return (
-            sa.select(aggregate)
-            .select_from(AgendaSpeaker)
-            .join(AgendaItem, AgendaItem.id == AgendaSpeaker.agenda_item_id)
-            .join(Participant, Participant.id == AgendaSpeaker.participant_id)
-            .where(AgendaItem.session_id == ForumSession.id)
-            .scalar_subquery()
+    session_id = sa.bindparam("session_id")
+    # One aggregate row over the session's speakers, reached through the session's agenda items by
+    # index (a subquery correlated to forum_session made PostgreSQL scan every speaker of every session).
+    speakers = (
+        sa.select(
+            # Adding, removing, swapping or renaming a speaker always changes one of these.
+            sa.func.count().label("count"),
+            sa.func.sum(Participant.id).label("ids"),
+            sa.func.sum(Participant.version).label("versions"),
+            sa.func.max(Participant.updated_at).label("latest"),
         )
-
-    none = sa.literal_column("0")
+        .select_from(AgendaItem)
+        .join(AgendaSpeaker, AgendaSpeaker.agenda_item_id == AgendaItem.id)
+        .join(Participant, Participant.id == AgendaSpeaker.participant_id)
+        .where(AgendaItem.session_id == session_id)
+        .subquery("speakers")
+    )
     return (
         sa.select(
             ForumSession.version, ForumSession.updated_at, Forum.title, Category.name_en, Category.name_ru,
-            Category.name_tg,
-            # Adding, removing, swapping or renaming a speaker always changes one of these.
-            over_speakers(sa.func.count()),
-            over_speakers(sa.func.coalesce(sa.func.sum(Participant.id), none)),
-            over_speakers(sa.func.coalesce(sa.func.sum(Participant.version), none)),
-            over_speakers(sa.func.max(Participant.updated_at)),
+            Category.name_tg, speakers.c.count, speakers.c.ids, speakers.c.versions, speakers.c.latest,
         )
         .join(Forum, Forum.id == ForumSession.forum_id)
         .join(Category, Category.id == ForumSession.region_id)
-        .where(ForumSession.id == sa.bindparam("session_id"))
+        .join(speakers, sa.true())
+        .where(ForumSession.id == session_id)
     )
 
 
@@ -93,8 +95,8 @@ class StampReader:
         self.engine = engine
         compiled = page_stamp_query().compile(dialect=engine.dialect)
         self.sql = compiled.string
-        # The one parameter is the session id, however the driver wants parameters spelt.
-        self.positional = compiled.positional
+        # Every parameter is the session id; drivers spell parameters by position or by name.
+        self.positions = compiled.positiontup if compiled.positional else None
         self.local = threading.local()
 
     def _connection(self) -> Any:
@@ -112,7 +114,8 @@ class StampReader:
         connection = self._connection()
         try:
             cursor = connection.cursor()
-            cursor.execute(self.sql, (session_id,) if self.positional else {"session_id": session_id})
+            values = {"session_id": session_id}
+            cursor.execute(self.sql, values if self.positions is None else [values[name] for name in self.positions])
             row = cursor.fetchone()
             cursor.close()
         except Exception:
