@@ -47,6 +47,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     _require_secret_key(app)
+    if app.config["PRODUCTION"] and app.debug:
+        # The debugger runs any code typed into an error page: never in production.
+        raise RuntimeError("FLASK_PRODUCTION=1 with debug mode on; refusing to start.")
     _check_trusted_hosts(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -115,3 +115,10 @@ def test_behind_a_configured_proxy_the_client_address_comes_from_x_forwarded_for
 def test_a_nul_character_in_a_form_or_query_is_a_400_not_a_crash(client):
     assert client.post("/login", data={"email": "a\x00@example.org", "password": "x"}).status_code == 400
     assert client.get("/?lang=r\x00u").status_code == 400
+
+
+def test_production_refuses_to_start_in_debug_mode(tmp_path):
+    config = base_config("sqlite:///" + str(tmp_path / "x.sqlite"))
+    config.update(PRODUCTION=True, DEBUG=True, SECRET_KEY="s" * 40)
+    with pytest.raises(RuntimeError, match="debug"):
+        create_app(config)
