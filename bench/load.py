@@ -4,13 +4,15 @@
     python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/bench_big --no-generate
 
 Prints requests per second, p50 and p99 for the public agenda page, a staff session page, the balance
-JSON and the check-in search, each with its ratio to the bare app measured in the same run; the peak
-resident memory of each gunicorn worker; and EXPLAIN for the queries behind the balance report.
+JSON and the check-in search, each with its ratio to the bare app measured in the same run; opens the
+pages that read the most rows once each; prints the peak resident memory of a gunicorn worker over
+all that, the machine and its load average, and EXPLAIN for every query behind the four targets.
 Needs Debian's ``wrk``. Every server it starts listens on 127.0.0.1 and is stopped at the end.
 """
 
 import argparse
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -120,6 +122,26 @@ def staff_cookie(base: str, email: str, password: str) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
+def open_heavy_pages(base: str, session_id: int, cookie: str, bearer: dict[str, str]) -> list[str]:
+    """Open once each the pages that read the most rows (register, lists, forum overview, audit), while
+    the memory watch runs; returns "path: status, seconds" lines."""
+    forum_id = json.load(urllib.request.urlopen(urllib.request.Request(
+        f"{base}/api/v1/sessions/{session_id}", headers=bearer)))["forum_id"]
+    pages = [(path, {"Cookie": cookie}) for path in (
+        "/staff/participants", "/staff/sessions", f"/staff/sessions/{session_id}/registrations",
+        f"/forums/{forum_id}/balance", f"/sessions/{session_id}/balance", f"/sessions/{session_id}/checkin",
+        "/admin/audit")]
+    pages += [(path, bearer) for path in (f"/api/v1/sessions/{session_id}/registrations", "/api/v1/audit",
+                                          "/api/v1/sessions", f"/api/v1/sessions/{session_id}/checkin")]
+    lines = []
+    for path, headers in pages:
+        started = time.monotonic()
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as response:
+            size = len(response.read())
+            lines.append(f"  {path}: {response.status}, {size} bytes, {time.monotonic() - started:.2f} s")
+    return lines
+
+
 def prepare(env: dict[str, str], generate: bool, participants: int, sessions: int, per_session: int) -> tuple[str, str]:
     """Schema, data, a staff user and a token; returns (password, token)."""
     flask_cli(env, "init-db")
@@ -218,9 +240,13 @@ def main() -> None:
             print(f"{name:22} {result['rps']:9.1f} {result['p50']:8.2f} {result['p99']:8.2f} "
                   f"{result['errors']:8d} {ratio:6.2f}  {verdict}")
         print(f"machine after:  {machine()}")
+        print("\nthe pages that read the most rows, once each:")
+        print("\n".join(open_heavy_pages(base, session_id, cookie, bearer)))
+        time.sleep(1)  # a last memory sample after the heaviest page
         memory.stopped.set()
         memory.join()
-        print(f"\npeak resident memory of one app worker: {memory.peak_mb:.1f} MB (goal < 150 MB)")
+        print(f"\npeak resident memory of one app worker (wrk runs and those pages): {memory.peak_mb:.1f} MB "
+              "(goal < 150 MB)")
         print("\nEXPLAIN of the queries behind each target (the balance report's four included):")
         print(explain_targets(env, session_id, token))
     finally:
