@@ -143,6 +143,8 @@ def generate(participants: int, sessions: int, registrations_per_session: int, s
 
     counts["registrations"] = _insert(Registration.__table__, registration_rows())
     if db.engine.dialect.name == "postgresql":
+        # Fresh statistics: without them the planner guesses a few rows per session and scans.
+        db.session.execute(sa.text("ANALYZE"))
         for model in (Participant, ForumSession, AgendaItem):
             table = model.__table__.name
             db.session.execute(sa.text(
