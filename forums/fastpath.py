@@ -1,18 +1,30 @@
-"""Public agenda pages served from a per-worker cache that is checked against the database on every request.
+"""Responses served from a per-worker cache that is checked against the database on every request.
 
-The public agenda (``/sessions/<id>``) is the page everyone opens: participants on slow links, and
-anyone a session's link was forwarded to. For a visitor who sends no cookie, no ``Authorization``
-and no query string, the page depends only on the session, the language the browser asks for,
-whether it accepts gzip, and the scheme (HTTPS adds HSTS). This WSGI middleware keeps the complete
-response Flask produced for each such combination and, on every request, runs ONE small query that
-returns everything the page depends on: the session's ``version`` (raised by every ORM change to
-it, and agenda edits raise its SEQUENCE) and ``updated_at``, its forum's title, the region's names,
-and the count, ids, versions and latest ``updated_at`` of the agenda's speakers. Times move forward,
-so even after a restored backup has put old version numbers back, a new edit gives a new stamp. When
-that stamp equals the stamp the copy was made under, the copy is sent; otherwise the request goes
-through Flask as usual and the new response replaces the copy. A change is therefore visible on
-the very next request, and the copy's headers are exactly the normal path's (only ``Date`` is
-renewed). Anything else (a signed-in reader, a 404, a ``?lang=``, ``Range``) goes through Flask.
+Two responses are asked for far more often than they change:
+
+- the public agenda (``/sessions/<id>``), the page everyone opens: participants on slow links, and
+  anyone a session's link was forwarded to. For a visitor who sends no cookie, no ``Authorization``
+  and no query string, it depends only on the session, the language the browser asks for, whether
+  it accepts gzip, and the scheme (HTTPS adds HSTS);
+- a session's balance report (``/api/v1/sessions/<id>/balance``), which dashboards poll every few
+  seconds while people arrive. For a caller with a bearer token and no cookie, it depends only on
+  the session, the stage, and the same request traits; who asks only decides whether they may.
+
+This WSGI middleware keeps the complete response Flask produced for each such combination and, on
+every request, runs ONE small query, in autocommit on a connection of its own, that returns
+everything the response depends on: its *stamp*. For the agenda that is the session's ``version``
+(raised by every ORM change to it, and agenda edits raise its SEQUENCE) and ``updated_at``, its
+forum's title, the region's names, and the count, ids, versions and latest ``updated_at`` of the
+agenda's speakers; times move forward, so even after a restored backup has put old version numbers
+back, a new edit gives a new stamp. For the balance report it is the session's balance stamp, which
+database triggers renew whenever the report may change (``ForumSession.balance_stamp``), and the same
+query checks the token: live, of an active user who is staff or facilitates this session. When the
+stamp equals the stamp the copy was made under, the copy is sent; otherwise (or when the caller may
+not see it, or the session does not exist) the request goes through Flask as usual, and a new 200
+replaces the copy. A change is therefore visible on the very next request, a revoked token or a
+removed facilitator is refused on the very next request, and the copy's headers are exactly the
+normal path's (only ``Date`` is renewed). Anything else (a signed-in reader, a ``?lang=``, ``Range``)
+goes through Flask.
 
 The stamp is read before Flask renders, so a change committed in between makes the copy carry an
 older stamp than its content: the next request sees a different stamp and renders again. Never stale.
@@ -26,10 +38,12 @@ import os
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from flask import Flask
@@ -39,16 +53,32 @@ from werkzeug.http import http_date, is_resource_modified, parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
-from models import AgendaItem, AgendaSpeaker, Category, Forum, ForumSession, Participant, db
+from forums.balance import STAGES
+from forums.tokens import bearer_token, token_digest
+from models import (
+    STAFF_ROLES,
+    AgendaItem,
+    AgendaSpeaker,
+    ApiToken,
+    Category,
+    Forum,
+    ForumSession,
+    Participant,
+    SessionFacilitator,
+    User,
+    db,
+)
 
 log = logging.getLogger(__name__)
 
-#: how many rendered pages one worker keeps (sessions × languages × gzip or not), least recently used out
+#: how many responses one worker keeps (sessions × languages × gzip or not × ...), least recently used out
 DEFAULT_MAX_ENTRIES = 512
-#: only the canonical form of the URL (no leading zeros, a sane length); others go through Flask
-AGENDA_PATH = re.compile(r"/sessions/([1-9][0-9]{0,17})")
+#: a session id in its canonical form (no leading zeros, a sane length); other spellings go through Flask
+SESSION_ID = r"([1-9][0-9]{0,17})"
 #: conditional headers werkzeug treats in ways the copy does not model; such requests go through Flask
 UNMODELLED_HEADERS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+#: the stage the balance report shows when the query string names none (as the API view does)
+DEFAULT_STAGE = "registered"
 
 Headers = list[tuple[str, str]]
 StartResponse = Callable[..., Any]
@@ -85,19 +115,52 @@ def page_stamp_query() -> sa.Select[Any]:
     )
 
 
+def balance_stamp_query() -> sa.Select[Any]:
+    """The session's balance stamp and whether the token may read its report (``session_id``, ``token_hash``).
+
+    No row when the token is unknown or revoked, its user inactive, or the session missing. The
+    rule is ``forums.permissions.can_facilitate``: staff, or a facilitator assigned to the session.
+    """
+    session_id = sa.bindparam("session_id")
+    facilitates = (
+        sa.exists()
+        .where(SessionFacilitator.session_id == session_id, SessionFacilitator.user_id == User.id)
+    )
+    return (
+        sa.select(ForumSession.forum_id, ForumSession.balance_stamp, User.role, facilitates.label("facilitates"))
+        .select_from(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .join(ForumSession, ForumSession.id == session_id)
+        .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.is_active)
+    )
+
+
+@dataclass(frozen=True)
+class _RawStatement:
+    sql: str
+    #: the parameter names in order, for drivers that bind by position; None for those that bind by name
+    positions: tuple[str, ...] | None
+
+
 class StampReader:
-    """Runs the stamp query on a connection of its own per thread, outside the ORM and in autocommit.
+    """Runs stamp queries on a connection of its own per thread, outside the ORM and in autocommit.
 
     One statement, no transaction to begin or end, no pool checkout (and so no pre-ping) per request.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, queries: Mapping[str, sa.Select[Any]]) -> None:
         self.engine = engine
-        compiled = page_stamp_query().compile(dialect=engine.dialect)
-        self.sql = compiled.string
-        # Every parameter is the session id; drivers spell parameters by position or by name.
-        self.positions = compiled.positiontup if compiled.positional else None
+        self.statements = {name: self._compile(query) for name, query in queries.items()}
         self.local = threading.local()
+
+    def _compile(self, query: sa.Select[Any]) -> _RawStatement:
+        compiled = query.compile(dialect=self.engine.dialect)
+        # Values are passed to the driver as they are: only parameters bound at run time are allowed,
+        # no literal the type system would have to convert (an enum, a date).
+        fixed = [name for name, value in compiled.params.items() if value is not None]
+        if fixed:
+            raise ValueError(f"stamp query binds values the driver cannot take as they are: {fixed}")
+        return _RawStatement(compiled.string, tuple(compiled.positiontup) if compiled.positional else None)
 
     def _connection(self) -> Any:
         held = getattr(self.local, "held", None)
@@ -109,13 +172,14 @@ class StampReader:
         self.local.held = (os.getpid(), connection)
         return connection
 
-    def stamp(self, session_id: int) -> tuple[Any, ...] | None:
-        """The session's stamp, or None when there is no such session."""
+    def stamp(self, query: str, parameters: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row of the named query, or None when it has none."""
+        statement = self.statements[query]
         connection = self._connection()
         try:
             cursor = connection.cursor()
-            values = {"session_id": session_id}
-            cursor.execute(self.sql, values if self.positions is None else [values[name] for name in self.positions])
+            cursor.execute(statement.sql, parameters if statement.positions is None
+                           else [parameters[name] for name in statement.positions])
             row = cursor.fetchone()
             cursor.close()
         except Exception:
@@ -161,7 +225,7 @@ class LruCache(Generic[K, V]):
 
 @dataclass
 class CachedPage:
-    """One rendered response and the stamp it was rendered under."""
+    """One response and the stamp it was produced under."""
 
     stamp: tuple[Any, ...]
     status: str
@@ -171,6 +235,102 @@ class CachedPage:
     last_modified: str | None
     #: Flask's 304 for this page, learnt from the first conditional request that got one
     not_modified: tuple[str, Headers] | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """A request a route may answer from a copy: what the copy depends on, and the stamp query's parameters."""
+
+    key: tuple[Any, ...]
+    parameters: dict[str, Any]
+
+
+class CachedRoute(ABC):
+    """One kind of response the middleware may answer from a copy."""
+
+    #: names the route's copies and its stamp query
+    name: ClassVar[str]
+
+    @abstractmethod
+    def stamp_query(self) -> sa.Select[Any]:
+        """The one query whose first row is the stamp."""
+
+    @abstractmethod
+    def match(self, environ: dict[str, Any]) -> RouteMatch | None:
+        """The request's key and parameters, or None when it must go through Flask."""
+
+    def stamp_of(self, row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The stamp in the query's row, or None when Flask must answer (e.g. the caller may not see it)."""
+        return row
+
+    def may_keep(self, status: str, headers: Headers) -> bool:
+        """Whether Flask's response may be kept: a 200 that sets no cookie."""
+        return status.startswith("200 ") and not any(name.lower() == "set-cookie" for name, _value in headers)
+
+
+class PublicAgenda(CachedRoute):
+    """``/sessions/<id>`` for anonymous visitors."""
+
+    name = "agenda"
+    path = re.compile(f"/sessions/{SESSION_ID}")
+
+    def stamp_query(self) -> sa.Select[Any]:
+        return page_stamp_query()
+
+    def match(self, environ: dict[str, Any]) -> RouteMatch | None:
+        if environ.get("QUERY_STRING") or "HTTP_AUTHORIZATION" in environ:
+            return None
+        found = self.path.fullmatch(environ.get("PATH_INFO", ""))
+        if found is None:
+            return None
+        session_id = int(found.group(1))
+        return RouteMatch((session_id,), {"session_id": session_id})
+
+    def may_keep(self, status: str, headers: Headers) -> bool:
+        """Only what any cache may keep: a page someone marked private or no-store is personal."""
+        return super().may_keep(status, headers) and not any(
+            name.lower() == "cache-control" and ("no-store" in value or "private" in value) for name, value in headers)
+
+
+class SessionBalance(CachedRoute):
+    """``/api/v1/sessions/<id>/balance[?stage=...]`` for bearer-token callers who may read it.
+
+    The report is the same for everyone allowed to read it, so one copy serves them all; the stamp
+    query checks the caller's token and right on every request.
+    """
+
+    name = "balance"
+
+    def __init__(self, api_prefix: str) -> None:
+        self.path = re.compile(re.escape(api_prefix) + f"/sessions/{SESSION_ID}/balance")
+
+    def stamp_query(self) -> sa.Select[Any]:
+        return balance_stamp_query()
+
+    def match(self, environ: dict[str, Any]) -> RouteMatch | None:
+        found = self.path.fullmatch(environ.get("PATH_INFO", ""))
+        if found is None:
+            return None
+        token = bearer_token(environ.get("HTTP_AUTHORIZATION", ""))
+        stage = _only_stage(environ.get("QUERY_STRING", ""))
+        if not token or stage is None:
+            return None
+        session_id = int(found.group(1))
+        return RouteMatch((session_id, stage), {"session_id": session_id, "token_hash": token_digest(token)})
+
+    def stamp_of(self, row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        forum_id, balance_stamp, role, facilitates = row
+        return (forum_id, balance_stamp) if role in STAFF_ROLES or facilitates else None
+
+
+def _only_stage(query_string: str) -> str | None:
+    """The stage a query string asks for when it says nothing else; None for anything Flask should judge."""
+    if not query_string:
+        return DEFAULT_STAGE
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if len(pairs) != 1 or pairs[0][0] != "stage" or pairs[0][1] not in STAGES:
+        return None
+    return pairs[0][1]
 
 
 @functools.lru_cache(maxsize=64)
@@ -196,13 +356,14 @@ def _with_current_date(headers: Headers) -> Headers:
     return [(name, now) if name == "Date" else (name, value) for name, value in headers]
 
 
-class AgendaCache:
-    """WSGI middleware: anonymous GETs of public agenda pages from a validated per-worker cache."""
+class ResponseCache:
+    """WSGI middleware: the routes' GETs from a validated per-worker cache."""
 
     def __init__(self, app: Flask, wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]],
-                 max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+                 routes: Iterable[CachedRoute], max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        self.routes = tuple(routes)
         self.languages = tuple(app.config["LANGUAGES"])
         self.default_language = app.config["BABEL_DEFAULT_LOCALE"]
         self.pages: LruCache[tuple[Any, ...], CachedPage] = LruCache(max_entries)
@@ -213,19 +374,20 @@ class AgendaCache:
         """The stamp reader, made on first use (the engine needs an app context)."""
         if self._reader is None:
             with self.app.app_context():
-                self._reader = StampReader(db.engine)
+                self._reader = StampReader(db.engine, {route.name: route.stamp_query() for route in self.routes})
         return self._reader
 
-    def cache_key(self, environ: dict[str, Any]) -> tuple[Any, ...] | None:
-        """What the response depends on, or None when this request must go through Flask."""
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("QUERY_STRING"):
-            return None
-        if "HTTP_COOKIE" in environ or "HTTP_AUTHORIZATION" in environ:
+    def route_for(self, environ: dict[str, Any]) -> tuple[CachedRoute, RouteMatch, tuple[Any, ...]] | None:
+        """The route that may answer this request, its match and the copy's key; None: through Flask."""
+        if environ.get("REQUEST_METHOD") != "GET" or "HTTP_COOKIE" in environ:
             return None
         if any(name in environ for name in UNMODELLED_HEADERS):
             return None
-        match = AGENDA_PATH.fullmatch(environ.get("PATH_INFO", ""))
-        if match is None:
+        for route in self.routes:
+            found = route.match(environ)
+            if found is not None:
+                break
+        else:
             return None
         trusted_hosts = self.app.config.get("TRUSTED_HOSTS")
         if trusted_hosts:
@@ -234,23 +396,26 @@ class AgendaCache:
             except SecurityError:  # Flask answers an untrusted Host with a 400: let it
                 return None
         language = _language(environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.languages, self.default_language)
-        return (int(match.group(1)), language, _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
-                environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME", ""))
+        key = (route.name, *found.key, language, _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")),
+               environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME", ""))
+        return route, found, key
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        key = self.cache_key(environ)
-        if key is None:
+        routed = self.route_for(environ)
+        if routed is None:
             return self.wsgi_app(environ, start_response)
+        route, found, key = routed
         try:
-            stamp = self.reader.stamp(key[0])
+            row = self.reader.stamp(route.name, found.parameters)
         except Exception:  # the normal path will meet (and report) the same database trouble
-            log.warning("agenda cache: stamp query failed; serving through Flask", exc_info=True)
+            log.warning("response cache: %s stamp query failed; serving through Flask", route.name, exc_info=True)
             return self.wsgi_app(environ, start_response)
+        stamp = None if row is None else route.stamp_of(row)
         if stamp is None:
             return self.wsgi_app(environ, start_response)
         page = self.pages.get(key)
         if page is None or page.stamp != stamp:
-            return self._render_and_keep(key, stamp, environ, start_response)
+            return self._render_and_keep(route, key, stamp, environ, start_response)
         conditional = "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ
         if conditional and not is_resource_modified(environ, page.etag, None, page.last_modified):
             if page.not_modified is None:
@@ -277,10 +442,10 @@ class AgendaCache:
                 close()
         return captured[0], captured[1], body
 
-    def _render_and_keep(self, key: tuple[Any, ...], stamp: tuple[Any, ...], environ: dict[str, Any],
-                         start_response: StartResponse) -> Iterable[bytes]:
+    def _render_and_keep(self, route: CachedRoute, key: tuple[Any, ...], stamp: tuple[Any, ...],
+                         environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = self._call_flask(environ)
-        if _may_keep(status, headers):
+        if route.may_keep(status, headers):
             found = {name.lower(): value for name, value in headers}
             self.pages.put(key, CachedPage(stamp, status, headers, body, found.get("etag"), found.get("last-modified")))
         start_response(status, headers)
@@ -295,24 +460,14 @@ class AgendaCache:
         return [body]
 
 
-def _may_keep(status: str, headers: Headers) -> bool:
-    """A plain 200 that sets no cookie and that no one marked as not for caches."""
-    if not status.startswith("200 "):
-        return False
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == "set-cookie" or (lowered == "cache-control" and ("no-store" in value or "private" in value)):
-            return False
-    return True
-
-
 def init_app(app: Flask) -> None:
-    """Put the agenda cache in front of the app (behind ProxyFix, so it sees the client's scheme)."""
-    if not app.config.get("AGENDA_CACHE", True):
+    """Put the response cache in front of the app (behind ProxyFix, so it sees the client's scheme)."""
+    if not app.config.get("RESPONSE_CACHE", True):
         return
-    max_entries = int(app.config.get("AGENDA_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES))
+    max_entries = int(app.config.get("RESPONSE_CACHE_ENTRIES", DEFAULT_MAX_ENTRIES))
+    routes = (PublicAgenda(), SessionBalance(app.blueprints["api"].url_prefix or ""))
     outer = app.wsgi_app
     if isinstance(outer, ProxyFix):
-        outer.app = AgendaCache(app, outer.app, max_entries)
+        outer.app = ResponseCache(app, outer.app, routes, max_entries)
     else:
-        app.wsgi_app = AgendaCache(app, outer, max_entries)  # type: ignore[method-assign]
+        app.wsgi_app = ResponseCache(app, outer, routes, max_entries)  # type: ignore[method-assign]

@@ -8,14 +8,21 @@ import sqlalchemy as sa
 from models import ApiToken, User, db, utcnow
 
 
-def _digest(token: str) -> str:
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, if that is what it is."""
+    scheme, _sep, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a token, and looked up when one is presented."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(user: User) -> str:
     """Create a token for ``user`` and return it; only its hash is kept."""
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=_digest(token)))
+    db.session.add(ApiToken(user=user, token_hash=token_digest(token)))
     return token
 
 
@@ -24,7 +31,7 @@ def user_for_token(token: str) -> User | None:
     return db.session.scalar(
         sa.select(User)
         .join(ApiToken)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None), User.is_active)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None), User.is_active)
     )
 
 

@@ -66,7 +66,7 @@ from models.events import (  # noqa: E402
 )
 from models.registrations import Registration, RegistrationStatus  # noqa: E402
 from models.policy import BalancePolicy, Quota  # noqa: E402
-from models.users import ApiToken, AuditEntry, Role, User  # noqa: E402
+from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
 
 __all__ = [
     "AgendaItem",
@@ -89,6 +89,7 @@ __all__ = [
     "Registration",
     "RegistrationStatus",
     "Role",
+    "STAFF_ROLES",
     "SessionFacilitator",
     "SessionStatus",
     "UTCDateTime",

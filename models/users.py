@@ -21,6 +21,10 @@ class Role(enum.StrEnum):
     facilitator = "facilitator"
 
 
+#: the roles that see the whole register; facilitators only their sessions
+STAFF_ROLES = frozenset({Role.admin, Role.organiser})
+
+
 class User(UserMixin, db.Model):
     """A staff member who signs in."""
 
@@ -44,7 +48,7 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         """Admins and organisers see the whole register; facilitators only their sessions."""
-        return self.role in (Role.admin, Role.organiser)
+        return self.role in STAFF_ROLES
 
 
 class ApiToken(db.Model):

@@ -7,29 +7,28 @@ from flask_login import current_user
 from forums.api import bp
 from forums.api.errors import ApiError, error_response
 from forums.extensions import csrf, login_manager
-from forums.tokens import user_for_token
+from forums.tokens import bearer_token, user_for_token
 from models import User
 
 csrf.exempt(bp)
 
 
-def bearer_token(req: Request) -> str | None:
-    """The token of an ``Authorization: Bearer`` header, if there is one."""
-    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+def request_token(req: Request) -> str | None:
+    """The token of the request's ``Authorization: Bearer`` header, if there is one."""
+    return bearer_token(req.headers.get("Authorization", ""))
 
 
 @login_manager.request_loader
 def _load_user_from_token(req: Request) -> User | None:
-    if not req.path.startswith(bp.url_prefix or "") or bearer_token(req) is None:
+    if not req.path.startswith(bp.url_prefix or "") or request_token(req) is None:
         return None
-    return user_for_token(bearer_token(req) or "")
+    return user_for_token(request_token(req) or "")
 
 
 @bp.before_request
 def _authenticate() -> None:
     """A bad token is a 401 even where anonymous calls are allowed; cookie calls need CSRF."""
-    token = bearer_token(request)
+    token = request_token(request)
     if token is not None:
         if not current_user.is_authenticated:
             raise ApiError(401, _("A valid API token is required."))
