@@ -94,9 +94,7 @@ def page(session_id: int) -> str:
     query, people, next_cursor = _list_page(session_id, PAGE_SIZE)
     panel_context = _panel_context(forum_session)
     is_staff = current_staff()
-    audit.record("checkin.list", "session", session_id, detail=f"{len(people)} rows")
-    db.session.commit()
-    return render_template(
+    html = render_template(
         "checkin/page.html",
         forum_session=forum_session,
         query=query,
@@ -111,6 +109,8 @@ def page(session_id: int) -> str:
         new_request_id=_new_request_id,
         **panel_context,
     )
+    audit.record_read("checkin.list", "session", session_id, detail=f"{len(people)} rows")
+    return html
 
 
 @bp.route("/sessions/<int:session_id>/checkin/panel")

@@ -2,6 +2,8 @@
 
 Every builder eager-loads the relations its template reads and ends with ``raiseload("*")``, so a
 template that reaches for anything else fails in tests instead of quietly running a query per row.
+The builders of objects a form saves (``*_for_editing``, ``session_with_forum``) leave that out:
+the same object goes on to the services, which may load what they change.
 """
 
 from collections.abc import Mapping, Sequence
@@ -152,6 +154,21 @@ def session_for_editing(session_id: int) -> ForumSession | None:
     )
 
 
+def session_with_forum(session_id: int) -> ForumSession | None:
+    """A session with its forum (the registrations page names it; adding people changes the session)."""
+    return db.session.scalar(
+        sa.select(ForumSession).where(ForumSession.id == session_id).options(joinedload(ForumSession.forum))
+    )
+
+
+def agenda_item_for_editing(item_id: int) -> AgendaItem | None:
+    """An agenda item with its session (the form's date and speaker choices) and speakers (the form's)."""
+    return db.session.scalar(
+        sa.select(AgendaItem).where(AgendaItem.id == item_id)
+        .options(joinedload(AgendaItem.forum_session), selectinload(AgendaItem.speakers))
+    )
+
+
 def speaker_choices(session_id: int) -> list[tuple[int, str]]:
     """(id, "name (organisation)") of the people who may speak at a session: those registered for it
     (any status but declined or cancelled) and its current speakers. Never the whole register."""
@@ -210,6 +227,13 @@ def participant_with_registrations(participant_id: int) -> Participant | None:
             selectinload(Participant.registrations).joinedload(Registration.forum_session),
             raiseload("*"),
         )
+    )
+
+
+def participant_for_editing(participant_id: int) -> Participant | None:
+    """One person with their categories (the edit form shows them; saving replaces them)."""
+    return db.session.scalar(
+        sa.select(Participant).where(Participant.id == participant_id).options(selectinload(Participant.categories))
     )
 
 

@@ -101,7 +101,7 @@ def participant_link(participant_id: int) -> Response:
 @staff_required
 def participant_edit(participant_id: int) -> Response | tuple[str, int]:
     """Edit a person; a save from a stale copy is refused."""
-    participant = db.get_or_404(Participant, participant_id)
+    participant = page_queries.participant_for_editing(participant_id) or abort(404)
     dimensions = page_queries.dimensions()
     form = participant_form(dimensions, current_language(), obj=participant if request.method == "GET" else None)
     if request.method == "GET":
@@ -111,15 +111,16 @@ def participant_edit(participant_id: int) -> Response | tuple[str, int]:
         for dimension in dimensions:
             form[form.category_fields[dimension.key]].data = next(
                 (category.key for category in dimension.categories if category.id in chosen), "")
-        audit.record_read("participant.read", "participant", participant.id)
     if form.validate_on_submit():
         saved = save(form, lambda: services.update_participant(participant, _participant_input(form),
                                                                form.expected_version()), form.field_map())
         if saved is not None:
             flash(_("Participant saved."), "success")
             return redirect(url_for(".participant_view", participant_id=participant_id))
-    return (render_template("register/participant_form.html", form=form, participant=participant),
-            failed_status(form))
+    html = render_template("register/participant_form.html", form=form, participant=participant)
+    if request.method == "GET":
+        audit.record_read("participant.read", "participant", participant.id)
+    return html, failed_status(form)
 
 
 # Dimensions and categories ------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
 
 
 def _forum_session(session_id: int) -> ForumSession:
-    return db.get_or_404(ForumSession, session_id)
+    return page_queries.session_with_forum(session_id) or abort(404)
 
 
 @bp.route("/sessions/<int:session_id>/registrations")

@@ -269,7 +269,7 @@ def _agenda_item(item_id: int) -> AgendaItem:
 @staff_required
 def agenda_item_edit(item_id: int) -> str | Response | tuple[str, int]:
     """Edit an agenda item under the same rules as adding one."""
-    item = _agenda_item(item_id)
+    item = page_queries.agenda_item_for_editing(item_id) or abort(404)
     form = _agenda_form(item.forum_session)
     if request.method == "GET":
         form.fill_from(item)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from forums.links import issue
@@ -48,22 +48,6 @@ from tests.test_permissions_matrix import build_url
 NOT_COUNTED = {"static", "api.openapi"}
 #: the sizes compared
 FEW, MANY = 10, 1000
-#: pages that still load one relationship lazily (one object, so one query, not one per row), with
-#: what they load; they are counted but not refused until fixed, and must come off this list then
-KNOWN_LAZY_LOADS = {
-    # the view commits its audit entry before rendering, which expires what it loaded
-    "checkin.page": {"Dimension.categories"},
-    "api.get_participant": {"Participant.categories"},
-    "register.participant_edit": {"Participant.categories"},
-    "register.registration_list": {"ForumSession.forum"},
-    "staff.agenda_item_edit": {"AgendaItem.forum_session", "AgendaItem.speakers"},
-}
-#: reads whose count still grows, with why; each must grow exactly as said, and come off when flat
-KNOWN_GROWTH = {
-    # selectinload(ForumSession.agenda) over the person's sessions: SQLAlchemy sends one IN list
-    # per 500 sessions, so a person registered for 1,000 sessions costs one query more
-    "personal.calendar": 1,
-}
 
 
 class LazyLoad(AssertionError):
@@ -72,15 +56,13 @@ class LazyLoad(AssertionError):
 
 @pytest.fixture
 def lazy_loads() -> Iterator[list[str]]:
-    """Every lazy load raises (outside KNOWN_LAZY_LOADS); the list says which relationships were loaded."""
+    """Every lazy load raises; the list says which relationships were loaded."""
     found: list[str] = []
 
     def refuse(state: ORMExecuteState) -> None:
         if state.is_select and state.lazy_loaded_from is not None:
             found.append(str(state.loader_strategy_path.path[-1]))
-            endpoint = request.endpoint if has_request_context() else None
-            if found[-1] not in KNOWN_LAZY_LOADS.get(endpoint or "", ()):
-                raise LazyLoad(f"lazy load of {found[-1]}")  # the app answers 500; the list tells why
+            raise LazyLoad(f"lazy load of {found[-1]}")  # the app answers 500; the list tells why
 
     sa.event.listen(Session, "do_orm_execute", refuse)
     try:
@@ -186,9 +168,8 @@ def query_counts(app: Flask, fixture: Fixture, count_queries, lazy_loads: list[s
         with count_queries() as counted:
             with client.get(url, headers=api_headers if is_api else {}) as response:
                 response.get_data()
-        loaded = set(lazy_loads)
-        if loaded != KNOWN_LAZY_LOADS.get(endpoint, set()):
-            counts[endpoint] = f"lazy loads {sorted(loaded)}, known {sorted(KNOWN_LAZY_LOADS.get(endpoint, ()))}"
+        if lazy_loads:
+            counts[endpoint] = f"lazy loads {sorted(set(lazy_loads))}"
             continue
         assert response.status_code < 400, f"{url}: {response.status_code}"
         counts[endpoint] = counted()
@@ -203,7 +184,6 @@ def test_every_read_costs_the_same_queries_with_10_and_1000_rows(app, fixture, c
 
     lazy = {endpoint: found for endpoint, found in (few | many).items() if isinstance(found, str)}
     assert lazy == {}, "\n".join(f"{endpoint}: {found}" for endpoint, found in lazy.items())
-    growing = {endpoint: (few[endpoint], many[endpoint]) for endpoint in few
-               if many[endpoint] - few[endpoint] != KNOWN_GROWTH.get(endpoint, 0)}
+    growing = {endpoint: (few[endpoint], many[endpoint]) for endpoint in few if many[endpoint] != few[endpoint]}
     assert growing == {}, f"queries with {FEW} rows, with {MANY}: {growing}"
     assert len(few) > 40, "the url map should give every page and API read"

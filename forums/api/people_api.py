@@ -100,9 +100,9 @@ def get_participant(participant_id: int) -> ResponseReturnValue:
     """One person (staff); the read is audited."""
     staff_user()
     participant = _participant(participant_id)
-    audit.record("participant.read", "participant", participant.id)
-    db.session.commit()
-    return jsonify(participant_json(participant))
+    body = participant_json(participant)
+    audit.record_read("participant.read", "participant", participant.id)
+    return jsonify(body)
 
 
 @bp.route("/participants/<int:participant_id>", methods=["PATCH"])
