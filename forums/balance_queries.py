@@ -5,7 +5,10 @@ dimensions and categories, the policy in force, one GROUP BY over registration â
 counting people per category at the stage, and one count of the stage's registrations. The forum
 overview costs six whatever the number of sessions: the same GROUP BY is run once over all the
 forum's sessions, grouped by session and category, counting every stage it needs in one pass with
-conditional sums. The arithmetic is ``forums.balance``; nothing here loops over people.
+conditional sums. The paged overview (``forum_balance_page``) costs eight: the page of sessions
+and the latest sessions of the trend get reports; where categories first came, and which never did,
+is one aggregate over all the forum's sessions. The arithmetic is ``forums.balance``; nothing here
+loops over people.
 """
 
 from __future__ import annotations
@@ -29,8 +32,17 @@ from forums.balance import (
 )
 from forums.fastpath import LruCache
 from forums.i18n import current_language
+from forums.page_queries import Page, _paged
 from forums.policies import Catalogue, PolicyInForce, load_catalogue, policies_for_sessions, session_policy
-from models import ForumSession, Participant, ParticipantCategory, Registration, RegistrationStatus, db
+from models import (
+    ForumSession,
+    Participant,
+    ParticipantCategory,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    db,
+)
 
 #: the stages the forum overview compares, session by session
 FORUM_STAGES = ("invited", "attended")
@@ -303,6 +315,137 @@ def forum_balance(forum_id: int) -> ForumBalance:
         for row in sessions
     )
     return ForumBalance(forum_id, catalogue, overviews)
+
+
+#: sessions the forum overview's attendance trend shows: the latest ones at which anyone was checked in
+TREND_SESSIONS = 12
+
+
+@dataclass(frozen=True)
+class FirstPresence:
+    """A session at which counting categories attended their forum for the first time."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+    #: (dimension key, category key), in catalogue order
+    categories: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ForumBalancePage:
+    """One page of a forum's sessions with their reports, and what the forum shows over all its sessions."""
+
+    forum_id: int
+    catalogue: Catalogue
+    #: sessions oldest first, at the invited and attended stages
+    page: Page[SessionOverview]
+    #: the latest ``TREND_SESSIONS`` sessions at which anyone was checked in, oldest first
+    trend: ForumBalance
+    #: sessions of the forum at which anyone was checked in, of which ``trend`` has the latest
+    held_sessions: int
+    #: where each counting category first attended, in session order
+    first_present: tuple[FirstPresence, ...]
+    #: counting categories nobody of which attended any session, in catalogue order
+    never_present: tuple[tuple[str, str], ...]
+
+
+def _session_rows(forum_id: int, number: int) -> Page[tuple[int, str, datetime, SessionStatus]]:
+    """Page ``number`` of the forum's sessions in date order: (id, title, starts_at, status), two queries."""
+    # The staff lists' paging (a count, then PER_PAGE rows by LIMIT/OFFSET), reused so every list pages alike.
+    return _paged(
+        sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status)
+        .where(ForumSession.forum_id == forum_id)
+        .order_by(ForumSession.starts_at, ForumSession.id),
+        number, scalars=False,
+    )
+
+
+def _held_sessions(forum_id: int, limit: int) -> tuple[list[sa.Row], int]:
+    """The latest ``limit`` sessions with anyone checked in, newest first, and how many there are: one query."""
+    checked_in = (sa.select(Registration.id)
+                  .where(Registration.session_id == ForumSession.id, Registration.status.in_(_statuses(["attended"])))
+                  .correlate(ForumSession).exists())
+    rows = db.session.execute(
+        sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status,
+                  sa.func.count().over().label("held"))
+        .where(ForumSession.forum_id == forum_id, checked_in)
+        .order_by(ForumSession.starts_at.desc(), ForumSession.id.desc())
+        .limit(limit)
+    ).all()
+    return rows, (rows[0].held if rows else 0)
+
+
+def _first_attended(forum_id: int) -> list[sa.Row]:
+    """Per category anyone of which attended the forum, the first such session: one query.
+
+    Registrations are grouped to (category, session) pairs first, and the pairs ranked per
+    category in session order (date, then id, as the overview lists them).
+    """
+    first = sa.func.row_number().over(partition_by=ParticipantCategory.category_id,
+                                      order_by=(ForumSession.starts_at, ForumSession.id))
+    pairs = (
+        sa.select(ParticipantCategory.category_id, ForumSession.id.label("session_id"), ForumSession.title,
+                  ForumSession.starts_at, first.label("rank"))
+        .select_from(Registration)
+        .join(ForumSession, ForumSession.id == Registration.session_id)
+        .join(ParticipantCategory, ParticipantCategory.participant_id == Registration.participant_id)
+        .where(ForumSession.forum_id == forum_id, Registration.status.in_(_statuses(["attended"])))
+        .group_by(ParticipantCategory.category_id, ForumSession.id, ForumSession.title, ForumSession.starts_at)
+        .subquery()
+    )
+    return db.session.execute(
+        sa.select(pairs.c.category_id, pairs.c.session_id, pairs.c.title, pairs.c.starts_at)
+        .where(pairs.c.rank == 1)
+        .order_by(pairs.c.starts_at, pairs.c.session_id)
+    ).all()
+
+
+def forum_balance_page(forum_id: int, number: int, trend_sessions: int = TREND_SESSIONS) -> ForumBalancePage:
+    """Page ``number`` of a forum's overview, in at most eight queries whatever the number of sessions.
+
+    Only the sessions on the page and those of the trend get reports (one GROUP BY over both);
+    where categories first attended, and which never did, come from one aggregate over all the
+    forum's sessions, so they do not depend on the page.
+    """
+    rows = _session_rows(forum_id, number)
+    held, held_count = _held_sessions(forum_id, trend_sessions)
+    held.reverse()
+    catalogue = load_catalogue()
+    session_ids = {row[0] for row in rows.items} | {row.id for row in held}
+    policies = policies_for_sessions(dict.fromkeys(session_ids, forum_id))
+    counts = stage_counts(session_ids, FORUM_STAGES)
+    totals = stage_totals(session_ids, FORUM_STAGES)
+
+    def overview(session_id: int, title: str, starts_at: datetime, status: SessionStatus) -> SessionOverview:
+        policy = policies[session_id]
+        return SessionOverview(
+            session_id=session_id, title=title, starts_at=starts_at, status=str(status), policy_source=policy.source,
+            reports={stage: _report(session_id, stage, catalogue, policy, counts.get((session_id, stage), Counter()),
+                                    totals.get((session_id, stage), 0))
+                     for stage in FORUM_STAGES},
+        )
+
+    counting = [(dimension.key, category.key) for dimension in catalogue.dimensions
+                for category in dimension.categories if category.counts_toward_balance]
+    counting_set = set(counting)
+    keys = catalogue.keys_by_category_id()
+    firsts: dict[int, tuple[str, datetime, set[tuple[str, str]]]] = {}
+    for row in _first_attended(forum_id):
+        pair = keys.get(row.category_id)
+        if pair in counting_set:
+            firsts.setdefault(row.session_id, (row.title, row.starts_at, set()))[2].add(pair)
+    present = {pair for _title, _starts_at, pairs in firsts.values() for pair in pairs}
+    return ForumBalancePage(
+        forum_id=forum_id, catalogue=catalogue,
+        page=Page([overview(*row) for row in rows.items], rows.number, rows.total),
+        trend=ForumBalance(forum_id, catalogue, tuple(overview(row.id, row.title, row.starts_at, row.status)
+                                                      for row in held)),
+        held_sessions=held_count,
+        first_present=tuple(FirstPresence(session_id, title, starts_at, tuple(p for p in counting if p in pairs))
+                            for session_id, (title, starts_at, pairs) in firsts.items()),
+        never_present=tuple(pair for pair in counting if pair not in present),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from forums.balance import STAGES, CategoryBalance, DimensionBalance, Quota, Sug
 from forums.i18n import current_language
 from forums.permissions import can_facilitate, current_staff
 from forums.policy_rules import PolicyProblem
+from forums.staff import page_number
 from models import Forum, ForumSession, db
 
 bp = Blueprint("balance", __name__)
@@ -449,11 +450,11 @@ def forum_policy(forum_id: int) -> ResponseReturnValue:
 @bp.route("/forums/<int:forum_id>/balance")
 @login_required
 def forum_overview(forum_id: int) -> str:
-    """Every session of a forum: balanced or not when invited and when attended, and who came over time."""
+    """A forum's sessions, a page at a time: balanced or not when invited and when attended; and, over
+    all its sessions, who came over time and who never did."""
     forum = _staff_forum(forum_id)
-    overview = balance_queries.forum_balance(forum_id)
+    overview = balance_queries.forum_balance_page(forum_id, page_number())
     return render_template(
-        "balance/forum.html", forum=forum, overview=overview, locale=current_language(),
+        "balance/forum.html", forum=forum, overview=overview, page=overview.page, locale=current_language(),
         stage_label=stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
-        first_present=overview.first_present(), never_present=overview.never_present(),
     )
