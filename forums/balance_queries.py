@@ -32,7 +32,7 @@ from forums.balance import (
 )
 from forums.fastpath import LruCache
 from forums.i18n import current_language
-from forums.page_queries import Page, _paged
+from forums.page_queries import Page, paged
 from forums.policies import Catalogue, PolicyInForce, load_catalogue, policies_for_sessions, session_policy
 from models import (
     ForumSession,
@@ -353,7 +353,7 @@ class ForumBalancePage:
 def _session_rows(forum_id: int, number: int) -> Page[tuple[int, str, datetime, SessionStatus]]:
     """Page ``number`` of the forum's sessions in date order: (id, title, starts_at, status), two queries."""
     # The staff lists' paging (a count, then PER_PAGE rows by LIMIT/OFFSET), reused so every list pages alike.
-    return _paged(
+    return paged(
         sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status)
         .where(ForumSession.forum_id == forum_id)
         .order_by(ForumSession.starts_at, ForumSession.id),

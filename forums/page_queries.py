@@ -66,7 +66,7 @@ class Page(Generic[Row]):
         return self.number < self.pages
 
 
-def _paged(statement: sa.Select[Any], number: int, *, scalars: bool = True) -> Page[Any]:
+def paged(statement: sa.Select[Any], number: int, *, scalars: bool = True) -> Page[Any]:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
     number = max(1, number)
     limited = statement.limit(PER_PAGE).offset((number - 1) * PER_PAGE)
@@ -142,7 +142,7 @@ def session_list(user: User, filters: SessionFilter, page: int) -> Page[tuple[Fo
         statement = statement.where(ForumSession.ends_at >= _local_midnight(filters.date_from))
     if filters.date_to:
         statement = statement.where(ForumSession.starts_at < _local_midnight(filters.date_to + timedelta(days=1)))
-    return _paged(statement, page, scalars=False)
+    return paged(statement, page, scalars=False)
 
 
 def session_for_editing(session_id: int) -> ForumSession | None:
@@ -210,7 +210,7 @@ def participant_filter(query: str, categories: Mapping[str, str]) -> sa.ColumnEl
 
 def participant_list(where: sa.ColumnElement[bool], page: int) -> Page[Participant]:
     """A page of the register, by name, with each person's categories."""
-    return _paged(
+    return paged(
         sa.select(Participant).where(where)
         .options(selectinload(Participant.categories).joinedload(ParticipantCategory.category), raiseload("*"))
         .order_by(Participant.search_key, Participant.id),
@@ -274,4 +274,4 @@ def registration_list(session_id: int, status: RegistrationStatus | None, page: 
     )
     if status is not None:
         statement = statement.where(Registration.status == status)
-    return _paged(statement, page)
+    return paged(statement, page)
