@@ -67,6 +67,7 @@ class Page(Generic[Row]):
 
 
 def paged(statement: sa.Select[Any], number: int, *, scalars: bool = True) -> Page[Any]:
+    """Page ``number`` (``PER_PAGE`` rows) of ``statement``, with the count of all its rows."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
     number = max(1, number)
     limited = statement.limit(PER_PAGE).offset((number - 1) * PER_PAGE)
