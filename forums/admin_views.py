@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forums import audit
 from forums.extensions import login_manager
+from forums.form_messages import AppForm
 from forums.i18n import display_zone
 from forums.passwords import MAX_LENGTH, password_problem
 from forums.security import end_all_sessions, hash_password
@@ -43,7 +43,7 @@ def _admins_only() -> Any:
     return None
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """Filters of the audit page, read from the query string."""
 
     class Meta:
@@ -89,7 +89,7 @@ def audit_log() -> str:
     return render_template("admin/audit.html", form=form, entries=entries, older=older)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(AppForm):
     """A new staff account."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -112,13 +112,13 @@ class UserCreateForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     """A new role for an account."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """Only a CSRF token: the buttons that disable, enable, grant and revoke."""
 
 

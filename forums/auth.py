@@ -7,20 +7,20 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from forums import audit
 from forums.extensions import limiter
+from forums.form_messages import AppForm
 from forums.security import begin_session, check_password, end_all_sessions
 from models import User, db
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     """E-mail and password."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
@@ -65,7 +65,7 @@ def login() -> str | Response:
     return render_template("auth/login.html", form=form)
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AppForm):
     """Only a CSRF token: signing out is a POST so that no link can do it."""
 
 

@@ -26,6 +26,7 @@ from wtforms.validators import NumberRange, Optional
 
 from forums import balance_queries, policies, policy_rules
 from forums.balance import STAGES, CategoryBalance, DimensionBalance, Quota, Suggestion
+from forums.form_messages import AppForm
 from forums.i18n import current_language
 from forums.permissions import can_facilitate, current_staff
 from forums.policy_rules import PolicyProblem
@@ -290,7 +291,7 @@ def limit_label(limit: str) -> str:
 def policy_form(catalogue: policies.Catalogue, locale: str) -> FlaskForm:
     """A form with five limit fields per counting category (built per request: categories are data)."""
 
-    class PolicyForm(FlaskForm):
+    class PolicyForm(AppForm):
         """One row of limits per counting category."""
 
     for dimension in catalogue.dimensions:
@@ -373,7 +374,7 @@ def preset_quotas(preset: str, dimension_key: str, catalogue: policies.Catalogue
     return None
 
 
-class RemoveOverrideForm(FlaskForm):
+class RemoveOverrideForm(AppForm):
     """Only a CSRF token: dropping a session's own policy."""
 
 

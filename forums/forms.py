@@ -29,6 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from forums.form_messages import AppForm
 from forums.i18n import display_zone, to_local
 from forums.page_queries import SessionFilter
 from forums.services import LANGUAGE_CODES
@@ -99,11 +100,11 @@ def attach_errors(form: FlaskForm, errors: Mapping[str, str], field_map: Mapping
     return unplaced
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """Only a CSRF token: for buttons that change something (publish, cancel, move, delete)."""
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(AppForm):
     """An edit form carrying the version it was opened at, so a stale save is refused."""
 
     version = HiddenField()
@@ -195,7 +196,7 @@ class SessionForm(VersionedForm):
         }
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(AppForm):
     """A timed agenda item with its speakers, chosen from the register."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -275,7 +276,7 @@ def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any
     return DynamicParticipantForm(**kwargs)
 
 
-class DimensionForm(FlaskForm):
+class DimensionForm(AppForm):
     """A new dimension of representation (e.g. age band)."""
 
     key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
@@ -284,7 +285,7 @@ class DimensionForm(FlaskForm):
     name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(AppForm):
     """A new category of a dimension."""
 
     dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
@@ -298,7 +299,7 @@ class CategoryForm(FlaskForm):
 ADD_ACTIONS = options((("invite", _l("Invite")), ("register", _l("Register"))))
 
 
-class BulkRegistrationForm(FlaskForm):
+class BulkRegistrationForm(AppForm):
     """Invite or register many people ticked in a filtered register list."""
 
     participant_ids = SelectMultipleField(_l("People"), coerce=int, validate_choice=False,
@@ -308,14 +309,14 @@ class BulkRegistrationForm(FlaskForm):
     confirmed = HiddenField()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """Move one registration to another status."""
 
     status = SelectField(_l("Status"), choices=options((s.value, label) for s, label in STATUS_LABELS.items()))
 
 
 
-class SessionFilterForm(FlaskForm):
+class SessionFilterForm(AppForm):
     """The session list's filters, sent by GET (no CSRF token: it changes nothing)."""
 
     forum = SelectField(_l("Forum"), validators=[Optional()])
@@ -343,7 +344,7 @@ class SessionFilterForm(FlaskForm):
                 if (value := request.args.get(name, ""))}
 
 
-class ParticipantFilterForm(FlaskForm):
+class ParticipantFilterForm(AppForm):
     """A name search and one category select per dimension (``cat_<dimension>``), sent by GET."""
 
     q = StringField(_l("Name"), validators=[Optional(), Length(max=200)])

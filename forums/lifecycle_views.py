@@ -24,13 +24,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, NumberRange
 
 from forums import audit, exports, imports, retention, services
+from forums.form_messages import AppForm
 from models import ForumSession, Participant, Role, db, utcnow
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/data")
@@ -51,13 +51,13 @@ def _require_role(roles: Iterable[Role]) -> None:
         _deny()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(AppForm):
     """Whether to include names (only offered to users allowed to export them)."""
 
     include_names = BooleanField(_l("Include names and organisations"))
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(AppForm):
     """The CSV file to check."""
 
     file = FileField(_l("CSV file"), validators=[
@@ -66,17 +66,17 @@ class ImportUploadForm(FlaskForm):
     ])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """Only a CSRF token: confirms or cancels a step shown on the page."""
 
 
-class EraseForm(FlaskForm):
+class EraseForm(AppForm):
     """Erasing cannot be undone, so the box must be ticked."""
 
     confirm = BooleanField(_l("I understand that this cannot be undone."), validators=[DataRequired()])
 
 
-class EraseLookupForm(FlaskForm):
+class EraseLookupForm(AppForm):
     """Which person to erase, by register id."""
 
     class Meta:

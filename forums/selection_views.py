@@ -19,7 +19,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -27,6 +26,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from forums import page_queries, policies, selection_service
 from forums.balance import BalanceReport, CategoryBalance
 from forums.balance_views import limits_text, people, status_text
+from forums.form_messages import AppForm
 from forums.forms import STATUS_LABELS, options, participant_filter_form
 from forums.i18n import current_language
 from forums.selection import ALGORITHMS, InfeasibleSelection, QuotaBound, QuotaRelaxation
@@ -110,7 +110,7 @@ def pool_error_text(error: PoolError) -> str:
 
 # The form -----------------------------------------------------------------------------------------
 
-class SelectionForm(FlaskForm):
+class SelectionForm(AppForm):
     """What to draw from, how many and with which seed; sent by GET, so no CSRF token."""
 
     pool = RadioField(_l("Draw from"), default=WAITLIST, choices=options([
@@ -125,7 +125,7 @@ class SelectionForm(FlaskForm):
                                         validators=[Optional(), NumberRange(min=1, max=MAX_POOL)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """The panel that was shown, so confirming can check it is drawn again."""
 
     shown = HiddenField()
