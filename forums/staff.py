@@ -21,6 +21,7 @@ from forums.forms import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
     SESSION_STATUS_LABELS,
+    STATUS_LABELS,
     ActionForm,
     AgendaItemForm,
     ForumForm,
@@ -30,7 +31,7 @@ from forums.forms import (
     options,
 )
 from forums.i18n import current_language, to_local
-from models import AgendaItem, Forum, ForumSession, SessionStatus, db
+from models import AgendaItem, Forum, ForumSession, RegistrationStatus, SessionStatus, db
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -213,14 +214,31 @@ def session_publish(session_id: int) -> str | Response:
     return redirect(_back_to(session_id))
 
 
+#: the registrations the cancel confirmation counts: the people still expecting the session
+CANCEL_COUNTED = (RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed,
+                  RegistrationStatus.waitlisted)
+
+
 @bp.route("/sessions/<int:session_id>/cancel", methods=("POST",))
 @staff_required
-def session_cancel(session_id: int) -> Response:
-    """Cancel a session; it stays on record and calendars show it as cancelled."""
-    forum_session = db.get_or_404(ForumSession, session_id)
+def session_cancel(session_id: int) -> str | Response:
+    """Cancel a session once confirmed; it stays on record and calendars show it as cancelled.
+
+    The list's button only opens the confirmation page (naming the session and how many people are on
+    its list); nothing changes until its "Yes" button posts ``confirmed=1``. Both steps are POSTs
+    with the CSRF token, so they work without JavaScript and no link can cancel a session.
+    """
+    forum_session = page_queries.session_with_forum(session_id) or abort(404)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    if forum_session.status is SessionStatus.cancelled:
+        flash(_("This session is already cancelled."), "info")
+        return redirect(_back_to(session_id))
+    if request.form.get("confirmed") != "1":
+        counts = page_queries.status_counts(session_id)
+        return render_template("staff/cancel_confirm.html", forum_session=forum_session, back_url=_back_to(session_id),
+                               counts=[(STATUS_LABELS[status], counts[status]) for status in CANCEL_COUNTED])
     if save(form, lambda: services.cancel_session(forum_session)):
         flash(_("Session cancelled."), "success")
     return redirect(_back_to(session_id))

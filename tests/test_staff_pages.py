@@ -190,7 +190,7 @@ def test_publish_and_cancel_are_post_buttons(staff, create_session):
     assert staff.post(f"/staff/sessions/{forum_session.id}/publish").status_code == 302
     db.session.expire_all()
     assert db.session.get(ForumSession, forum_session.id).status is SessionStatus.published
-    assert staff.post(f"/staff/sessions/{forum_session.id}/cancel").status_code == 302
+    assert staff.post(f"/staff/sessions/{forum_session.id}/cancel", data={"confirmed": "1"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(ForumSession, forum_session.id).status is SessionStatus.cancelled
     actions = set(db.session.scalars(sa.select(AuditEntry.action)))
