@@ -1,7 +1,9 @@
 """Synthetic data at scale for benchmarks: bulk inserts, not one ORM object at a time."""
 
+import itertools
+import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,11 +50,47 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 
 def _insert(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
+    """Insert the rows (all with the same keys) in bulk, in the session's transaction."""
+    if db.engine.dialect.name == "postgresql":
+        return _copy(table, rows)
     count = 0
     for batch in _batches(rows):
         db.session.execute(sa.insert(table), batch)
         count += len(batch)
     return count
+
+
+def _copy(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
+    """PostgreSQL's COPY, the fastest bulk load; the balance-stamp triggers run once for all of it.
+
+    (psycopg's executemany sends one INSERT per row, so the statement-level triggers would renew a
+    session's stamp once per registration; a multi-row INSERT spends its time compiling parameters.)
+    """
+    first = next(rows, None)
+    if first is None:
+        return 0
+    columns = list(first)
+    # The column types' own conversions (enums to their values, times to UTC), as an INSERT would apply.
+    processors = [_copy_processor(table.c[name].type) for name in columns]
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    count = 0
+    names = ", ".join(f'"{name}"' for name in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in itertools.chain([first], rows):
+            copy.write_row([process(row[name]) for name, process in zip(columns, processors, strict=True)])
+            count += 1
+    return count
+
+
+def _copy_processor(column_type: sa.types.TypeEngine[Any]) -> Callable[[Any], Any]:
+    """What turns a Python value into what COPY takes for a column of this type."""
+    if isinstance(column_type, sa.JSON):  # psycopg leaves JSON to its own adapter, which COPY does not call
+        return json.dumps
+    return column_type.bind_processor(db.engine.dialect) or _unchanged
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _next_id(model: Any) -> int:
