@@ -101,10 +101,16 @@ def main() -> None:
             print("   (first: the response cache's one query per request; then the target's own, run on a miss)")
         with app.app_context(), db.engine.connect() as connection:
             raw = connection.connection.driver_connection
-            for statement, params in selects:
+            for index, (statement, params) in enumerate(selects):
+                # The stamp query runs on forums.fastpath's own connection, which prefers index paths.
+                on_stamp_connection = postgres and stamp is not None and index == 0
+                if on_stamp_connection:
+                    raw.execute("SET enable_seqscan = off")
                 print("--", " ".join(statement.split())[:110])
                 for line in plan_lines(raw, postgres, statement, params):
                     print("     ", line.strip())
+                if on_stamp_connection:
+                    raw.execute("RESET enable_seqscan")
 
 
 if __name__ == "__main__":

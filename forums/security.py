@@ -184,7 +184,12 @@ def _error_page(error: Exception) -> Any:
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: Flask builds no URLs for such a request, so the page's links cannot be made.
         return Response(str(message), status=code, mimetype="text/plain")
-    return render_template("error.html", code=code, message=message), code
+    advice = None
+    if isinstance(error, CSRFError):
+        # Mostly a form left open past the sign-in's lifetime, or opened before signing in again.
+        message = _("This form has expired.")
+        advice = _("Nothing was saved. Go back, reload the page and send the form again.")
+    return render_template("error.html", code=code, message=message, advice=advice), code
 
 
 def init_app(app: Flask) -> None:
