@@ -90,6 +90,7 @@ def staff_pages() -> dict[str, str]:
         "check-in": f"/sessions/{busiest}/checkin",
         "audit log": "/admin/audit",
         "staff agenda": f"/sessions/{busiest}",
+        "forum balance overview": f"/forums/{db.session.get(ForumSession, busiest).forum_id}/balance",
     }
 
 
@@ -122,14 +123,14 @@ def main() -> int:
             signed_in_admin(admin)
             db.engine.dispose()
         over = False
-        print(f"{'page':<18}{'html':>8}{'css+js':>8}{'total':>8}")
+        print(f"{'page':<24}{'html':>8}{'css+js':>8}{'total':>8}")
         for client, pages in ((anonymous, public), (admin, staff)):
             for name, path in pages.items():
                 html = client.get(path).get_data(as_text=True)
                 assets = sum(wire_size(client, asset) for asset in ASSET.findall(html))
                 page = wire_size(client, path)
                 over |= page + assets > budget
-                print(f"{name:<18}{page:>8}{assets:>8}{page + assets:>8}{'  OVER' if page + assets > budget else ''}")
+                print(f"{name:<24}{page:>8}{assets:>8}{page + assets:>8}{'  OVER' if page + assets > budget else ''}")
     return 1 if over else 0
 
 

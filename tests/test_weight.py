@@ -97,11 +97,13 @@ def staff_pages(client, create_user) -> dict[str, str]:
         "check-in page": f"/sessions/{busiest}/checkin",
         "audit log": "/admin/audit",
         "staff agenda page": f"/sessions/{busiest}",
+        "forum balance overview": f"/forums/{db.session.get(ForumSession, busiest).forum_id}/balance",
     }
 
 
 @pytest.mark.parametrize("page", ["forum list", "session list", "participant register", "registrations",
-                                  "balance dashboard", "check-in page", "audit log", "staff agenda page"])
+                                  "balance dashboard", "check-in page", "audit log", "staff agenda page",
+                                  "forum balance overview"])
 def test_every_staff_page_with_its_css_and_js_weighs_at_most_30_kb_compressed(client, staff_pages, page):
     total = page_weight(client, staff_pages[page])
 
