@@ -9,25 +9,28 @@ Checking is a dry run of the real import: every line goes through ``services.cre
 inside one transaction that the caller rolls back (preview) or commits only when no line failed
 (confirm). So the preview applies exactly the rules the import will, and confirming re-checks.
 
-Between preview and confirm the uploaded text waits in a file named by a random token (mode 0600)
-in ``upload_folder()``, outside anything served. Confirming or cancelling deletes it; ``forums.retention`` deletes those
-left behind after ``UPLOAD_MAX_AGE``.
+Between preview and confirm the uploaded bytes wait in the database (``models.PendingImport``), not
+on the disk of the host that showed the preview, so any host behind the load balancer can take the
+confirmation. The row is named by a random token kept in the uploader's session (only its SHA-256 is
+stored) and belongs to the uploader: every lookup also requires their user id. Confirming or cancelling
+deletes it in the request's transaction; ``forums.retention`` deletes those left behind after
+``UPLOAD_MAX_AGE`` and the emergency wipe deletes all of them.
 """
 
 import csv
+import hashlib
 import io
-import os
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from flask import current_app
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from forums import services
 from forums.services import ParticipantInput, ValidationFailed
+from models import PendingImport, db
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -158,39 +161,61 @@ def apply_import(report: ImportReport) -> ImportReport:
 
 
 # Uploads waiting between preview and confirm --------------------------------------------------------
+# All of these work in the caller's transaction; the caller commits.
 
-def upload_folder() -> Path:
-    """Where uploads wait for confirmation: ``IMPORT_UPLOAD_FOLDER``, by default in the instance folder."""
-    folder = Path(current_app.config.get("IMPORT_UPLOAD_FOLDER")
-                  or Path(current_app.instance_path) / "import-uploads")
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def store_upload(raw: bytes) -> str:
-    """Keep an uploaded file until it is confirmed; returns its random token."""
+def _owned(token: str, user_id: int) -> sa.ColumnElement[bool]:
+    """The waiting upload named by ``token`` if ``user_id`` uploaded it; nobody else's."""
+    return sa.and_(PendingImport.token_hash == _digest(token), PendingImport.user_id == user_id)
+
+
+def store_upload(raw: bytes, user_id: int) -> str:
+    """Keep an uploaded file until ``user_id`` confirms it; returns its random token."""
     token = secrets.token_urlsafe(32)
-    descriptor = os.open(upload_folder() / f"{token}.csv", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(raw)
+    db.session.add(PendingImport(token_hash=_digest(token), user_id=user_id, content=raw))
+    db.session.flush()
     return token
 
 
-def load_upload(token: str) -> bytes | None:
-    """The waiting upload of ``token``, or None when it is gone or the token is malformed."""
+def load_upload(token: str, user_id: int) -> bytes | None:
+    """The upload ``user_id`` left waiting under ``token``, or None when it is gone, someone else's or malformed."""
     if not _TOKEN.match(token or ""):
         return None
-    path = upload_folder() / f"{token}.csv"
-    return path.read_bytes() if path.is_file() else None
+    return db.session.scalar(sa.select(PendingImport.content).where(_owned(token, user_id)))
 
 
-def discard_upload(token: str) -> None:
-    """Delete a waiting upload (after confirming or cancelling)."""
-    if _TOKEN.match(token or ""):
-        (upload_folder() / f"{token}.csv").unlink(missing_ok=True)
+def discard_upload(token: str, user_id: int) -> bool:
+    """Delete the upload ``user_id`` left waiting under ``token``; whether there was one.
+
+    Confirming calls this before it commits, and refuses when it deleted nothing: two confirmations
+    of the same upload (a double click, two hosts) cannot both import it. On PostgreSQL the second
+    one's DELETE waits for the first to commit and then finds no row; on SQLite every transaction
+    takes the write lock first (``forums.database``), so the second one does not even find the upload.
+    """
+    if not _TOKEN.match(token or ""):
+        return False
+    result = db.session.execute(sa.delete(PendingImport).where(_owned(token, user_id)),
+                                execution_options={"synchronize_session": False})
+    return bool(result.rowcount)
 
 
-def stale_uploads(now: datetime) -> list[Path]:
-    """Waiting uploads older than ``UPLOAD_MAX_AGE``: personal data nobody confirmed."""
-    cutoff = (now - UPLOAD_MAX_AGE).timestamp()
-    return [path for path in upload_folder().glob("*.csv") if path.stat().st_mtime < cutoff]
+def stale_uploads(now: datetime) -> list[str]:
+    """Keys (token hashes, not tokens) of the uploads older than ``UPLOAD_MAX_AGE``: personal data nobody confirmed."""
+    return list(db.session.scalars(
+        sa.select(PendingImport.token_hash).where(PendingImport.created_at < now - UPLOAD_MAX_AGE)
+        .order_by(PendingImport.created_at)))
+
+
+def delete_uploads(token_hashes: list[str]) -> int:
+    """Delete the waiting uploads with these keys (the retention purge's) in one statement; how many."""
+    result = db.session.execute(sa.delete(PendingImport).where(PendingImport.token_hash.in_(token_hashes)),
+                                execution_options={"synchronize_session": False})
+    return result.rowcount or 0
+
+
+def delete_all_uploads() -> int:
+    """Delete every waiting upload, whoever made it (the emergency wipe); how many."""
+    return db.session.execute(sa.delete(PendingImport), execution_options={"synchronize_session": False}).rowcount or 0

@@ -35,7 +35,8 @@ from models import ForumSession, Participant, Role, db, utcnow
 
 bp = Blueprint("lifecycle", __name__, url_prefix="/data")
 
-#: the pending import's token lives in the uploader's signed session, so nobody else can confirm it
+#: the token of the upload waiting for confirmation lives in the uploader's signed session; the upload
+#: itself waits in the database (any host can confirm it) and answers only to the uploader's user id
 _IMPORT_TOKEN = "import_upload"
 PREVIEW_ROWS = 200
 
@@ -140,10 +141,12 @@ def import_participants() -> Response | str:
                                columns=imports.BASE_COLUMNS,
                                dimensions=services.dimensions_with_categories())
     raw = form.file.data.read(imports.MAX_BYTES + 1)
-    imports.discard_upload(session.pop(_IMPORT_TOKEN, ""))
+    # Checked first: the dry run ends in a rollback, which would undo the changes below.
     report = _checked(raw)
+    imports.discard_upload(session.pop(_IMPORT_TOKEN, ""), current_user.id)
     if report.is_clean:
-        session[_IMPORT_TOKEN] = imports.store_upload(raw)
+        session[_IMPORT_TOKEN] = imports.store_upload(raw, current_user.id)
+    db.session.commit()
     return _preview(report)
 
 
@@ -154,7 +157,7 @@ def confirm_import() -> Response | str:
     _require_role((Role.admin, Role.organiser))
     form = ConfirmForm()
     token = session.get(_IMPORT_TOKEN, "")
-    raw = imports.load_upload(token) if form.validate_on_submit() else None
+    raw = imports.load_upload(token, current_user.id) if form.validate_on_submit() else None
     if raw is None:
         flash(_("There is no checked file waiting; upload it again."), "error")
         return redirect(url_for(".import_participants"))
@@ -164,9 +167,16 @@ def confirm_import() -> Response | str:
     if not report.is_clean:
         db.session.rollback()
         return _preview(report)
+    # Deleting the upload in the import's transaction means it is imported once: a second confirmation
+    # of it (a double click, another host) finds it gone and imports nothing.
+    if not imports.discard_upload(token, current_user.id):
+        db.session.rollback()
+        session.pop(_IMPORT_TOKEN, None)
+        flash(_("There is no checked file waiting; upload it again."), "error")
+        return redirect(url_for(".import_participants"))
     audit.record("participant.import", detail=f"rows={report.created}")
     db.session.commit()
-    imports.discard_upload(session.pop(_IMPORT_TOKEN, ""))
+    session.pop(_IMPORT_TOKEN, None)
     flash(_("%(n)d people were added to the register.", n=report.created), "success")
     return redirect(url_for(".import_participants"))
 
@@ -177,7 +187,8 @@ def cancel_import() -> Response:
     """Drop the waiting file without importing it."""
     _require_role((Role.admin, Role.organiser))
     if ConfirmForm().validate_on_submit():
-        imports.discard_upload(session.pop(_IMPORT_TOKEN, ""))
+        imports.discard_upload(session.pop(_IMPORT_TOKEN, ""), current_user.id)
+        db.session.commit()
         flash(_("The import was cancelled; nothing was saved."), "info")
     return redirect(url_for(".import_participants"))
 

@@ -10,9 +10,10 @@ ended more than that many days before ``now``. Purging an expired session delete
    were never linked to any session are kept (they may just have been imported), and so is anyone
    still registered for, or speaking at, a session that has not expired.
 
-Upload files of the CSV import left unconfirmed longer than ``imports.UPLOAD_MAX_AGE`` are deleted
-too (exports are streamed and never stored). Sessions, agendas and the audit log stay: they hold no
-personal data. Every function takes ``now`` so the rules can be checked at a frozen time.
+Uploads of the CSV import left unconfirmed longer than ``imports.UPLOAD_MAX_AGE`` (rows of
+``pending_import``) are deleted too (exports are streamed and never stored). Sessions, agendas and
+the audit log stay: they hold no personal data. Every function takes ``now`` so the rules can be
+checked at a frozen time.
 
 Every function works in the caller's transaction and records audit entries with counts only; the
 caller commits.
@@ -47,7 +48,8 @@ class PurgePlan:
     registrations: int = 0
     speakers: int = 0
     participant_ids: list[int] = field(default_factory=list)
-    stale_uploads: list[Path] = field(default_factory=list)
+    #: keys of the stale waiting uploads (token hashes, never the tokens)
+    stale_uploads: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -131,8 +133,8 @@ def purge_expired(now: datetime, dry_run: bool = False) -> PurgePlan:
         _delete_registrations(Registration.session_id.in_(plan.session_ids))
     if plan.participant_ids:
         _delete_participants(plan.participant_ids)
-    for path in plan.stale_uploads:
-        path.unlink(missing_ok=True)
+    if plan.stale_uploads:
+        imports.delete_uploads(plan.stale_uploads)
     db.session.expire_all()
     for session_id in plan.session_ids:
         audit.record("retention.purge_session", "session", session_id)
@@ -189,15 +191,17 @@ def emergency_wipe(backup_path: Path, passphrase: str) -> dict[str, int]:
     """Write every personal row to an encrypted file, then delete them all; returns rows per table.
 
     The file is written, flushed and read back before the first delete: a failed backup wipes nothing.
-    Staff accounts, forums, sessions, agendas and the audit log (which holds no personal values) stay.
+    Uploads of the CSV import waiting for confirmation are deleted too but not backed up: nobody
+    confirmed them, and whoever needs them uploads the file again. Staff accounts, forums, sessions,
+    agendas and the audit log (which holds no personal values) stay.
     """
     snapshot = backup.personal_data_snapshot()
     backup.write_encrypted(backup_path, snapshot, passphrase)
     for table_name in backup.PERSONAL_TABLES:
         db.session.execute(sa.delete(db.metadata.tables[table_name]))
-    for path in imports.upload_folder().glob("*.csv"):
-        path.unlink(missing_ok=True)
+    waiting_uploads = imports.delete_all_uploads()
     db.session.expire_all()
     counts = {name: len(rows) for name, rows in snapshot.items()}
+    counts["pending_import"] = waiting_uploads
     audit.record("emergency.wipe", detail=" ".join(f"{name}={count}" for name, count in counts.items()))
     return counts

@@ -67,6 +67,7 @@ from models.events import (  # noqa: E402
 from models.registrations import Registration, RegistrationStatus  # noqa: E402
 from models.policy import BalancePolicy, Quota  # noqa: E402
 from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
+from models.imports import PendingImport  # noqa: E402
 
 __all__ = [
     "AgendaItem",
@@ -84,6 +85,7 @@ __all__ = [
     "ForumSession",
     "Participant",
     "ParticipantCategory",
+    "PendingImport",
     "PersonalLink",
     "Quota",
     "Registration",

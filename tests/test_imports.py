@@ -1,15 +1,15 @@
 """CSV import of participants: preview, an error per line in words, all or nothing."""
 
 import io
-import os
 from datetime import timedelta
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
-from forums import imports
-from models import AuditEntry, Participant, db, utcnow
+from app import create_app
+from forums import imports, retention
+from models import AuditEntry, Participant, PendingImport, db, utcnow
+from tests.conftest import CommittingClient, sign_in_without_password
 
 GOOD = (
     "name,organisation,email,phone,languages,group,region,gender\n"
@@ -19,14 +19,18 @@ GOOD = (
 )
 
 
-@pytest.fixture(autouse=True)
-def private_upload_folder(app_config: dict[str, Any], tmp_path: Any) -> None:
-    """Each test gets its own folder for waiting uploads."""
-    app_config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-
-
 def _participants() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Participant)) or 0
+
+
+def _waiting() -> int:
+    db.session.commit()  # a new transaction sees what the requests committed
+    return db.session.scalar(sa.select(sa.func.count()).select_from(PendingImport)) or 0
+
+
+def _token(client: Any) -> str:
+    with client.session_transaction() as stored:
+        return str(stored["import_upload"])
 
 
 def _upload(client: Any, text: str | bytes, filename: str = "people.csv") -> Any:
@@ -60,7 +64,7 @@ def test_confirm_imports_every_line_and_is_audited(client, create_user, login):
     assert {link.category.key for link in people["Odinaev Farrukh"].categories} == {"business"}
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "participant.import")).one()
     assert entry.detail == "rows=3"
-    assert not list(imports.upload_folder().glob("*.csv")), "the waiting file is deleted once imported"
+    assert _waiting() == 0, "the waiting upload is deleted once imported"
     # the same confirmation cannot import the file twice
     client.post("/data/participants/import/confirm")
     assert _participants() == 3
@@ -127,22 +131,123 @@ def test_confirm_rechecks_the_file_against_the_register_as_it_is_now(client, cre
 def test_cancel_drops_the_waiting_file(client, create_user, login):
     login(create_user("organiser"))
     _upload(client, GOOD)
-    assert len(list(imports.upload_folder().glob("*.csv"))) == 1
+    assert _waiting() == 1
     client.post("/data/participants/import/cancel")
-    assert not list(imports.upload_folder().glob("*.csv"))
+    assert _waiting() == 0
     client.post("/data/participants/import/confirm")
     assert _participants() == 0
 
 
-def test_waiting_files_are_private_and_found_stale_after_a_day(app):
-    token = imports.store_upload(b"name\nX\n")
-    path = imports.upload_folder() / f"{token}.csv"
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert imports.load_upload("../../etc/passwd") is None
-    assert imports.stale_uploads(utcnow()) == []
-    day_old = (utcnow() - timedelta(hours=25)).timestamp()
-    os.utime(path, (day_old, day_old))
-    assert imports.stale_uploads(utcnow()) == [path]
+def test_a_new_upload_replaces_the_one_waiting(client, create_user, login):
+    login(create_user("organiser"))
+    _upload(client, GOOD)
+    first = _token(client)
+    _upload(client, "name\nSafarov Umed\n")
+    assert _token(client) != first and _waiting() == 1
+    client.post("/data/participants/import/confirm")
+    assert list(db.session.scalars(sa.select(Participant.name))) == ["Safarov Umed"]
+
+
+def test_only_a_hash_of_the_token_is_stored_and_a_bad_token_finds_nothing(app, create_user):
+    user = create_user("organiser")
+    token = imports.store_upload(b"name\nX\n", user.id)
+    db.session.commit()
+    row = db.session.scalars(sa.select(PendingImport)).one()
+    assert row.token_hash != token and len(row.token_hash) == 64 and token not in row.token_hash
+    assert (row.user_id, row.content) == (user.id, b"name\nX\n")
+    assert imports.load_upload(token, user.id) == b"name\nX\n"
+    assert imports.load_upload(row.token_hash, user.id) is None, "the stored hash is not a key"
+    assert imports.load_upload("../../etc/passwd", user.id) is None
+    assert imports.discard_upload("", user.id) is False
+
+
+def test_another_user_cannot_confirm_or_cancel_someone_elses_upload(app, client, create_user, login):
+    login(create_user("organiser"))
+    _upload(client, GOOD)
+    token = _token(client)
+    # Another organiser, whose session somehow carries the same token.
+    intruder = sign_in_without_password(app.test_client(), create_user("organiser"))
+    with intruder.session_transaction() as stored:
+        stored["import_upload"] = token
+    response = intruder.post("/data/participants/import/confirm", follow_redirects=True)
+    assert "There is no checked file waiting; upload it again." in response.get_data(as_text=True)
+    intruder.post("/data/participants/import/cancel")
+    assert (_participants(), _waiting()) == (0, 1), "neither imported nor discarded"
+    assert not imports.discard_upload(token, create_user("admin").id)
+    db.session.rollback()
+    assert _waiting() == 1
+    # The uploader still can.
+    assert client.post("/data/participants/import/confirm").status_code == 302
+    assert (_participants(), _waiting()) == (3, 0)
+
+
+def test_another_host_on_the_same_database_confirms_and_nothing_is_written_to_disk(
+        app, app_config, client, create_user, login, tmp_path):
+    host_a = tmp_path / "host-a"
+    host_b = tmp_path / "host-b"
+    host_a.mkdir()
+    host_b.mkdir()
+    app.instance_path = str(host_a)
+    second = create_app(dict(app_config))
+    second.instance_path = str(host_b)
+    second.test_client_class = CommittingClient
+    try:
+        login(create_user("organiser"))
+        assert "3 people are ready to be imported." in _upload(client, GOOD).get_data(as_text=True)
+        # The load balancer sends the confirmation to the other host, with the same cookie.
+        other = second.test_client()
+        other.set_cookie("session", client.get_cookie("session").value)
+        response = other.post("/data/participants/import/confirm", follow_redirects=True)
+        assert "3 people were added to the register." in response.get_data(as_text=True)
+        assert (_participants(), _waiting()) == (3, 0)
+        assert list(host_a.iterdir()) == [] and list(host_b.iterdir()) == [], "no host keeps a file"
+    finally:
+        with second.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_confirming_twice_imports_once_even_if_the_upload_was_read_before(client, create_user, login,
+                                                                           monkeypatch):
+    login(create_user("organiser"))
+    _upload(client, GOOD)
+    assert client.post("/data/participants/import/confirm").status_code == 302
+    # A second confirmation that had read the upload just before the first one deleted it.
+    monkeypatch.setattr(imports, "load_upload", lambda token, user_id: GOOD.encode())
+    response = client.post("/data/participants/import/confirm", follow_redirects=True)
+    assert "There is no checked file waiting; upload it again." in response.get_data(as_text=True)
+    assert _participants() == 3
+
+
+def test_purge_deletes_only_stale_uploads(app, create_user):
+    user = create_user("organiser")
+    now = utcnow()
+    stale = imports.store_upload(b"name\nOld Person\n", user.id)
+    fresh = imports.store_upload(b"name\nNew Person\n", user.id)
+    db.session.execute(sa.update(PendingImport).where(PendingImport.content == b"name\nOld Person\n")
+                       .values(created_at=now - timedelta(hours=25)))
+    db.session.execute(sa.update(PendingImport).where(PendingImport.content == b"name\nNew Person\n")
+                       .values(created_at=now - timedelta(hours=23)))
+    db.session.commit()
+    assert len(imports.stale_uploads(now)) == 1
+    assert len(retention.purge_expired(now, dry_run=True).stale_uploads) == 1
+    assert _waiting() == 2, "a dry run deletes nothing"
+    plan = retention.purge_expired(now)
+    db.session.commit()
+    assert len(plan.stale_uploads) == 1 and _waiting() == 1
+    assert imports.load_upload(stale, user.id) is None
+    assert imports.load_upload(fresh, user.id) == b"name\nNew Person\n"
+    summary = db.session.scalars(sa.select(AuditEntry.detail).where(AuditEntry.action == "retention.purge")).one()
+    assert summary.endswith("upload_files=1")
+
+
+def test_deleting_the_uploader_deletes_the_upload(app, create_user):
+    user = create_user("organiser")
+    imports.store_upload(b"name\nX\n", user.id)
+    db.session.commit()
+    db.session.delete(user)
+    db.session.commit()
+    assert _waiting() == 0
 
 
 def test_facilitators_may_not_import(client, create_user, login):

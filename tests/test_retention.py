@@ -1,6 +1,5 @@
 """Retention purge, erasing one person, and the emergency wipe (SECURITY.md T14 and section 3)."""
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +15,7 @@ from models import (
     CheckinRequest,
     ForumSession,
     Participant,
+    PendingImport,
     PersonalLink,
     Registration,
     RegistrationStatus,
@@ -24,12 +24,6 @@ from models import (
 from tests.conftest import dushanbe_time
 
 PASSPHRASE = "evacuate the register now"
-
-
-@pytest.fixture(autouse=True)
-def private_upload_folder(app_config: dict[str, Any], tmp_path: Any) -> None:
-    """Each test gets its own folder for waiting uploads."""
-    app_config["IMPORT_UPLOAD_FOLDER"] = str(tmp_path / "uploads")
 
 
 @dataclass
@@ -109,13 +103,14 @@ def test_purge_deletes_expired_personal_data_and_keeps_the_rest(world):
     assert retention.purge_expired(now + timedelta(days=1)).is_empty
 
 
-def test_purge_deletes_unconfirmed_import_files(app):
-    token = imports.store_upload(b"name\nSecret Person\n")
-    path = imports.upload_folder() / f"{token}.csv"
-    old = (dushanbe_time(3) - timedelta(days=2)).timestamp()
-    os.utime(path, (old, old))
+def test_purge_deletes_unconfirmed_imports(app, create_user):
+    uploader = create_user("organiser")
+    token = imports.store_upload(b"name\nSecret Person\n", uploader.id)
+    db.session.execute(sa.update(PendingImport).values(created_at=dushanbe_time(3) - timedelta(days=2)))
     plan = retention.purge_expired(dushanbe_time(3))
-    assert plan.stale_uploads == [path] and not path.exists()
+    db.session.commit()
+    assert len(plan.stale_uploads) == 1 and _count(PendingImport) == 0
+    assert imports.load_upload(token, uploader.id) is None
 
 
 def test_purge_command_with_a_frozen_time(runner, world):
@@ -209,7 +204,9 @@ def _personal_data() -> dict[str, list[tuple[Any, ...]]]:
             for name, table in tables.items()}
 
 
-def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(runner, world, tmp_path):
+def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(runner, world, tmp_path, create_user):
+    imports.store_upload("name\nWaiting Upload Person\n".encode(), create_user("organiser").id)
+    db.session.commit()
     before = _personal_rows()
     names = set(db.session.scalars(sa.select(Participant.name)))
     target = tmp_path / "evacuation.bin"
@@ -217,6 +214,8 @@ def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(run
                            input=PASSPHRASE + "\n")
     assert result.exit_code == 0, result.output
     assert set(_personal_rows().values()) == {0}
+    assert _count(PendingImport) == 0, "uploads waiting for confirmation hold personal data too"
+    assert "1 pending_import" in result.output
     assert target.stat().st_mode & 0o777 == 0o600
     raw = target.read_bytes()
     assert not any(name.encode() in raw for name in names), "the file is encrypted"
@@ -226,7 +225,7 @@ def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(run
     with pytest.raises(backup.BackupError):
         backup.read_encrypted(target, "not the passphrase")
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "emergency.wipe")).one()
-    assert f"participant={before['participant']}" in entry.detail
+    assert f"participant={before['participant']}" in entry.detail and "pending_import=1" in entry.detail
     assert not any(name in entry.detail for name in names)
 
 
