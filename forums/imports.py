@@ -18,7 +18,6 @@ deletes it in the request's transaction; ``forums.retention`` deletes those left
 """
 
 import csv
-import hashlib
 import io
 import re
 import secrets
@@ -30,6 +29,7 @@ from flask_babel import gettext as _
 
 from forums import services
 from forums.services import ParticipantInput, ValidationFailed
+from forums.tokens import token_digest
 from models import PendingImport, db
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -163,19 +163,15 @@ def apply_import(report: ImportReport) -> ImportReport:
 # Uploads waiting between preview and confirm --------------------------------------------------------
 # All of these work in the caller's transaction; the caller commits.
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _owned(token: str, user_id: int) -> sa.ColumnElement[bool]:
     """The waiting upload named by ``token`` if ``user_id`` uploaded it; nobody else's."""
-    return sa.and_(PendingImport.token_hash == _digest(token), PendingImport.user_id == user_id)
+    return sa.and_(PendingImport.token_hash == token_digest(token), PendingImport.user_id == user_id)
 
 
 def store_upload(raw: bytes, user_id: int) -> str:
     """Keep an uploaded file until ``user_id`` confirms it; returns its random token."""
     token = secrets.token_urlsafe(32)
-    db.session.add(PendingImport(token_hash=_digest(token), user_id=user_id, content=raw))
+    db.session.add(PendingImport(token_hash=token_digest(token), user_id=user_id, content=raw))
     db.session.flush()
     return token
 
