@@ -105,12 +105,14 @@ def _batches(session_id: int) -> Iterator[list[Registration]]:
             .order_by(Registration.id)
             .limit(BATCH_SIZE)
         ))
-        # End the read transaction between batches: on SQLite it holds the database's write lock.
+        # End the read transaction before the batch is written out to a client that may be slow: on
+        # SQLite it holds the database's write lock. Detached first, the rows keep what was loaded
+        # (a commit expires what the session holds, and each row would be loaded again, one by one).
+        db.session.expunge_all()
         db.session.commit()
         if not batch:
             return
         yield batch
-        db.session.expunge_all()
         last_id = batch[-1].id
 
 

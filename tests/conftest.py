@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, has_app_context
+from flask import Flask, has_app_context, has_request_context, request
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app import create_app
 from forums.names import search_key
@@ -39,6 +40,30 @@ DUSHANBE = ZoneInfo("Asia/Dushanbe")
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgres")
 TEST_PASSWORD = "correct horse battery staple"
+
+
+class LazyLoad(AssertionError):
+    """A page or API read loaded a relationship on first access: one query per row on a list."""
+
+
+@pytest.fixture(autouse=True)
+def reads_load_eagerly() -> Iterator[list[str]]:
+    """In every test, a GET request that lazy-loads a relationship fails (issue 8): pages and API
+    reads load what they show with their own queries. Writes may load what they change."""
+    found: list[str] = []
+
+    def refuse(state: ORMExecuteState) -> None:
+        if state.is_select and state.lazy_loaded_from is not None and has_request_context() \
+                and request.method == "GET":
+            found.append(f"{request.endpoint} lazy-loads {state.loader_strategy_path.path[-1]}")
+            raise LazyLoad(found[-1])  # the app answers 500; the teardown says why
+
+    sa.event.listen(Session, "do_orm_execute", refuse)
+    try:
+        yield found
+    finally:
+        sa.event.remove(Session, "do_orm_execute", refuse)
+    assert not found, found
 
 
 def base_config(database_uri: str) -> dict[str, Any]:

@@ -7,18 +7,17 @@ on one fixture database, first with 10 of everything a page lists (people in the
 the session, agenda items, sessions, forums, a person's own sessions, audit entries, users), then
 again after ``forums.synthetic`` and a few bulk inserts have grown each to 1,000.
 
-Lazy loading raises in this test: a ``do_orm_execute`` hook refuses any statement SQLAlchemy issues
-to load a relationship on first access, the usual source of one query per row.
+Lazy loading raises here as in every test (``reads_load_eagerly`` in tests/conftest.py): a
+``do_orm_execute`` hook refuses any statement a GET request issues to load a relationship on first
+access, the usual source of one query per row.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from forums.links import issue
 from forums.operations import register
@@ -48,27 +47,6 @@ from tests.test_permissions_matrix import build_url
 NOT_COUNTED = {"static", "api.openapi"}
 #: the sizes compared
 FEW, MANY = 10, 1000
-
-
-class LazyLoad(AssertionError):
-    """A relationship was loaded on first access: one query per row on a list."""
-
-
-@pytest.fixture
-def lazy_loads() -> Iterator[list[str]]:
-    """Every lazy load raises; the list says which relationships were loaded."""
-    found: list[str] = []
-
-    def refuse(state: ORMExecuteState) -> None:
-        if state.is_select and state.lazy_loaded_from is not None:
-            found.append(str(state.loader_strategy_path.path[-1]))
-            raise LazyLoad(f"lazy load of {found[-1]}")  # the app answers 500; the list tells why
-
-    sa.event.listen(Session, "do_orm_execute", refuse)
-    try:
-        yield found
-    finally:
-        sa.event.remove(Session, "do_orm_execute", refuse)
 
 
 class Fixture:
@@ -157,30 +135,30 @@ def counted_reads(app: Flask, fixture: Fixture) -> list[tuple[str, str, bool]]:
     return sorted(reads)
 
 
-def query_counts(app: Flask, fixture: Fixture, count_queries, lazy_loads: list[str]) -> dict[str, int | str]:
+def query_counts(app: Flask, fixture: Fixture, count_queries, reads_load_eagerly: list[str]) -> dict[str, int | str]:
     """Statements per endpoint (or the lazy loads it tried) for one request of each, as the admin."""
     client = app.test_client()
     sign_in_without_password(client, fixture.admin)
     api_headers = {"Authorization": f"Bearer {fixture.api_token}"}
     counts: dict[str, int | str] = {}
     for endpoint, url, is_api in counted_reads(app, fixture):
-        lazy_loads.clear()
+        reads_load_eagerly.clear()
         with count_queries() as counted:
             with client.get(url, headers=api_headers if is_api else {}) as response:
                 response.get_data()
-        if lazy_loads:
-            counts[endpoint] = f"lazy loads {sorted(set(lazy_loads))}"
+        if reads_load_eagerly:
+            counts[endpoint] = f"lazy loads {sorted(set(reads_load_eagerly))}"
             continue
         assert response.status_code < 400, f"{url}: {response.status_code}"
         counts[endpoint] = counted()
     return counts
 
 
-def test_every_read_costs_the_same_queries_with_10_and_1000_rows(app, fixture, count_queries, lazy_loads):
+def test_every_read_costs_the_same_queries_with_10_and_1000_rows(app, fixture, count_queries, reads_load_eagerly):
     fixture.grow_to(FEW)
-    few = query_counts(app, fixture, count_queries, lazy_loads)
+    few = query_counts(app, fixture, count_queries, reads_load_eagerly)
     fixture.grow_to(MANY)
-    many = query_counts(app, fixture, count_queries, lazy_loads)
+    many = query_counts(app, fixture, count_queries, reads_load_eagerly)
 
     lazy = {endpoint: found for endpoint, found in (few | many).items() if isinstance(found, str)}
     assert lazy == {}, "\n".join(f"{endpoint}: {found}" for endpoint, found in lazy.items())
