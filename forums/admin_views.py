@@ -13,7 +13,7 @@ from wtforms import DateField, EmailField, PasswordField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from forums import audit
+from forums import audit, audit_labels
 from forums.extensions import login_manager
 from forums.form_messages import AppForm
 from forums.i18n import display_zone
@@ -52,7 +52,8 @@ class AuditFilterForm(AppForm):
 
     actor = StringField(_l("Who"), validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)],
-                         description=_l("e.g. auth.login_failed, or auth. for every sign-in event"))
+                         description=_l("An action code, as in small print under each action: "
+                                        "auth.login_failed, or auth. for every sign-in event"))
     object = StringField(_l("Object"), validators=[Optional(), Length(max=60)],
                          description=_l("e.g. participant or participant:12"))
     since = DateField(_l("Since"), validators=[Optional()])
@@ -86,7 +87,8 @@ def audit_log() -> str:
             entries = entries[:AUDIT_PAGE_SIZE]
             args = {key: value for key, value in request.args.items() if key != "before"}
             older = url_for("admin.audit_log", **args, before=entries[-1].id)
-    return render_template("admin/audit.html", form=form, entries=entries, older=older)
+    return render_template("admin/audit.html", form=form, entries=entries, older=older,
+                           action_label=audit_labels.action_label, object_type_label=audit_labels.object_type_label)
 
 
 class UserCreateForm(AppForm):

@@ -1,0 +1,96 @@
+"""What the audit log's codes mean, in the reader's language.
+
+The log stores codes (``checkin.list``, ``participant``) and the filters, the API and any script take
+codes; only the audit page shows these descriptions, next to the code. A code missing here (one an
+older version recorded) is shown as it is. tests/test_audit_labels.py fails when a code recorded
+anywhere in forums/ has no description here, or when a description is left here for a code nobody
+records any more.
+"""
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+#: every action the app records (``audit.record`` / ``audit.record_read``), by code
+ACTION_LABELS: dict[str, LazyString] = {
+    "access.denied": _l("Was refused a page"),
+    "agenda.create": _l("Added an agenda item"),
+    "agenda.delete": _l("Deleted an agenda item"),
+    "agenda.move": _l("Moved an agenda item"),
+    "agenda.update": _l("Changed an agenda item"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Failed to sign in"),
+    "auth.logout": _l("Signed out"),
+    "category.create": _l("Added a category"),
+    "checkin.check_in": _l("Checked a person in"),
+    "checkin.duplicate_hints": _l("Was shown possible duplicates at check-in"),
+    "checkin.list": _l("Opened a check-in list"),
+    "checkin.sheet": _l("Opened a printable sign-in sheet"),
+    "checkin.undo": _l("Undid a check-in"),
+    "database.backup": _l("Backed up the database"),
+    "database.restore": _l("Restored the database from a backup"),
+    "dimension.create": _l("Added a dimension"),
+    "emergency.restore": _l("Restored personal data after an emergency wipe"),
+    "emergency.wipe": _l("Emergency wipe of personal data"),
+    "export.registrations": _l("Exported a session's registrations"),
+    "forum.create": _l("Created a forum"),
+    "forum.update": _l("Changed a forum"),
+    "link.rotate": _l("Made a new personal link"),
+    "participant.create": _l("Added a person to the register"),
+    "participant.erase": _l("Erased a person"),
+    "participant.import": _l("Imported people into the register"),
+    "participant.link_read": _l("Read a person's personal link"),
+    "participant.link_rotate": _l("Made a new personal link"),
+    "participant.read": _l("Read a person's record"),
+    "participant.update": _l("Changed a person's record"),
+    "participant.view": _l("Looked up a person to erase"),
+    "policy.update": _l("Changed a balance policy"),
+    "register.list": _l("Opened the register"),
+    "registration.accept": _l("A person accepted an invitation"),
+    "registration.create": _l("Invited or registered a person"),
+    "registration.decline": _l("A person declined an invitation"),
+    "registration.list": _l("Opened a session's registrations"),
+    "registration.update": _l("Changed a registration"),
+    "registrations.read": _l("Read a session's registrations"),
+    "retention.purge": _l("Retention purge"),
+    "retention.purge_session": _l("Purged a past session's personal data"),
+    "selection.confirm": _l("Confirmed a drawn panel"),
+    "selection.run": _l("Drew a panel"),
+    "session.cancel": _l("Cancelled a session"),
+    "session.create": _l("Created a session"),
+    "session.facilitator_add": _l("Assigned a facilitator to a session"),
+    "session.facilitator_remove": _l("Removed a facilitator from a session"),
+    "session.update": _l("Changed a session"),
+    "token.create": _l("Created an API token"),
+    "user.create": _l("Created a staff account"),
+    "user.disable": _l("Disabled a staff account"),
+    "user.enable": _l("Enabled a staff account"),
+    "user.export_names_grant": _l("Allowed a staff account to export names"),
+    "user.export_names_revoke": _l("Stopped a staff account exporting names"),
+    "user.role_change": _l("Changed a staff account's role"),
+}
+
+#: every object type the app records, by code
+OBJECT_TYPE_LABELS: dict[str, LazyString] = {
+    "agenda_item": _l("Agenda item"),
+    "category": _l("Category"),
+    "dimension": _l("Dimension"),
+    "forum": _l("Forum"),
+    "page": _l("Page"),
+    "participant": _l("Person"),
+    "registration": _l("Registration"),
+    "session": _l("Session"),
+    "user": _l("Staff account"),
+}
+
+
+def action_label(code: str) -> str | None:
+    """The description of an action code in the reader's language; None for a code we do not know."""
+    label = ACTION_LABELS.get(code)
+    # A plain str, so the template escapes it like any other text (a LazyString would pass as markup).
+    return str(label) if label is not None else None
+
+
+def object_type_label(code: str) -> str | None:
+    """The name of an object type in the reader's language; None for a type we do not know."""
+    label = OBJECT_TYPE_LABELS.get(code)
+    return str(label) if label is not None else None
