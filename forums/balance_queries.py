@@ -2,13 +2,12 @@
 
 However many registrations a session has, its report costs four queries: the catalogue of
 dimensions and categories, the policy in force, one GROUP BY over registration ⨝ participant_category
-counting people per category at the stage, and one count of the stage's registrations. The forum
-overview costs six whatever the number of sessions: the same GROUP BY is run once over all the
-forum's sessions, grouped by session and category, counting every stage it needs in one pass with
-conditional sums. The paged overview (``forum_balance_page``) costs eight: the page of sessions
-and the latest sessions of the trend get reports; where categories first came, and which never did,
-is one aggregate over all the forum's sessions. The arithmetic is ``forums.balance``; nothing here
-loops over people.
+counting people per category at the stage, and one count of the stage's registrations. A page of
+the forum overview (``forum_balance_page``) costs eight whatever the number of sessions: the same
+GROUP BY is run once over the sessions on the page and the latest sessions of the trend, grouped by
+session and category, counting every stage it needs in one pass with conditional sums; where
+categories first came, and which never did, is one aggregate over all the forum's sessions. The
+arithmetic is ``forums.balance``; nothing here loops over people.
 """
 
 from __future__ import annotations
@@ -242,7 +241,7 @@ class CategoryTrend:
 
 @dataclass(frozen=True)
 class ForumBalance:
-    """Every session of a forum, oldest first, and how attendance widened across them."""
+    """Sessions of a forum, oldest first, and how attendance widened across them."""
 
     forum_id: int
     catalogue: Catalogue
@@ -265,56 +264,9 @@ class ForumBalance:
             trends.append(CategoryTrend(category.key, tuple(shares)))
         return trends
 
-    def first_present(self) -> dict[int, list[tuple[str, str]]]:
-        """Per session, the counting categories attending this forum for the first time there."""
-        seen: set[tuple[str, str]] = set()
-        firsts: dict[int, list[tuple[str, str]]] = {}
-        for overview in self.sessions:
-            present = _present(overview.reports["attended"])
-            firsts[overview.session_id] = [pair for pair in present if pair not in seen]
-            seen.update(present)
-        return firsts
-
-    def never_present(self) -> list[tuple[str, str]]:
-        """Counting categories nobody of which has attended any session of this forum."""
-        present = {pair for overview in self.sessions for pair in _present(overview.reports["attended"])}
-        return [(dimension.key, category.key)
-                for dimension in self.catalogue.dimensions for category in dimension.categories
-                if category.counts_toward_balance and (dimension.key, category.key) not in present]
-
 
 def _dimension(report: BalanceReport, key: str) -> DimensionBalance | None:
     return next((dimension for dimension in report.dimensions if dimension.key == key), None)
-
-
-def _present(report: BalanceReport) -> list[tuple[str, str]]:
-    return [(dimension.key, category.key) for dimension in report.dimensions
-            for category in dimension.categories if category.counts_toward_balance and category.count]
-
-
-def forum_balance(forum_id: int) -> ForumBalance:
-    """Every session of a forum at the invited and attended stages, in six queries whatever their number."""
-    sessions = db.session.execute(
-        sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status)
-        .where(ForumSession.forum_id == forum_id)
-        .order_by(ForumSession.starts_at, ForumSession.id)
-    ).all()
-    catalogue = load_catalogue()
-    policies = policies_for_sessions({row.id: forum_id for row in sessions})
-    session_ids = [row.id for row in sessions]
-    counts = stage_counts(session_ids, FORUM_STAGES)
-    totals = stage_totals(session_ids, FORUM_STAGES)
-    overviews = tuple(
-        SessionOverview(
-            session_id=row.id, title=row.title, starts_at=row.starts_at, status=str(row.status),
-            policy_source=policies[row.id].source,
-            reports={stage: _report(row.id, stage, catalogue, policies[row.id],
-                                    counts.get((row.id, stage), Counter()), totals.get((row.id, stage), 0))
-                     for stage in FORUM_STAGES},
-        )
-        for row in sessions
-    )
-    return ForumBalance(forum_id, catalogue, overviews)
 
 
 #: sessions the forum overview's attendance trend shows: the latest ones at which anyone was checked in

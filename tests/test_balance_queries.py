@@ -140,11 +140,11 @@ def test_the_forum_overview_costs_the_same_queries_for_2_or_6_sessions(create_se
 
     few, many = forum_with(2).id, forum_with(6).id
     with count_queries() as few_queries:
-        balance_queries.forum_balance(few)
+        balance_queries.forum_balance_page(few, 1)
     with count_queries() as many_queries:
-        overview = balance_queries.forum_balance(many)
-    assert few_queries() == many_queries() <= 6
-    assert len(overview.sessions) == 6
+        overview = balance_queries.forum_balance_page(many, 1)
+    assert few_queries() == many_queries() <= 8
+    assert len(overview.page.items) == len(overview.trend.sessions) == 6
 
 
 def test_the_forum_overview_shows_who_came_and_who_never_did(create_session, create_forum):
@@ -158,20 +158,21 @@ def test_the_forum_overview_shows_who_came_and_who_never_did(create_session, cre
     add_people(second, 5, status="invited", group="media")
     save(forum, Quota("group", "government", max_share=0.5, target_share=0.25))
 
-    overview = balance_queries.forum_balance(forum.id)
-    assert [s.title for s in overview.sessions] == ["First", "Second"]
-    first_group = dimension(overview.sessions[0].reports["attended"], "group")
+    overview = balance_queries.forum_balance_page(forum.id, 1)
+    sessions = overview.page.items
+    assert [s.title for s in sessions] == ["First", "Second"]
+    first_group = dimension(sessions[0].reports["attended"], "group")
     assert not first_group.ok  # 3 of 4 is above half
-    assert dimension(overview.sessions[1].reports["attended"], "group").ok
-    assert overview.sessions[1].reports["invited"].total == 7
+    assert dimension(sessions[1].reports["attended"], "group").ok
+    assert sessions[1].reports["invited"].total == 7
 
-    trend = {t.category: t.shares for t in overview.attendance_trend("group")}
+    trend = {t.category: t.shares for t in overview.trend.attendance_trend("group")}
     assert trend["government"] == (0.75, 0.5)
     assert trend["minorities"] == (0.0, 0.5)
     assert "international" not in trend  # observers do not count toward balance
-    firsts = overview.first_present()
+    firsts = {entry.session_id: entry.categories for entry in overview.first_present}
     assert ("group", "minorities") in firsts[second.id] and ("group", "government") not in firsts[second.id]
-    never = overview.never_present()
+    never = overview.never_present
     assert ("group", "media") in never  # invited, but nobody came
     assert ("group", "uto") not in never and ("group", "international") not in never
 
