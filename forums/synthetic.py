@@ -72,10 +72,10 @@ def _copy(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
     columns = list(first)
     # The column types' own conversions (enums to their values, times to UTC), as an INSERT would apply.
     processors = [_copy_processor(table.c[name].type) for name in columns]
-    cursor = db.session.connection().connection.driver_connection.cursor()
     count = 0
     names = ", ".join(f'"{name}"' for name in columns)
-    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    with db.session.connection().connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in itertools.chain([first], rows):
             copy.write_row([process(row[name]) for name, process in zip(columns, processors, strict=True)])
             count += 1
