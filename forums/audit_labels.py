@@ -83,14 +83,17 @@ OBJECT_TYPE_LABELS: dict[str, LazyString] = {
 }
 
 
-def action_label(code: str) -> str | None:
-    """The description of an action code in the reader's language; None for a code we do not know."""
-    label = ACTION_LABELS.get(code)
+def _translated(labels: dict[str, LazyString], code: str) -> str | None:
+    label = labels.get(code)
     # A plain str, so the template escapes it like any other text (a LazyString would pass as markup).
     return str(label) if label is not None else None
 
 
+def action_label(code: str) -> str | None:
+    """The description of an action code in the reader's language; None for a code we do not know."""
+    return _translated(ACTION_LABELS, code)
+
+
 def object_type_label(code: str) -> str | None:
     """The name of an object type in the reader's language; None for a type we do not know."""
-    label = OBJECT_TYPE_LABELS.get(code)
-    return str(label) if label is not None else None
+    return _translated(OBJECT_TYPE_LABELS, code)
