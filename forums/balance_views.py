@@ -456,6 +456,6 @@ def forum_overview(forum_id: int) -> str:
     forum = _staff_forum(forum_id)
     overview = balance_queries.forum_balance_page(forum_id, page_number())
     return render_template(
-        "balance/forum.html", forum=forum, overview=overview, page=overview.page, locale=current_language(),
+        "balance/forum.html", forum=forum, overview=overview, locale=current_language(),
         stage_label=stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
     )
