@@ -29,6 +29,8 @@ from models import (
     ForumSession,
     Participant,
     ParticipantCategory,
+    Registration,
+    RegistrationStatus,
     Role,
     SessionStatus,
     User,
@@ -291,6 +293,20 @@ def create_participant(app: Flask) -> Callable[..., Participant]:
         db.session.add(participant)
         db.session.commit()
         return participant
+
+    return _create
+
+
+@pytest.fixture
+def create_registration(app: Flask) -> Callable[..., Registration]:
+    """A registration in any status, written as it stands (no capacity or status rules):
+    ``create_registration(forum_session, participant, "attended")``."""
+    def _create(forum_session: ForumSession, participant: Participant, status: str) -> Registration:
+        registration = Registration(forum_session=forum_session, participant=participant,
+                                    status=RegistrationStatus(status))
+        db.session.add(registration)
+        db.session.commit()
+        return registration
 
     return _create
 

@@ -11,16 +11,10 @@ from tests.conftest import category, dushanbe_time
 
 
 @pytest.fixture
-def enrol():
+def enrol(create_registration):
     """Give a participant a registration with any status, as the registration pages would leave it."""
-    def _enrol(forum_session, participant, status="registered"):
-        registration = Registration(forum_session=forum_session, participant=participant,
-                                    status=RegistrationStatus(status))
-        db.session.add(registration)
-        db.session.commit()
-        return registration
-
-    return _enrol
+    return lambda forum_session, participant, status="registered": create_registration(forum_session, participant,
+                                                                                       status)
 
 
 def add_people(forum_session, count, status="registered", **categories):

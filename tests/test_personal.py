@@ -10,16 +10,10 @@ from models import AgendaItem, AgendaKind, AgendaSpeaker, AuditEntry, Registrati
 
 
 @pytest.fixture
-def invite(app):
+def invite(create_registration):
     """Give a participant a registration: ``invite(session, participant, status="invited")``."""
-    def _invite(forum_session, participant, status: str = "invited") -> Registration:
-        registration = Registration(forum_session=forum_session, participant=participant,
-                                    status=RegistrationStatus(status))
-        db.session.add(registration)
-        db.session.commit()
-        return registration
-
-    return _invite
+    return lambda forum_session, participant, status="invited": create_registration(forum_session, participant,
+                                                                                    status)
 
 
 def page_of(participant) -> str:
