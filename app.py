@@ -57,9 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from forums import setup
+    import forums
 
-    setup.init_app(app)
+    forums.init_app(app)
     return app
 
 

@@ -2,7 +2,7 @@
 
 Builds a database with one session of 5,000 registrations (bulk inserts; every participant has a
 group, a region and a gender, statuses spread over the stages), then, in one process on the same
-database, times ``forums.balance_queries.session_balance`` (catalogue, policy, GROUP BY, total and
+database, times ``forums.balance.queries.session_balance`` (catalogue, policy, GROUP BY, total and
 the pure computation with suggestions) against the single GROUP BY over registration ⨝
 participant_category that any report needs at least. Prints the median of ``--runs`` runs of each
 and their ratio, on SQLite (a temporary file) and, when ``DATABASE_URL`` is set, on PostgreSQL too.
@@ -31,9 +31,10 @@ import sqlalchemy as sa  # noqa: E402  (the path above makes the project importa
 from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
-from forums import balance_queries, policies  # noqa: E402
-from forums.balance import STAGE_STATUSES, Quota, compute_balance  # noqa: E402
-from forums.seed import seed_dimensions  # noqa: E402
+from forums import policies  # noqa: E402
+from forums.balance import queries as balance_queries
+from forums.balance.rules import STAGE_STATUSES, Quota, compute_balance  # noqa: E402
+from forums.people.seed import seed_dimensions  # noqa: E402
 from models import (  # noqa: E402
     Category,
     Dimension,
@@ -170,7 +171,7 @@ def measure(label: str, database_uri: str, registrations: int, runs: int, seed: 
         db.engine.dispose()
     print(f"{label}: {registrations} registrations ({report.total} at stage {STAGE}), built in {built:.1f} s")
     print(f"  session_balance(): {report_time * 1000:8.2f} ms median of {runs} ({queries} queries)")
-    print(f"    of which the pure computation (forums.balance): {compute_time * 1000:.2f} ms")
+    print(f"    of which the pure computation (forums.balance.rules): {compute_time * 1000:.2f} ms")
     print(f"  bare GROUP BY:     {bare_time * 1000:8.2f} ms median of {runs}")
     print(f"  ratio:             {report_time / bare_time:8.2f}x")
 

@@ -23,8 +23,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402  (the path above makes the project importable)
+from forums.accounts.tokens import token_digest  # noqa: E402
 from forums.fastpath import balance_stamp_query, page_stamp_query  # noqa: E402
-from forums.tokens import token_digest  # noqa: E402
 from models import User, db  # noqa: E402
 
 #: tables that stay small whatever the data (a scan of them is not a growth problem)

@@ -25,9 +25,9 @@ from flask_migrate import upgrade  # noqa: E402  (the path above makes the proje
 
 from app import create_app  # noqa: E402
 from forums import links  # noqa: E402
-from forums.demo import load_demo_data  # noqa: E402
-from forums.seed import seed_dimensions  # noqa: E402
-from forums.synthetic import generate  # noqa: E402
+from forums.data.demo import load_demo_data  # noqa: E402
+from forums.data.synthetic import generate  # noqa: E402
+from forums.people.seed import seed_dimensions  # noqa: E402
 from models import (  # noqa: E402
     AuditEntry,
     ForumSession,

@@ -1,4 +1,4 @@
-"""Benchmark forums.selection against sortition-algorithms' maximin on generated pools.
+"""Benchmark forums.selection.solver against sortition-algorithms' maximin on generated pools.
 
 Pools have four dimensions (group, region, gender, age band) whose categories are correlated
 (each group leans to its home regions, its own gender balance and its own age profile). The
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forums.selection import (  # noqa: E402  (the path above makes the project importable)
+from forums.selection.solver import (  # noqa: E402  (the path above makes the project importable)
     CountQuota,
     Person,
     SelectionRequest,
@@ -122,7 +122,7 @@ def _round_table_quotas(pool: list[Person], size: int) -> tuple[CountQuota, ...]
 
 
 def run_ours(instance: Instance, algorithm: str, timeout: float) -> Outcome:
-    """Time forums.selection on the instance."""
+    """Time forums.selection.solver on the instance."""
     request = SelectionRequest(
         pool=instance.pool,
         size=instance.size,

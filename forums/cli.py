@@ -9,19 +9,19 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from forums import audit
-from forums.backup import (
+from forums.accounts.passwords import password_problem
+from forums.accounts.tokens import issue_token
+from forums.audit import log as audit
+from forums.data.backup import (
     BackupError,
     backup_database,
     read_encrypted,
     restore_database,
     restore_personal_data,
 )
-from forums.passwords import password_problem
-from forums.retention import emergency_wipe, erase_participant, purge_expired
+from forums.data.retention import emergency_wipe, erase_participant, purge_expired
+from forums.people.seed import seed_dimensions
 from forums.security import hash_password
-from forums.seed import seed_dimensions
-from forums.tokens import issue_token
 from models import Role, User, db, utcnow
 
 
@@ -77,7 +77,7 @@ def create_token_command(email: str) -> None:
 @click.command("demo-data")
 def demo_data_command() -> None:
     """Fill the database with fictional forums, sessions and people (safe to run twice)."""
-    from forums.demo import load_demo_data
+    from forums.data.demo import load_demo_data
 
     seed_dimensions()
     summary = load_demo_data()
@@ -194,7 +194,7 @@ def restore_command(path: Path, yes: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed gives the same data.")
 def generate_data_command(participants: int, sessions: int, registrations_per_session: int, seed: int) -> None:
     """Fill the database with synthetic data at scale (for benchmarks)."""
-    from forums.synthetic import generate
+    from forums.data.synthetic import generate
 
     seed_dimensions()
     counts = generate(participants, sessions, registrations_per_session, seed)

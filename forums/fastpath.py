@@ -53,8 +53,8 @@ from werkzeug.http import http_date, is_resource_modified, parse_accept_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
-from forums.balance import STAGES
-from forums.tokens import bearer_token, token_digest
+from forums.accounts.tokens import bearer_token, token_digest
+from forums.balance.rules import STAGES
 from models import (
     STAFF_ROLES,
     AgendaItem,
@@ -119,7 +119,7 @@ def balance_stamp_query() -> sa.Select[Any]:
     """The session's balance stamp and whether the token may read its report (``session_id``, ``token_hash``).
 
     No row when the token is unknown or revoked, its user inactive, or the session missing. The
-    rule is ``forums.permissions.can_facilitate``: staff, or a facilitator assigned to the session.
+    rule is ``forums.accounts.permissions.can_facilitate``: staff, or a facilitator assigned to the session.
     """
     session_id = sa.bindparam("session_id")
     facilitates = (
@@ -345,7 +345,7 @@ def _language(accept_language: str, languages: tuple[str, ...], default: str) ->
 
 @functools.lru_cache(maxsize=64)
 def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether forums.compression would gzip the body for this Accept-Encoding."""
+    """Whether forums.web.compression would gzip the body for this Accept-Encoding."""
     return "gzip" in parse_accept_header(accept_encoding)
 
 

@@ -1,385 +1,139 @@
-"""Staff forms: forums, sessions, agenda items, participants, dimensions, categories, registrations.
+"""Form messages in the reader's language: the base of every form, and WTForms' own messages.
 
-The forms check the shape of the input (required, lengths, choices); ``forums.services`` then applies
-the domain rules and its per-field messages are attached back with :func:`attach_errors`.
-Times are typed as wall-clock date and time in the display zone (Asia/Dushanbe) and turned into
-aware datetimes here, so nothing downstream ever sees a naive time.
+WTForms and Flask-WTF write their messages ("This field is required.", "Not a valid integer value.",
+"Not a valid choice.", CSRF failures...) in English and translate them through a catalogue of their
+own, which has Russian but no Tajik, so a Tajik reader met English. Every form of the app derives from
+:class:`AppForm`, whose ``Meta.get_translations`` answers those calls from the app's catalogue
+(``translations/``) in the reader's language instead. Their message ids are declared below with the
+``N_`` and ``ngettext`` markers so ``pybabel extract`` puts them in ``messages.pot`` beside ours;
+``tests/test_form_messages.py`` checks that every message WTForms and Flask-WTF can ask for is here
+and translated.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
 from typing import Any
 
-from flask import request
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_translations
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    Field,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    TimeField,
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms import ValidationError
+
+
+def N_(message: str) -> str:
+    """Mark a message id for extraction without translating it (Babel's ``N_`` keyword)."""
+    return message
+
+
+def ngettext(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message id for extraction (Babel's ``ngettext`` keyword); WTForms gives the count later."""
+    return singular, plural
+
+
+#: the messages WTForms' fields and validators ask for by ``gettext``
+WTFORMS_MESSAGES = (
+    # validators
+    N_("This field is required."),
+    N_("Invalid input."),
+    N_("Invalid email address."),
+    N_("Invalid IP address."),
+    N_("Invalid Mac address."),
+    N_("Invalid URL."),
+    N_("Invalid UUID."),
+    N_("Invalid field name '%s'."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Date must be at least %(min)s."),
+    N_("Date must be at most %(max)s."),
+    N_("Date must be between %(min)s and %(max)s."),
+    N_("Invalid value, must be one of: %(values)s."),
+    N_("Invalid value, can't be any of: %(values)s."),
+    N_("This field cannot be edited."),
+    N_("This field is disabled and cannot have a value."),
+    # fields that parse what was typed
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid float value."),
+    N_("Not a valid date value."),
+    N_("Not a valid time value."),
+    N_("Not a valid datetime value."),
+    N_("Not a valid week value."),
+    N_("Not a valid choice."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("Choices cannot be None."),
+    # WTForms' own CSRF implementations (the app uses Flask-WTF's, below)
+    N_("Invalid CSRF Token."),
+    N_("CSRF token missing."),
+    N_("CSRF failed."),
+    N_("CSRF token expired."),
+    # Flask-WTF's file validators (FileSize's message is built with an f-string and cannot be
+    # translated: give FileSize a message= of our own if the app ever uses it)
+    N_("File does not have an approved extension: {extensions}"),
+    N_("File does not have an approved extension."),
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
-
-from forums.form_messages import AppForm
-from forums.i18n import display_zone, to_local
-from forums.page_queries import SessionFilter
-from forums.services import LANGUAGE_CODES
-from models import AgendaKind, Dimension, ForumKind, RegistrationStatus, SessionStatus, Visibility
-
-SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-SLUG_MESSAGE = _l("Use lowercase letters, digits and underscores, starting with a letter.")
-
-FORUM_KIND_LABELS = {
-    ForumKind.round_table: _l("Round table"),
-    ForumKind.discussion_club: _l("Discussion club"),
-    ForumKind.economic_forum: _l("Economic forum"),
-    ForumKind.symposium: _l("Symposium"),
-    ForumKind.seminar: _l("Seminar"),
-}
-AGENDA_KIND_LABELS = {
-    AgendaKind.opening: _l("Opening"),
-    AgendaKind.presentation: _l("Presentation"),
-    AgendaKind.discussion: _l("Discussion"),
-    AgendaKind.break_: _l("Break"),
-    AgendaKind.closing: _l("Closing"),
-}
-STATUS_LABELS = {
-    RegistrationStatus.invited: _l("Invited"),
-    RegistrationStatus.registered: _l("Registered"),
-    RegistrationStatus.confirmed: _l("Confirmed"),
-    RegistrationStatus.attended: _l("Attended"),
-    RegistrationStatus.declined: _l("Declined"),
-    RegistrationStatus.cancelled: _l("Cancelled"),
-    RegistrationStatus.waitlisted: _l("Waitlisted"),
-}
-SESSION_STATUS_LABELS = {
-    SessionStatus.draft: _l("Draft"),
-    SessionStatus.published: _l("Published"),
-    SessionStatus.cancelled: _l("Cancelled"),
-}
-VISIBILITY_LABELS = {Visibility.invitation: _l("By invitation only"), Visibility.public: _l("Public")}
-LANGUAGE_LABELS = {"en": _l("English"), "ru": _l("Russian"), "tg": _l("Tajik"), "uz": _l("Uzbek"), "fa": _l("Persian")}
-
-
-def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
-    """(value, label) pairs as select options."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A set of checkboxes, each with its own label: usable without a mouse or JavaScript."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def wall_clock(day: date, moment: time) -> datetime:
-    """A date and time typed in the display zone, as an aware datetime."""
-    return datetime.combine(day, moment, tzinfo=display_zone())
-
-
-def attach_errors(form: FlaskForm, errors: Mapping[str, str], field_map: Mapping[str, str] | None = None) -> list[str]:
-    """Show service errors beside their fields; returns the messages no field of the form takes."""
-    unplaced: list[str] = []
-    for name, message in errors.items():
-        target = (field_map or {}).get(name, name)
-        field = form._fields.get(target)
-        if field is None:
-            unplaced.append(message)
-        else:
-            field.errors = [*field.errors, message]
-    return unplaced
-
-
-class ActionForm(AppForm):
-    """Only a CSRF token: for buttons that change something (publish, cancel, move, delete)."""
-
-
-class VersionedForm(AppForm):
-    """An edit form carrying the version it was opened at, so a stale save is refused."""
-
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        """The version the editor saw, or None when the form was opened for a new object."""
-        raw = self.version.data or ""
-        # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-        return int(raw) if raw.isascii() and raw.isdigit() else None
-
-
-class ForumForm(VersionedForm):
-    """A forum: title, kind, description and how long its personal data is kept."""
-
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in FORUM_KIND_LABELS.items()))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    retention_days = IntegerField(_l("Keep personal data for (days after each session)"),
-                                  validators=[Optional(), NumberRange(min=1, max=36500)])
-
-
-class SessionForm(VersionedForm):
-    """A session; times are Asia/Dushanbe wall-clock, titles optionally in Russian and Tajik."""
-
-    forum_id = SelectField(_l("Forum"), coerce=int, validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=200)])
-    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    description_ru = TextAreaField(_l("Description in Russian"), validators=[Optional(), Length(max=5000)])
-    description_tg = TextAreaField(_l("Description in Tajik"), validators=[Optional(), Length(max=5000)])
-    starts_on = DateField(_l("Start date"), validators=[InputRequired()])
-    starts_time = TimeField(_l("Start time"), validators=[InputRequired()])
-    ends_on = DateField(_l("End date (if not the start date)"), validators=[Optional()])
-    ends_time = TimeField(_l("End time"), validators=[InputRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    region = SelectField(_l("Region"), validators=[InputRequired()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
-    visibility = SelectField(_l("Who may see the agenda"),
-                             choices=options((v.value, label) for v, label in VISIBILITY_LABELS.items()))
-
-    #: service field -> form field, for messages about computed values
-    FIELD_MAP = {"starts_at": "starts_time", "ends_at": "ends_time",
-                 "translations.ru.title": "title_ru", "translations.tg.title": "title_tg",
-                 "translations.ru.description": "description_ru", "translations.tg.description": "description_tg"}
-
-    def set_choices(self, forums: Iterable[tuple[int, str]], regions: Iterable[tuple[str, str]]) -> None:
-        """Fill the forum and region lists from the database."""
-        self.forum_id.choices = options(forums)
-        self.region.choices = options(regions)
-
-    def fill_from(self, forum_session: Any) -> None:
-        """Show a stored session, times converted to the display zone."""
-        starts, ends = to_local(forum_session.starts_at), to_local(forum_session.ends_at)
-        self.forum_id.data = forum_session.forum_id
-        self.title.data = forum_session.title
-        self.description.data = forum_session.description
-        for language in ("ru", "tg"):
-            texts = (forum_session.translations or {}).get(language, {})
-            getattr(self, f"title_{language}").data = texts.get("title", "")
-            getattr(self, f"description_{language}").data = texts.get("description", "")
-        self.starts_on.data, self.starts_time.data = starts.date(), starts.time()
-        self.ends_on.data = ends.date() if ends.date() != starts.date() else None
-        self.ends_time.data = ends.time()
-        self.venue.data = forum_session.venue
-        self.region.data = forum_session.region.key
-        self.capacity.data = forum_session.capacity
-        self.visibility.data = forum_session.visibility.value
-        self.version.data = str(forum_session.version)
-
-    def changes(self) -> dict[str, Any]:
-        """The submitted values as the services expect them (aware datetimes, region key)."""
-        translations = {
-            language: texts for language in ("ru", "tg")
-            if (texts := {field: value for field in ("title", "description")
-                          if (value := (getattr(self, f"{field}_{language}").data or "").strip())})
-        }
-        return {
-            "forum_id": self.forum_id.data,
-            "title": self.title.data,
-            "description": self.description.data or "",
-            "translations": translations,
-            "starts_at": wall_clock(self.starts_on.data, self.starts_time.data),
-            "ends_at": wall_clock(self.ends_on.data or self.starts_on.data, self.ends_time.data),
-            "venue": self.venue.data or "",
-            "region": self.region.data,
-            "capacity": self.capacity.data,
-            "visibility": self.visibility.data,
-        }
-
-
-class AgendaItemForm(AppForm):
-    """A timed agenda item with its speakers, chosen from the register."""
-
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=300)])
-    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in AGENDA_KIND_LABELS.items()))
-    on = DateField(_l("Date"), validators=[InputRequired()])
-    starts_time = TimeField(_l("Start time"), validators=[InputRequired()])
-    ends_time = TimeField(_l("End time"), validators=[InputRequired()])
-    speaker_ids = SelectMultipleField(_l("Speakers"), coerce=int, validators=[Optional()])
-
-    FIELD_MAP = {"starts_at": "starts_time", "ends_at": "ends_time",
-                 "translations.ru.title": "title_ru", "translations.tg.title": "title_tg"}
-
-    def fill_from(self, item: Any) -> None:
-        """Show a stored item in the display zone."""
-        starts, ends = to_local(item.starts_at), to_local(item.ends_at)
-        self.title.data = item.title
-        self.title_ru.data = (item.translations or {}).get("ru", {}).get("title", "")
-        self.title_tg.data = (item.translations or {}).get("tg", {}).get("title", "")
-        self.kind.data = item.kind.value
-        self.on.data, self.starts_time.data, self.ends_time.data = starts.date(), starts.time(), ends.time()
-        self.speaker_ids.data = [speaker.participant_id for speaker in item.speakers]
-
-    def changes(self) -> dict[str, Any]:
-        """The submitted values as the services expect them."""
-        translations = {language: {"title": text} for language in ("ru", "tg")
-                        if (text := (getattr(self, f"title_{language}").data or "").strip())}
-        return {
-            "title": self.title.data,
-            "translations": translations,
-            "kind": self.kind.data,
-            "starts_at": wall_clock(self.on.data, self.starts_time.data),
-            "ends_at": wall_clock(self.on.data, self.ends_time.data),
-            "speaker_ids": list(self.speaker_ids.data or []),
-        }
-
-
-class ParticipantForm(VersionedForm):
-    """A person in the register; :func:`participant_form` adds one select per dimension."""
-
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    languages = MultiCheckboxField(_l("Languages"), choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
-                                   validators=[Optional()])
-
-    #: dimension key -> form field name, filled by :func:`participant_form`
-    category_fields: dict[str, str] = {}
-
-    def category_choices(self) -> dict[str, str]:
-        """Dimension key -> chosen category key ('' clears it)."""
-        return {key: getattr(self, name).data or "" for key, name in self.category_fields.items()}
-
-    def field_map(self) -> dict[str, str]:
-        """Service field -> form field."""
-        return {f"categories.{key}": name for key, name in self.category_fields.items()}
-
-
-def category_field_name(dimension_key: str) -> str:
-    """The form field (and query parameter) of a dimension: ``cat_<key>``."""
-    return f"cat_{dimension_key}"
-
-
-def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any) -> ParticipantForm:
-    """A participant form with a select for each dimension, in the reader's language."""
-    fields = {category_field_name(d.key): d.key for d in dimensions}
-
-    class DynamicParticipantForm(ParticipantForm):
-        category_fields = {key: name for name, key in fields.items()}
-
-    for dimension in dimensions:
-        choices = options([("", _l("(not recorded)")), *((c.key, c.name(locale)) for c in dimension.categories)])
-        setattr(DynamicParticipantForm, category_field_name(dimension.key),
-                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
-    return DynamicParticipantForm(**kwargs)
-
-
-class DimensionForm(AppForm):
-    """A new dimension of representation (e.g. age band)."""
-
-    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
-
-
-class CategoryForm(AppForm):
-    """A new category of a dimension."""
-
-    dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
-    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
-    counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
-
-
-ADD_ACTIONS = options((("invite", _l("Invite")), ("register", _l("Register"))))
-
-
-class BulkRegistrationForm(AppForm):
-    """Invite or register many people ticked in a filtered register list."""
-
-    participant_ids = SelectMultipleField(_l("People"), coerce=int, validate_choice=False,
-                                          validators=[DataRequired(message=_l("Tick at least one person."))])
-    action = SelectField(_l("Action"), choices=ADD_ACTIONS)
-    #: set on the confirmation step, after the balance warnings were shown
-    confirmed = HiddenField()
-
-
-class StatusForm(AppForm):
-    """Move one registration to another status."""
-
-    status = SelectField(_l("Status"), choices=options((s.value, label) for s, label in STATUS_LABELS.items()))
-
-
-
-class SessionFilterForm(AppForm):
-    """The session list's filters, sent by GET (no CSRF token: it changes nothing)."""
-
-    forum = SelectField(_l("Forum"), validators=[Optional()])
-    region = SelectField(_l("Region"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
-
-    def set_choices(self, forums: Iterable[tuple[int, str]], regions: Iterable[tuple[str, str]]) -> None:
-        """Fill the forum and region lists, each with an "any" choice first."""
-        self.forum.choices = options([("", _l("Any forum")), *((str(forum_id), title) for forum_id, title in forums)])
-        self.region.choices = options([("", _l("Any region")), *regions])
-
-    def filters(self) -> SessionFilter:
-        """The valid filters; a refused value filters nothing."""
-        def valid(field: Field) -> Any:
-            return field.data if field.data and not field.errors else None
-
-        forum = valid(self.forum)
-        return SessionFilter(forum_id=int(forum) if forum else None, region=valid(self.region),
-                             date_from=valid(self.date_from), date_to=valid(self.date_to))
-
-    def query_args(self) -> dict[str, str]:
-        """The filters as query parameters, for links to other pages of the list."""
-        return {name: value for name in ("forum", "region", "date_from", "date_to")
-                if (value := request.args.get(name, ""))}
-
-
-class ParticipantFilterForm(AppForm):
-    """A name search and one category select per dimension (``cat_<dimension>``), sent by GET."""
-
-    q = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-
-    #: dimension key -> form field name
-    category_fields: dict[str, str] = {}
-
-    def categories(self) -> dict[str, str]:
-        """Dimension key -> chosen category key, for the valid choices only."""
-        chosen = {}
-        for key, name in self.category_fields.items():
-            field = self._fields[name]
-            if field.data and not field.errors:
-                chosen[key] = field.data
-        return chosen
-
-    def query(self) -> str:
-        """The name searched for."""
-        return (self.q.data or "").strip() if not self.q.errors else ""
-
-    def query_args(self) -> dict[str, str]:
-        """The filters as query parameters, for links to other pages of the list."""
-        names = ["q", *self.category_fields.values()]
-        return {name: value for name in names if (value := request.args.get(name, ""))}
-
-
-def participant_filter_form(dimensions: Sequence[Dimension], locale: str) -> ParticipantFilterForm:
-    """A filter form over the request's query string, with a select for each dimension."""
-    class DynamicFilterForm(ParticipantFilterForm):
-        category_fields = {d.key: category_field_name(d.key) for d in dimensions}
-
-    for dimension in dimensions:
-        choices = options([("", _l("Any")), *((c.key, c.name(locale)) for c in dimension.categories)])
-        setattr(DynamicFilterForm, category_field_name(dimension.key),
-                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
-    form = DynamicFilterForm(request.args, meta={"csrf": False})
-    form.validate()
-    return form
+
+#: the messages WTForms asks for by ``ngettext``, with a count
+WTFORMS_PLURAL_MESSAGES = (
+    ngettext("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long."),
+    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+    ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long."),
+    ngettext("'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field."),
+)
+
+#: the reasons Flask-WTF's ``validate_csrf`` gives; it raises them untranslated, see :class:`TranslatedCSRF`
+CSRF_MESSAGES = (
+    N_("The CSRF token is missing."),
+    N_("The CSRF session token is missing."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF tokens do not match."),
+)
+
+
+class CatalogueTranslations:
+    """The translations object WTForms expects, answered from the app's catalogue in the reader's language.
+
+    WTForms calls ``gettext``/``ngettext`` with its English id and fills the placeholders itself, so
+    these return the bare translation (Flask-Babel's ``gettext`` would try to format it).
+    """
+
+    def gettext(self, string: str) -> str:
+        """``string`` in the reader's language (unchanged if the catalogue lacks it)."""
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of the message for ``n`` in the reader's language."""
+        return get_translations().ngettext(singular, plural, n)
+
+
+catalogue_translations = CatalogueTranslations()
+
+
+class TranslatedCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form CSRF check, with its reason translated.
+
+    ``validate_csrf`` raises English text without asking any translations object. Global
+    ``CSRFProtect`` usually refuses a bad token before the view (the error page is translated); this
+    covers forms validated where it does not run (exempt views, tests, ``validate_csrf`` outside it).
+    Flask-WTF has no public hook for this, hence the subclass of its (private) class.
+    """
+
+    def validate_csrf_token(self, form: Any, field: Any) -> None:
+        """Check the token; a refusal carries the reason in the reader's language."""
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as refusal:
+            raise ValidationError(catalogue_translations.gettext(str(refusal.args[0]))) from refusal
+
+
+class AppForm(FlaskForm):
+    """The base of every form of the app: its messages, WTForms' own included, in the reader's language."""
+
+    class Meta:
+        csrf_class = TranslatedCSRF
+
+        def get_translations(self, form: Any) -> CatalogueTranslations:
+            """WTForms' messages from the app's catalogue (Flask-WTF would use WTForms', which lacks Tajik)."""
+            return catalogue_translations

@@ -6,7 +6,16 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request, Response, abort, current_app, render_template, request, session
+from flask import (
+    Flask,
+    Request,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    session,
+)
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

@@ -45,15 +45,13 @@ def utcnow() -> datetime:
 
 db = SQLAlchemy(model_class=Base)
 
-from models.people import (  # noqa: E402
-    Category,
-    Dimension,
-    Participant,
-    ParticipantCategory,
-    PersonalLink,
-)
 from models.events import (  # noqa: E402
+    AGENDA_KIND_LABELS,
+    FORUM_KIND_LABELS,
+    SESSION_STATUS_LABELS,
+    VISIBILITY_LABELS,
     AgendaItem,
+    AgendaKind,
     AgendaSpeaker,
     CheckinRequest,
     Forum,
@@ -62,14 +60,30 @@ from models.events import (  # noqa: E402
     SessionFacilitator,
     SessionStatus,
     Visibility,
-    AgendaKind,
 )
-from models.registrations import Registration, RegistrationStatus  # noqa: E402
-from models.policy import BalancePolicy, Quota  # noqa: E402
-from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
 from models.imports import PendingImport  # noqa: E402
+from models.people import (  # noqa: E402
+    LANGUAGE_CODES,
+    LANGUAGE_LABELS,
+    Category,
+    Dimension,
+    Participant,
+    ParticipantCategory,
+    PersonalLink,
+)
+from models.policy import BalancePolicy, Quota  # noqa: E402
+from models.registrations import SEATED, STATUS_LABELS, Registration, RegistrationStatus  # noqa: E402
+from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
 
 __all__ = [
+    "AGENDA_KIND_LABELS",
+    "FORUM_KIND_LABELS",
+    "LANGUAGE_CODES",
+    "LANGUAGE_LABELS",
+    "SEATED",
+    "SESSION_STATUS_LABELS",
+    "STATUS_LABELS",
+    "VISIBILITY_LABELS",
     "AgendaItem",
     "AgendaKind",
     "AgendaSpeaker",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import UTCDateTime, db, utcnow
@@ -50,6 +51,29 @@ class AgendaKind(enum.StrEnum):
     discussion = "discussion"
     break_ = "break"
     closing = "closing"
+
+
+#: what each kind, status, visibility and agenda kind is called on pages, in the reader's language
+FORUM_KIND_LABELS = {
+    ForumKind.round_table: _l("Round table"),
+    ForumKind.discussion_club: _l("Discussion club"),
+    ForumKind.economic_forum: _l("Economic forum"),
+    ForumKind.symposium: _l("Symposium"),
+    ForumKind.seminar: _l("Seminar"),
+}
+AGENDA_KIND_LABELS = {
+    AgendaKind.opening: _l("Opening"),
+    AgendaKind.presentation: _l("Presentation"),
+    AgendaKind.discussion: _l("Discussion"),
+    AgendaKind.break_: _l("Break"),
+    AgendaKind.closing: _l("Closing"),
+}
+SESSION_STATUS_LABELS = {
+    SessionStatus.draft: _l("Draft"),
+    SessionStatus.published: _l("Published"),
+    SessionStatus.cancelled: _l("Cancelled"),
+}
+VISIBILITY_LABELS = {Visibility.invitation: _l("By invitation only"), Visibility.public: _l("Public")}
 
 
 def new_stamp() -> int:

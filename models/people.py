@@ -6,12 +6,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import UTCDateTime, db, utcnow
 
 if TYPE_CHECKING:
     from models.registrations import Registration
+
+
+#: the languages a participant may read, with what each is called on pages
+LANGUAGE_LABELS = {"en": _l("English"), "ru": _l("Russian"), "tg": _l("Tajik"), "uz": _l("Uzbek"), "fa": _l("Persian")}
+LANGUAGE_CODES = tuple(LANGUAGE_LABELS)
 
 
 class Dimension(db.Model):
@@ -61,7 +67,7 @@ class Participant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    #: folded, transliterated name (forums.names.search_key) so one LIKE finds either script
+    #: folded, transliterated name (forums.people.names.search_key) so one LIKE finds either script
     search_key: Mapped[str] = mapped_column(sa.String(400), index=True)
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")

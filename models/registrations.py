@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import UTCDateTime, db, utcnow
@@ -28,6 +29,17 @@ class RegistrationStatus(enum.StrEnum):
     cancelled = "cancelled"
     waitlisted = "waitlisted"
 
+
+#: what each status is called on pages, in the reader's language
+STATUS_LABELS = {
+    RegistrationStatus.invited: _l("Invited"),
+    RegistrationStatus.registered: _l("Registered"),
+    RegistrationStatus.confirmed: _l("Confirmed"),
+    RegistrationStatus.attended: _l("Attended"),
+    RegistrationStatus.declined: _l("Declined"),
+    RegistrationStatus.cancelled: _l("Cancelled"),
+    RegistrationStatus.waitlisted: _l("Waitlisted"),
+}
 
 #: statuses that hold a seat: capacity counts these
 SEATED = frozenset({RegistrationStatus.registered, RegistrationStatus.confirmed, RegistrationStatus.attended})

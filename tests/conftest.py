@@ -17,10 +17,10 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app import create_app
-from forums.names import search_key
+from forums.accounts.tokens import issue_token
+from forums.people.names import search_key
+from forums.people.seed import seed_dimensions
 from forums.security import hash_password
-from forums.seed import seed_dimensions
-from forums.tokens import issue_token
 from models import (
     Category,
     Dimension,

@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from forums.database import normalise_database_url
-from forums.seed import seed_dimensions
+from forums.people.seed import seed_dimensions
 from models import db
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_config
 

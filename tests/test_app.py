@@ -55,7 +55,7 @@ def test_every_connection_gets_the_backends_safety_settings(app):
 def test_public_agenda_shows_items_and_speakers_but_no_attendees(client, create_session, create_participant):
     from datetime import timedelta
 
-    from forums.operations import register
+    from forums.registrations.operations import register
     from models import AgendaItem, AgendaKind, AgendaSpeaker, RegistrationStatus, db
 
     forum_session = create_session(title="Water and land")

@@ -2,8 +2,21 @@
 
 import sqlalchemy as sa
 
-from forums.seed import DEFAULT_DIMENSIONS
-from models import ApiToken, AuditEntry, Category, Dimension, Forum, ForumKind, ForumSession, Participant, Registration, RegistrationStatus, User, db
+from forums.people.seed import DEFAULT_DIMENSIONS
+from models import (
+    ApiToken,
+    AuditEntry,
+    Category,
+    Dimension,
+    Forum,
+    ForumKind,
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    User,
+    db,
+)
 
 
 def _rows(model):

@@ -16,8 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from forums.tokens import issue_token
-from models import Forum, ForumKind, ForumSession, Role, SessionStatus, User, Visibility, db
+from forums.accounts.tokens import issue_token
+from models import (
+    Forum,
+    ForumKind,
+    ForumSession,
+    Role,
+    SessionStatus,
+    User,
+    Visibility,
+    db,
+)
 from tests.conftest import category, dushanbe_time
 from tests.servers import Server, prepared_app, start_server
 

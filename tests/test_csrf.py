@@ -13,8 +13,13 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from models import AuditEntry, User, db
+from tests.accounts.test_permissions_matrix import (  # noqa: F401 (fixture)
+    WRITE_METHODS,
+    World,
+    build_url,
+    world,
+)
 from tests.conftest import TEST_PASSWORD
-from tests.test_permissions_matrix import WRITE_METHODS, World, build_url, world  # noqa: F401 (fixture)
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app import create_app
-from forums import balance_queries
+from forums.balance import queries as balance_queries
 from forums.fastpath import ResponseCache
-from forums.operations import register
+from forums.registrations.operations import register
 from models import (
     AgendaItem,
-    ApiToken,
     AgendaKind,
     AgendaSpeaker,
+    ApiToken,
     Forum,
     ForumSession,
     Participant,
@@ -283,7 +283,7 @@ def test_behind_a_proxy_the_cache_sees_the_clients_scheme(app_config, create_ses
     assert "Strict-Transport-Security" in secure.headers
 
 
-# Balance reports kept per worker (forums.balance_queries.session_balance_under) -------------------
+# Balance reports kept per worker (forums.balance.queries.session_balance_under) -------------------
 
 @pytest.fixture
 def balance_room(create_session, create_participant, create_forum) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Form messages in the reader's language, WTForms' and Flask-WTF's own included (forums.form_messages).
+"""Form messages in the reader's language, WTForms' and Flask-WTF's own included (forums.forms).
 
 WTForms' catalogue has no Tajik, so before every form went through the app's catalogue a Tajik reader
 saw "This field is required." and "Not a valid integer value." in English.
@@ -17,14 +17,14 @@ from babel.messages.extract import extract_from_dir
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 
-from forums.form_messages import (
+from forums.forms import (
     CSRF_MESSAGES,
     WTFORMS_MESSAGES,
     WTFORMS_PLURAL_MESSAGES,
     AppForm,
     catalogue_translations,
 )
-from forums.forms import ActionForm
+from forums.sessions.forms import ActionForm
 from tests.conftest import sign_in_without_password
 
 #: what the reader must see, in each language

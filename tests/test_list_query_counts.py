@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from forums.names import search_key
+from forums.people.names import search_key
 from models import (
     Forum,
     ForumKind,

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from forums.seed import seed_dimensions
+from forums.people.seed import seed_dimensions
 from models import Dimension, db
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_config
 

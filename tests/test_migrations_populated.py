@@ -20,11 +20,13 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
-from forums import audit, links, policies
-from forums.balance import Quota
+from forums.audit import log as audit
+from forums.balance import policies
+from forums.balance.rules import Quota
+from forums.data.synthetic import generate
 from forums.database import normalise_database_url
-from forums.operations import check_in
-from forums.synthetic import generate
+from forums.people import links
+from forums.registrations.operations import check_in
 from models import Registration, RegistrationStatus, db
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_config
 

@@ -5,7 +5,7 @@ The routes come from ``app.url_map`` (as in the permission matrix), so a new GET
 the day it is added. Each is requested as an admin (a cookie for pages, a bearer token for the API)
 on one fixture database, first with 10 of everything a page lists (people in the register and in
 the session, agenda items, sessions, forums, a person's own sessions, audit entries, users), then
-again after ``forums.synthetic`` and a few bulk inserts have grown each to 1,000.
+again after ``forums.data.synthetic`` and a few bulk inserts have grown each to 1,000.
 
 Lazy loading raises here as in every test (``reads_load_eagerly`` in tests/conftest.py): a
 ``do_orm_execute`` hook refuses any statement a GET request issues to load a relationship on first
@@ -19,10 +19,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from forums.links import issue
-from forums.operations import register
-from forums.synthetic import generate
-from forums.tokens import issue_token
+from forums.accounts.tokens import issue_token
+from forums.data.synthetic import generate
+from forums.people.links import issue
+from forums.registrations.operations import register
 from models import (
     AgendaItem,
     AgendaKind,
@@ -40,8 +40,8 @@ from models import (
     db,
     utcnow,
 )
+from tests.accounts.test_permissions_matrix import build_url
 from tests.conftest import sign_in_without_password
-from tests.test_permissions_matrix import build_url
 
 #: routes that read nothing from the database, or stream a file that is not a page
 NOT_COUNTED = {"static", "api.openapi"}

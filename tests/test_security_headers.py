@@ -97,8 +97,8 @@ def test_hsts_over_https_and_in_production(app_config, client):
 
 
 def test_pages_of_signed_in_staff_and_personal_pages_are_never_cached(crashing_app, create_user):
-    from models import Role, User, db
     from forums.security import hash_password
+    from models import Role, User, db
 
     client = crashing_app.test_client()
     assert "no-store" not in client.get("/").headers.get("Cache-Control", "")

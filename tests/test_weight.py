@@ -8,9 +8,18 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from forums import links
-from forums.synthetic import generate
-from models import AgendaItem, AgendaKind, AuditEntry, ForumSession, Registration, RegistrationStatus, db, utcnow
+from forums.data.synthetic import generate
+from forums.people import links
+from models import (
+    AgendaItem,
+    AgendaKind,
+    AuditEntry,
+    ForumSession,
+    Registration,
+    RegistrationStatus,
+    db,
+    utcnow,
+)
 from tests.conftest import dushanbe_time, sign_in_without_password
 
 PAGE_BUDGET = 30 * 1024

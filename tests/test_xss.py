@@ -21,10 +21,11 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
 
-from forums import links, policies
-from forums.balance import Quota
-from forums.names import search_key
-from forums.operations import check_in, register
+from forums.balance import policies
+from forums.balance.rules import Quota
+from forums.people import links
+from forums.people.names import search_key
+from forums.registrations.operations import check_in, register
 from models import (
     AgendaItem,
     AgendaKind,

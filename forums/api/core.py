@@ -4,10 +4,10 @@ from flask import Request, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from forums.accounts.tokens import bearer_token, user_for_token
 from forums.api import bp
 from forums.api.errors import ApiError, error_response
 from forums.extensions import csrf, login_manager
-from forums.tokens import bearer_token, user_for_token
 from models import User
 
 csrf.exempt(bp)

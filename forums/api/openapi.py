@@ -1,17 +1,16 @@
 """``GET /api/v1/openapi.json``: the API describes itself (OpenAPI 3.1).
 
-Each resource module of ``forums.api.RESOURCE_MODULES`` declares the paths it serves in a module-level
+Each resource module of ``forums.api.resources.RESOURCE_MODULES`` declares the paths it serves in a module-level
 ``PATHS`` dict (OpenAPI path items keyed by path, e.g. ``"/sessions/{session_id}"``) and may add
 schemas to ``SCHEMAS``; this module merges them, so the description lives beside the code it describes.
 """
 
-import importlib
 from typing import Any
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from forums.api import RESOURCE_MODULES, bp
+from forums.api import bp
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -67,8 +66,9 @@ def build_spec() -> dict[str, Any]:
     """The OpenAPI document assembled from every resource module."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
-    for module_name in RESOURCE_MODULES:
-        module = importlib.import_module(module_name)
+    from forums.api.resources import RESOURCE_MODULES  # it imports this module
+
+    for module in RESOURCE_MODULES:
         for path, item in getattr(module, "PATHS", {}).items():
             paths.setdefault(path, {}).update(item)
         schemas.update(getattr(module, "SCHEMAS", {}))

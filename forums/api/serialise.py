@@ -1,6 +1,6 @@
 """JSON shapes of the API's resources (keys as in shared/contracts/API.md; fields may be added, never renamed).
 
-Also what every resource module needs around the shared services (forums.services): a check of
+Also what every resource module needs around the shared services (forums.sessions.operations): a check of
 JSON types before values reach them, their exceptions in the API's error format (so a broken rule is a
 422, a duplicate or a stale edit a 409, the same way everywhere), and the OpenAPI pieces that describe
 request bodies as the services accept them.
@@ -18,8 +18,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from forums.api import bp
 from forums.api.errors import ApiError, error_response
 from forums.i18n import display_zone
-from forums.services import Conflict, ValidationFailed
-from models import AgendaItem, Category, Dimension, Forum, ForumSession, Participant, Registration, db
+from forums.validation import Conflict, ValidationFailed
+from models import (
+    AgendaItem,
+    Category,
+    Dimension,
+    Forum,
+    ForumSession,
+    Participant,
+    Registration,
+    db,
+)
 
 
 def iso_time(moment: datetime | None) -> str | None:

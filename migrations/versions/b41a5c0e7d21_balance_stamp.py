@@ -4,7 +4,7 @@ The balance report of a session depends on its registrations, on the categories 
 registered, on the catalogue (dimensions and categories) and on the policy in force (the session's
 or its forum's, with their quotas). Triggers give every session whose report may have changed a new
 random stamp, in the same transaction as the change, whatever wrote it (the ORM, a bulk delete of the
-retention purge, an import, a restore). ``forums.balance_queries`` keeps reports per worker and reuses
+retention purge, an import, a restore). ``forums.balance.queries`` keeps reports per worker and reuses
 one only while the session's stamp is the one it was computed under. Random rather than counted, so
 that a restored backup cannot bring back a value some worker already saw for other data.
 

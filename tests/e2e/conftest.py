@@ -18,8 +18,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from app import create_app
+from forums.people.seed import seed_dimensions
 from forums.security import hash_password
-from forums.seed import seed_dimensions
 from models import Role, User, db
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_config
 

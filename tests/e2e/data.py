@@ -19,8 +19,13 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as translate
 
-from forums import checkin, links, operations, policies, services
-from forums.balance import Quota
+from forums.balance import policies
+from forums.balance.rules import Quota
+from forums.checkin import door as checkin
+from forums.people import links
+from forums.people import operations as people_operations
+from forums.registrations import operations
+from forums.sessions import operations as session_operations
 from models import ForumSession, Participant, Registration, RegistrationStatus, db
 
 DUSHANBE = ZoneInfo("Asia/Dushanbe")
@@ -67,7 +72,7 @@ def add_people(app: Any, people: Sequence[Person]) -> dict[str, int]:
     ids = {}
     with database(app):
         for person in people:
-            participant = services.create_participant(services.ParticipantInput(
+            participant = people_operations.create_participant(people_operations.ParticipantInput(
                 name=person.name, organisation="E2E", languages=["ru", "tg"],
                 categories={"group": person.group, "region": person.region, "gender": person.gender},
             ))
@@ -91,20 +96,20 @@ def published_session(app: Any, title: str, *, forum: str = "Discussion Club", d
     participant_ids = add_people(app, people)
     starts_at, ends_at = upcoming(days, hours=max(1, len(agenda)))
     with database(app):
-        forum_row = services.create_forum(forum, "discussion_club")
+        forum_row = session_operations.create_forum(forum, "discussion_club")
         db.session.flush()
-        forum_session = services.create_session({
+        forum_session = session_operations.create_session({
             "forum_id": forum_row.id, "title": title, "starts_at": starts_at, "ends_at": ends_at,
             "region": "dushanbe", "capacity": 30, "venue": "Hotel Tajikistan", "visibility": visibility,
             "translations": dict(translations or {}),
         })
         for position, (item_title, kind, item_translations) in enumerate(agenda):
-            services.add_agenda_item(forum_session, {
+            session_operations.add_agenda_item(forum_session, {
                 "title": item_title, "kind": kind, "translations": dict(item_translations),
                 "starts_at": starts_at + timedelta(hours=position),
                 "ends_at": starts_at + timedelta(hours=position + 1),
             })
-        services.update_session(forum_session, {"status": "published"})
+        session_operations.update_session(forum_session, {"status": "published"})
         registration_ids = {}
         for name, participant_id in participant_ids.items():
             participant = db.session.get(Participant, participant_id)

@@ -3,10 +3,15 @@
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from forums.balance import Quota
+from forums.balance.rules import Quota
 from models import RegistrationStatus
 from tests.e2e import data
-from tests.e2e.conftest import assert_accessible, assert_no_sideways_scroll, screenshot, sign_in
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    screenshot,
+    sign_in,
+)
 
 FACILITATOR = "facilitator@example.org"
 RAHIMOVA = "Раҳимова Нигора"

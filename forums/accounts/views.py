@@ -1,0 +1,224 @@
+"""Admin-only pages: the audit log and staff accounts (roles, disabling, permission to export names)."""
+
+from datetime import datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from forums.accounts.passwords import MAX_LENGTH, password_problem
+from forums.accounts.tokens import revoke_tokens
+from forums.audit import labels as audit_labels
+from forums.audit import log as audit
+from forums.extensions import login_manager
+from forums.forms import AppForm
+from forums.i18n import display_zone
+from forums.security import end_all_sessions, hash_password
+from models import AuditEntry, Role, User, db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PAGE_SIZE = 50
+
+ROLE_CHOICES = [
+    SelectChoice(Role.admin.value, _l("Admin")),
+    SelectChoice(Role.organiser.value, _l("Organiser")),
+    SelectChoice(Role.facilitator.value, _l("Facilitator")),
+]
+
+
+@bp.before_request
+def _admins_only() -> Any:
+    """Every page of this blueprint, present and future, is for admins only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role is not Role.admin:
+        abort(403)
+    return None
+
+
+class AuditFilterForm(AppForm):
+    """Filters of the audit page, read from the query string."""
+
+    class Meta:
+        # A GET form that changes nothing: no CSRF token, so filtered views can be bookmarked.
+        csrf = False
+
+    actor = StringField(_l("Who"), validators=[Optional(), Length(max=254)])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=60)],
+                         description=_l("An action code, as in small print under each action: "
+                                        "auth.login_failed, or auth. for every sign-in event"))
+    object = StringField(_l("Object"), validators=[Optional(), Length(max=60)],
+                         description=_l("e.g. participant or participant:12"))
+    since = DateField(_l("Since"), validators=[Optional()])
+
+    def validate_object(self, field: StringField) -> None:
+        """A type, or a type and an id."""
+        if field.data and audit.parse_object(field.data) is None:
+            raise ValidationError(_("Write a type, or a type and a number: participant:12."))
+
+    def to_filter(self) -> audit.AuditFilter:
+        """The filter these (valid) fields describe; ``since`` is midnight in the mission's zone."""
+        object_type, object_id = audit.parse_object(self.object.data or "") or ("", None)
+        since = datetime.combine(self.since.data, time(), display_zone()) if self.since.data else None
+        return audit.AuditFilter(actor=self.actor.data or "", action=(self.action.data or "").strip(),
+                                 object_type=object_type, object_id=object_id, since=since)
+
+
+@bp.route("/audit")
+def audit_log() -> str:
+    """The audit log, newest first, filtered and paged (``?before=<id>`` for older entries)."""
+    form = AuditFilterForm(request.args)
+    entries: list[AuditEntry] = []
+    older: str | None = None
+    if form.validate():
+        statement = audit.filtered_entries(form.to_filter())
+        before = request.args.get("before", "")
+        if before.isascii() and before.isdigit():
+            statement = statement.where(AuditEntry.id < int(before))
+        entries = list(db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))
+        if len(entries) > AUDIT_PAGE_SIZE:
+            entries = entries[:AUDIT_PAGE_SIZE]
+            args = {key: value for key, value in request.args.items() if key != "before"}
+            older = url_for("admin.audit_log", **args, before=entries[-1].id)
+    return render_template("audit/log.html", form=form, entries=entries, older=older,
+                           action_label=audit_labels.action_label, object_type_label=audit_labels.object_type_label)
+
+
+class UserCreateForm(AppForm):
+    """A new staff account."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.organiser.value)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                             description=_l("At least 12 characters; long passphrases are welcome."))
+
+    def validate_email(self, field: EmailField) -> None:
+        """Something like an address, and one account per address."""
+        local, _sep, domain = field.data.strip().partition("@")
+        if not local or "." not in domain or any(char.isspace() for char in field.data.strip()):
+            raise ValidationError(_("This is not an e-mail address."))
+        if db.session.scalar(sa.select(User.id).where(User.email == field.data.strip().lower())) is not None:
+            raise ValidationError(_("There is already an account with this e-mail."))
+
+    def validate_password(self, field: PasswordField) -> None:
+        """Long enough and not one of the common passwords."""
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class RoleForm(AppForm):
+    """A new role for an account."""
+
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class ConfirmForm(AppForm):
+    """Only a CSRF token: the buttons that disable, enable, grant and revoke."""
+
+
+def _load_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+def _refuse_self(user: User) -> Response | None:
+    """Admins may not disable or demote themselves: the mission must never lose its last admin."""
+    if user.id == current_user.id:
+        flash(_("You cannot change your own account here; ask another admin."), "error")
+        return redirect(url_for("admin.user_list"))
+    return None
+
+
+@bp.route("/users")
+def user_list() -> str:
+    """Every staff account with its role and state."""
+    users = db.session.scalars(sa.select(User).order_by(User.email)).all()
+    return render_template("accounts/users.html", users=users, role_choices=ROLE_CHOICES)
+
+
+@bp.route("/users/new", methods=("GET", "POST"))
+def user_create() -> str | Response:
+    """Create a staff account."""
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        user = User(email=form.email.data.strip().lower(), password_hash=hash_password(form.password.data),
+                    role=Role(form.role.data))
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.create", "user", user.id, detail=f"role={user.role.value}")
+        db.session.commit()
+        flash(_("The account was created."), "success")
+        return redirect(url_for("admin.user_list"))
+    return render_template("accounts/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/role", methods=("POST",))
+def user_role(user_id: int) -> Response:
+    """Change an account's role."""
+    user = _load_user(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    refused = _refuse_self(user)
+    if refused:
+        return refused
+    old_role = user.role
+    user.role = Role(form.role.data)
+    audit.record("user.role_change", "user", user.id, detail=f"{old_role.value}->{user.role.value}")
+    db.session.commit()
+    flash(_("The role was changed."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+def _confirmed_change(user_id: int) -> User:
+    """The account a confirm button acts on, after its CSRF-only form validated."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _load_user(user_id)
+
+
+@bp.route("/users/<int:user_id>/disable", methods=("POST",))
+def user_disable(user_id: int) -> Response:
+    """Disable an account: its sessions end at once and its API tokens are revoked."""
+    user = _confirmed_change(user_id)
+    refused = _refuse_self(user)
+    if refused:
+        return refused
+    user.is_active = False
+    end_all_sessions(user)
+    revoked = revoke_tokens(user)
+    audit.record("user.disable", "user", user.id, detail=f"tokens_revoked={revoked}")
+    db.session.commit()
+    flash(_("The account was disabled; it was signed out everywhere."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/enable", methods=("POST",))
+def user_enable(user_id: int) -> Response:
+    """Enable a disabled account again (its old sessions and tokens stay ended)."""
+    user = _confirmed_change(user_id)
+    user.is_active = True
+    audit.record("user.enable", "user", user.id)
+    db.session.commit()
+    flash(_("The account was enabled."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/export-names/<any(grant, revoke):change>", methods=("POST",))
+def user_export_names(user_id: int, change: str) -> Response:
+    """Grant or revoke the permission to export participants' names instead of codes."""
+    user = _confirmed_change(user_id)
+    user.can_export_names = change == "grant"
+    audit.record(f"user.export_names_{change}", "user", user.id)
+    db.session.commit()
+    flash(_("Permission to export names granted.") if user.can_export_names
+          else _("Permission to export names revoked."), "success")
+    return redirect(url_for("admin.user_list"))

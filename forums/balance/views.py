@@ -1,0 +1,468 @@
+"""Balance pages: a session's dashboard, the policy editors, and a forum's balance over time.
+
+The dashboard is for staff and the session's facilitators; policies and the forum overview are for
+staff. Anyone else gets a 404, as if the page did not exist; anonymous readers are sent to sign in.
+Charts are inline SVG drawn with presentation attributes and classes only, because the Content
+Security Policy forbids inline styles and scripts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import DecimalField, IntegerField
+from wtforms.validators import NumberRange, Optional
+
+from forums.accounts.permissions import can_facilitate, current_staff
+from forums.balance import policies, policy_rules
+from forums.balance import queries as balance_queries
+from forums.balance.policy_rules import PolicyProblem
+from forums.balance.rules import (
+    STAGES,
+    CategoryBalance,
+    DimensionBalance,
+    Quota,
+    Suggestion,
+)
+from forums.forms import AppForm
+from forums.i18n import current_language
+from forums.sessions.views import page_number
+from models import Forum, ForumSession, db
+
+bp = Blueprint("balance", __name__)
+
+#: chart geometry in SVG user units: names on the left, bars from 0% to 100% on the right
+LABEL_WIDTH = 260
+BAR_WIDTH = 340
+ROW_HEIGHT = 26
+AXIS_HEIGHT = 22
+CHART_WIDTH = LABEL_WIDTH + BAR_WIDTH + 70
+
+#: share limits are entered as percentages with up to this many decimals
+PERCENT_DECIMALS = 4
+
+#: the "no dominance" preset caps every category at this share
+NO_DOMINANCE_SHARE = 0.4
+
+PRESETS = ("broad_inclusion", "no_dominance", "equal_shares", "proportional")
+
+
+def stage_label(stage: str) -> str:
+    """A stage's name in the reader's language."""
+    return {
+        "invited": _("Invited"),
+        "registered": _("Registered"),
+        "confirmed": _("Confirmed"),
+        "attended": _("Attended"),
+    }[stage]
+
+
+def status_text(line: CategoryBalance) -> str:
+    """A category's status in words (colour only repeats it)."""
+    if not line.counts_toward_balance:
+        return _("not counted")
+    return {"ok": _("within limits"), "under": _("below minimum"), "over": _("above maximum")}[line.status]
+
+
+def people(count: int) -> str:
+    """``1 person`` / ``5 people`` in the reader's language."""
+    return ngettext("%(num)d person", "%(num)d people", count)
+
+
+def suggestion_text(suggestion: Suggestion, catalogue: policies.Catalogue, locale: str) -> str:
+    """A suggestion in plain language, e.g. "Add 2 people from National minorities"."""
+    name = catalogue.category_name(suggestion.dimension, suggestion.category or "", locale)
+    if suggestion.action == "add":
+        return ngettext("Add %(num)d person from %(category)s", "Add %(num)d people from %(category)s",
+                        suggestion.count or 0, category=name)
+    if suggestion.action == "remove":
+        return ngettext("Remove %(num)d person from %(category)s", "Remove %(num)d people from %(category)s",
+                        suggestion.count or 0, category=name)
+    reason = policies.infeasible_reason(suggestion.code or "")
+    if suggestion.category:
+        return _("No numbers of people can meet this policy (%(category)s): %(reason)s.", category=name, reason=reason)
+    return _("No numbers of people can meet this policy: %(reason)s.", reason=reason)
+
+
+def limits_text(quota: Quota | None) -> str:
+    """A quota's limits in words, e.g. "at least 2 people; at most 30%"."""
+    if quota is None:
+        return ""
+    parts = []
+    if quota.min_count is not None:
+        parts.append(_("at least %(people)s", people=people(quota.min_count)))
+    if quota.min_share is not None:
+        parts.append(_("at least %(share)s", share=policies.percent(quota.min_share)))
+    if quota.max_count is not None:
+        parts.append(_("at most %(people)s", people=people(quota.max_count)))
+    if quota.max_share is not None:
+        parts.append(_("at most %(share)s", share=policies.percent(quota.max_share)))
+    return "; ".join(parts)
+
+
+@bp.app_template_global("balance_warning_text")
+def warning_text(warning: balance_queries.LimitWarning) -> str:
+    """A limit warning as one sentence with the numbers, before and after when they change."""
+    before = _("%(people)s (%(share)s)", people=people(warning.count_before),
+               share=policies.percent(warning.share_before))
+    after = _("%(people)s (%(share)s)", people=people(warning.count_after),
+              share=policies.percent(warning.share_after))
+    words = {"category": warning.category_name, "dimension": warning.dimension_name,
+             "before": before, "after": after, "limits": limits_text(warning.quota)}
+    if warning.status == "over":
+        if warning.changes:
+            return _("%(category)s (%(dimension)s) would go from %(before)s to %(after)s, above the "
+                     "policy's limit: %(limits)s.", **words)
+        return _("%(category)s (%(dimension)s) has %(after)s, above the policy's limit: %(limits)s.", **words)
+    if warning.changes:
+        return _("%(category)s (%(dimension)s) would go from %(before)s to %(after)s, below the "
+                 "policy's minimum: %(limits)s.", **words)
+    return _("%(category)s (%(dimension)s) has %(after)s, below the policy's minimum: %(limits)s.", **words)
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One category's bar, with its band of allowed shares and its target, in SVG units."""
+
+    name: str
+    line: CategoryBalance
+    status: str
+    y: int
+    bar_width: float
+    band: tuple[float, float] | None
+    target_x: float | None
+
+
+@dataclass(frozen=True)
+class DimensionView:
+    """What the dashboard shows for one dimension."""
+
+    key: str
+    name: str
+    balance: DimensionBalance
+    rows: tuple[ChartRow, ...]
+    suggestions: tuple[str, ...]
+    chart_height: int
+    ticks: tuple[tuple[float, str], ...]
+
+
+def _x(share: float) -> float:
+    return round(LABEL_WIDTH + BAR_WIDTH * min(max(share, 0.0), 1.0), 1)
+
+
+def allowed_band(quota: Quota | None, counted: int) -> tuple[float, float] | None:
+    """The shares a quota allows now, counts read against ``counted``; None without limits or room."""
+    if quota is None:
+        return None
+    lows = [quota.min_share or 0.0]
+    highs = [1.0 if quota.max_share is None else quota.max_share]
+    if counted:
+        lows.append((quota.min_count or 0) / counted)
+        if quota.max_count is not None:
+            highs.append(quota.max_count / counted)
+    low, high = max(lows), min(highs)
+    has_limit = any(getattr(quota, name) is not None for name in ("min_count", "max_count", "min_share", "max_share"))
+    if not has_limit or low > high:
+        return None
+    return low, min(high, 1.0)
+
+
+def dimension_view(balance: DimensionBalance, suggestions: Sequence[Suggestion],
+                   catalogue: policies.Catalogue, locale: str) -> DimensionView:
+    """Table rows, bar geometry and plain-language suggestions for one dimension."""
+    rows = []
+    for index, line in enumerate(balance.categories):
+        band = allowed_band(line.quota, balance.counted)
+        rows.append(ChartRow(
+            name=catalogue.category_name(balance.key, line.key, locale),
+            line=line,
+            status=status_text(line),
+            y=AXIS_HEIGHT + index * ROW_HEIGHT,
+            bar_width=_x(line.share) - LABEL_WIDTH if line.counts_toward_balance else 0,
+            band=None if band is None else (_x(band[0]), round(_x(band[1]) - _x(band[0]), 1)),
+            target_x=None if line.quota is None or line.quota.target_share is None else _x(line.quota.target_share),
+        ))
+    return DimensionView(
+        key=balance.key,
+        name=catalogue.dimension_name(balance.key, locale),
+        balance=balance,
+        rows=tuple(rows),
+        suggestions=tuple(suggestion_text(s, catalogue, locale) for s in suggestions if s.dimension == balance.key),
+        chart_height=AXIS_HEIGHT + len(rows) * ROW_HEIGHT + 4,
+        ticks=tuple((_x(share), policies.percent(share)) for share in (0, 0.25, 0.5, 0.75, 1)),
+    )
+
+
+def _facilitated_session(session_id: int) -> ForumSession:
+    """The session if the reader is staff or one of its facilitators, else a 404."""
+    forum_session = db.session.get(ForumSession, session_id)
+    if forum_session is None or not can_facilitate(current_user, session_id):
+        abort(404)
+    return forum_session
+
+
+def _staff_session(session_id: int) -> ForumSession:
+    if not current_staff():
+        abort(404)
+    return _facilitated_session(session_id)
+
+
+def _staff_forum(forum_id: int) -> Forum:
+    forum = db.session.get(Forum, forum_id) if current_staff() else None
+    if forum is None:
+        abort(404)
+    return forum
+
+
+@bp.route("/sessions/<int:session_id>/balance")
+@login_required
+def session_dashboard(session_id: int) -> str:
+    """Who is in the room at a stage, per dimension, against the policy, and what to change."""
+    forum_session = _facilitated_session(session_id)
+    stage = request.args.get("stage", "registered")
+    if stage not in STAGES:
+        abort(404)
+    locale = current_language()
+    details = balance_queries.session_balance_details(session_id, stage)
+    views = [dimension_view(dimension, details.report.suggestions, details.catalogue, locale)
+             for dimension in details.report.dimensions]
+    return render_template(
+        "balance/session.html", forum_session=forum_session, stage=stage, stages=STAGES, stage_label=stage_label,
+        report=details.report, policy=details.policy, dimensions=views, is_staff=current_staff(),
+        chart_width=CHART_WIDTH, label_width=LABEL_WIDTH, format_share=policies.percent, limits_text=limits_text,
+    )
+
+
+def share_to_percent(share: float | None) -> str | None:
+    """A stored share as the percentage the editor shows, up to four decimals."""
+    if share is None:
+        return None
+    return f"{share * 100:.{PERCENT_DECIMALS}f}".rstrip("0").rstrip(".")
+
+
+def percent_to_share(value: Decimal | None) -> float | None:
+    """An entered percentage as a share; "33.3333" means one third.
+
+    The simplest fraction (denominator up to 1,000) within half a displayed unit is taken, so shares
+    the editor showed rounded (1/3, 1/7) come back exact and add up to 100% again.
+    """
+    if value is None:
+        return None
+    exact = Fraction(value) / 100
+    simple = exact.limit_denominator(1000)
+    tolerance = Fraction(1, 2 * 100 * 10**PERCENT_DECIMALS)
+    return float(simple if abs(simple - exact) <= tolerance else exact)
+
+
+class PercentField(DecimalField):
+    """A percentage; a decimal comma is accepted, as Russian and Tajik readers write it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Read ``12,5`` as ``12.5``."""
+        super().process_formdata([value.replace(",", ".") if isinstance(value, str) else value
+                                  for value in valuelist])
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(self.data)
+
+
+def field_name(dimension: str, category: str, limit: str) -> str:
+    """The form field of one limit of one category."""
+    return f"q-{dimension}-{category}-{limit}"
+
+
+def limit_label(limit: str) -> str:
+    """A limit's column heading."""
+    return {
+        "min_count": _("Minimum people"),
+        "max_count": _("Maximum people"),
+        "min_share": _("Minimum share (%)"),
+        "max_share": _("Maximum share (%)"),
+        "target_share": _("Target share (%)"),
+    }[limit]
+
+
+def policy_form(catalogue: policies.Catalogue, locale: str) -> FlaskForm:
+    """A form with five limit fields per counting category (built per request: categories are data)."""
+
+    class PolicyForm(AppForm):
+        """One row of limits per counting category."""
+
+    for dimension in catalogue.dimensions:
+        for category in dimension.categories:
+            if not category.counts_toward_balance:
+                continue
+            for limit in policies.QUOTA_FIELDS:
+                label = f"{category.name(locale)}: {limit_label(limit)}"
+                if limit in policies.SHARE_FIELDS:
+                    field = PercentField(label, places=None, validators=[Optional(), NumberRange(0, 100)])
+                else:
+                    field = IntegerField(label, validators=[Optional(), NumberRange(0, 100_000)])
+                setattr(PolicyForm, field_name(dimension.key, category.key, limit), field)
+    return PolicyForm()
+
+
+def fill_form(form: FlaskForm, catalogue: policies.Catalogue, quotas: Sequence[Quota],
+              dimension_key: str | None = None) -> None:
+    """Put quotas into the form, for every dimension or only ``dimension_key`` (its other values cleared)."""
+    by_pair = {(quota.dimension, quota.category): quota for quota in quotas}
+    for dimension in catalogue.dimensions:
+        if dimension_key is not None and dimension.key != dimension_key:
+            continue
+        for category in dimension.categories:
+            if not category.counts_toward_balance:
+                continue
+            quota = by_pair.get((dimension.key, category.key))
+            for limit in policies.QUOTA_FIELDS:
+                field = form[field_name(dimension.key, category.key, limit)]
+                value = None if quota is None else getattr(quota, limit)
+                field.raw_data = None
+                field.data = share_to_percent(value) if limit in policies.SHARE_FIELDS else value
+
+
+def form_quotas(form: FlaskForm, catalogue: policies.Catalogue) -> list[Quota]:
+    """The quotas the form holds: one per category with at least one limit filled in."""
+    quotas = []
+    for dimension in catalogue.dimensions:
+        for category in dimension.categories:
+            if not category.counts_toward_balance:
+                continue
+            values = {}
+            for limit in policies.QUOTA_FIELDS:
+                data = form[field_name(dimension.key, category.key, limit)].data
+                values[limit] = percent_to_share(data) if limit in policies.SHARE_FIELDS else data
+            if any(value is not None for value in values.values()):
+                quotas.append(Quota(dimension.key, category.key, **values))
+    return quotas
+
+
+def attach_problems(form: FlaskForm, problems: Sequence[PolicyProblem], quotas: Sequence[Quota],
+                    catalogue: policies.Catalogue, locale: str) -> dict[str, list[str]]:
+    """Put each problem on its field; returns the problems about whole dimensions, per dimension key."""
+    by_dimension: dict[str, list[str]] = {}
+    for index, problem in policies.problems_by_quota(problems, quotas):
+        message = policies.problem_message(problem, catalogue, locale)
+        quota = quotas[index] if index is not None else None
+        name = field_name(quota.dimension, quota.category, problem.field) if quota and problem.field else None
+        if name is not None and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            by_dimension.setdefault(problem.dimension, []).append(message)
+    return by_dimension
+
+
+def preset_quotas(preset: str, dimension_key: str, catalogue: policies.Catalogue,
+                  pool: Mapping[str, Mapping[str, int]]) -> list[Quota] | None:
+    """The quotas of a ready-made preset for one dimension, or None for an unknown preset or dimension."""
+    spec = next((spec for spec in catalogue.specs() if spec.key == dimension_key), None)
+    if spec is None:
+        return None
+    if preset == "broad_inclusion":
+        return policy_rules.broad_inclusion(spec)
+    if preset == "no_dominance":
+        return policy_rules.no_dominance(spec, NO_DOMINANCE_SHARE)
+    if preset == "equal_shares":
+        return policy_rules.equal_shares(spec)
+    if preset == "proportional":
+        return policy_rules.proportional_to_pool(spec, pool.get(dimension_key, {}))
+    return None
+
+
+class RemoveOverrideForm(AppForm):
+    """Only a CSRF token: dropping a session's own policy."""
+
+
+def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
+                   pool: Mapping[str, Mapping[str, int]], template: str, **context: Any) -> ResponseReturnValue:
+    """The editor shared by sessions and forums: presets fill the form, Save validates and stores."""
+    locale = current_language()
+    catalogue = policies.load_catalogue()
+    form = policy_form(catalogue, locale)
+    dimension_errors: dict[str, list[str]] = {}
+    notice = None
+    status = 200
+    if request.method == "GET":
+        fill_form(form, catalogue, current.quotas)
+    elif request.form.get("preset"):
+        # CSRFProtect has already checked the token; a preset only fills the form, it saves nothing.
+        dimension_key, _sep, preset = request.form["preset"].partition(":")
+        quotas = preset_quotas(preset, dimension_key, catalogue, pool)
+        if quotas is None:
+            abort(400)
+        fill_form(form, catalogue, quotas, dimension_key)
+        notice = _("The preset is filled in for %(dimension)s. Nothing is saved until you press Save.",
+                   dimension=catalogue.dimension_name(dimension_key, locale))
+    elif form.validate_on_submit():
+        quotas = form_quotas(form, catalogue)
+        problems = policies.save_policy(owner, quotas, catalogue)
+        if not problems:
+            db.session.commit()
+            return redirect(request.path)
+        db.session.rollback()
+        dimension_errors = attach_problems(form, problems, quotas, catalogue, locale)
+        status = 422
+    else:
+        status = 422
+    return render_template(
+        template, form=form, catalogue=catalogue, current=current, notice=notice,
+        dimension_errors=dimension_errors, field_name=field_name, limits=policies.QUOTA_FIELDS,
+        limit_label=limit_label, presets=PRESETS, no_dominance=policies.percent(NO_DOMINANCE_SHARE),
+        **context,
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>/policy", methods=("GET", "POST"))
+@login_required
+def session_policy(session_id: int) -> ResponseReturnValue:
+    """Edit a session's own policy (its override of the forum's)."""
+    forum_session = _staff_session(session_id)
+    current = policies.session_policy(session_id)
+    pool = balance_queries.invited_pool(session_id)
+    return _policy_editor(forum_session, current, pool, "balance/session_policy.html",
+                          forum_session=forum_session, remove_form=RemoveOverrideForm())
+
+
+@bp.route("/sessions/<int:session_id>/policy/remove", methods=("POST",))
+@login_required
+def remove_session_policy(session_id: int) -> Response:
+    """Drop the session's own policy so the forum's applies again."""
+    forum_session = _staff_session(session_id)
+    if RemoveOverrideForm().validate_on_submit():
+        policies.remove_session_policy(forum_session)
+        db.session.commit()
+    return redirect(url_for("balance.session_policy", session_id=session_id))
+
+
+@bp.route("/forums/<int:forum_id>/policy", methods=("GET", "POST"))
+@login_required
+def forum_policy(forum_id: int) -> ResponseReturnValue:
+    """Edit a forum's policy, which its sessions follow unless they have their own."""
+    forum = _staff_forum(forum_id)
+    return _policy_editor(forum, policies.forum_policy(forum_id), balance_queries.register_pool(),
+                          "balance/forum_policy.html", forum=forum)
+
+
+@bp.route("/forums/<int:forum_id>/balance")
+@login_required
+def forum_overview(forum_id: int) -> str:
+    """A forum's sessions, a page at a time: balanced or not when invited and when attended; and, over
+    all its sessions, who came over time and who never did."""
+    forum = _staff_forum(forum_id)
+    overview = balance_queries.forum_balance_page(forum_id, page_number())
+    return render_template(
+        "balance/forum.html", forum=forum, overview=overview, locale=current_language(),
+        stage_label=stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
+    )

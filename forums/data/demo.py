@@ -1,0 +1,209 @@
+"""Fictional demo data: forums of every kind, sessions, people, agendas, registrations.
+
+Every name here is invented by combining common given names and surnames; none is a real person.
+"""
+
+import random
+import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from forums.people.names import search_key
+from forums.security import hash_password
+from models import (
+    AgendaItem,
+    AgendaKind,
+    AgendaSpeaker,
+    BalancePolicy,
+    Dimension,
+    Forum,
+    ForumKind,
+    ForumSession,
+    Participant,
+    ParticipantCategory,
+    Quota,
+    Registration,
+    RegistrationStatus,
+    Role,
+    SessionFacilitator,
+    SessionStatus,
+    User,
+    Visibility,
+    db,
+    utcnow,
+)
+
+DUSHANBE = ZoneInfo("Asia/Dushanbe")
+ADMIN_EMAIL = "admin@example.org"
+FACILITATOR_EMAIL = "facilitator@example.org"
+
+GIVEN = {
+    "woman": ["Нигора", "Зарина", "Мадина", "Гулноза", "Фарзона", "Шаҳноза", "Дилором", "Мавҷуда",
+              "Ольга", "Наталья", "Saodat", "Malika", "Tahmina", "Parvina"],
+    "man": ["Далер", "Фирдавс", "Бахтиёр", "Ҷамшед", "Ҳасан", "Комрон", "Шавкат", "Исмоил",
+            "Сергей", "Андрей", "Rustam", "Farhod", "Sorbon", "Umed"],
+}
+SURNAMES = ["Раҳимов", "Шарипов", "Қодиров", "Ғафуров", "Ҷураев", "Назаров", "Саидов", "Мирзоев",
+            "Ҳакимов", "Иброҳимов", "Юсупов", "Зиёев", "Kurbanov", "Sattorov", "Odinaev", "Boboev",
+            "Иванов", "Петров", "Davlatov", "Holov"]
+ORGANISATIONS = {
+    "government": "Ministry of Labour", "uto": "UTO Commission", "internal_opposition": "Leninabad bloc",
+    "minorities": "Uzbek Cultural Centre", "business": "Association of Entrepreneurs",
+    "civil_society": "Women's Union", "academia": "Academy of Sciences", "media": "Asia-Plus",
+    "military": "Ministry of Defence", "international": "UN Mission of Observers",
+}
+FORUMS = [
+    ("Round table on national reconciliation", ForumKind.round_table, Visibility.invitation),
+    ("Discussion Club", ForumKind.discussion_club, Visibility.public),
+    ("Regional economic forum", ForumKind.economic_forum, Visibility.public),
+    ("Symposium on the rule of law", ForumKind.symposium, Visibility.invitation),
+    ("Seminar on confidence-building", ForumKind.seminar, Visibility.public),
+]
+SESSION_TOPICS = ["Refugees returning home", "Water and land", "Elections and parties", "Schools in two languages",
+                  "Small business credit", "Roads between regions", "Courts and lawyers", "Women in public life",
+                  "Press freedom", "Demobilisation", "Trade with neighbours", "Local councils", "Healthcare",
+                  "Cotton prices"]
+VENUES = ["Hotel Tajikistan, hall 2", "OSCE office, conference room", "House of Writers",
+          "Regional hakimiyat, small hall", "University, room 101"]
+AGENDA_PLAN = [("Opening", AgendaKind.opening, 15), ("Presentation", AgendaKind.presentation, 45),
+               ("Break", AgendaKind.break_, 15), ("Discussion", AgendaKind.discussion, 75),
+               ("Closing", AgendaKind.closing, 15)]
+
+
+def _name(rng: random.Random, gender: str) -> str:
+    surname = rng.choice(SURNAMES)
+    if gender == "woman":
+        surname += "a" if surname[-1].isascii() else "а"
+    return f"{surname} {rng.choice(GIVEN[gender])}"
+
+
+def _user(email: str, role: Role) -> str | None:
+    """Create the user if missing and return its new password, else None."""
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    db.session.add(User(email=email, password_hash=hash_password(password), role=role))
+    return password
+
+
+def load_demo_data(seed: int = 1997) -> str:
+    """Add the demo data unless it is already there; returns a summary to print."""
+    rng = random.Random(seed)
+    lines = []
+    for email, role in ((ADMIN_EMAIL, Role.admin), (FACILITATOR_EMAIL, Role.facilitator)):
+        password = _user(email, role)
+        lines.append(f"{role.value} {email} password: {password}" if password
+                     else f"{role.value} {email} already exists (password unchanged).")
+    if db.session.scalar(sa.select(Forum.id).where(Forum.title == FORUMS[0][0])) is not None:
+        return "\n".join(["Demo data is already loaded."] + lines)
+
+    dimensions = {d.key: d for d in db.session.scalars(sa.select(Dimension).options(selectinload(Dimension.categories)))}
+    categories = {key: {c.key: c for c in d.categories} for key, d in dimensions.items()}
+    people = _participants(rng, categories)
+    forums = [Forum(title=title, kind=kind, description=f"{title}: demo data.") for title, kind, _ in FORUMS]
+    db.session.add_all(forums)
+    db.session.flush()
+    _policies(forums, categories)
+    sessions = _sessions(rng, forums, categories)
+    db.session.flush()
+    facilitator = db.session.scalar(sa.select(User).where(User.email == FACILITATOR_EMAIL))
+    db.session.add(SessionFacilitator(session_id=sessions[0].id, user_id=facilitator.id))
+    registrations = _registrations(rng, sessions, people)
+    _agendas(rng, sessions, people)
+    lines.insert(0, f"Loaded {len(forums)} forums, {len(sessions)} sessions, {len(people)} participants, "
+                    f"{registrations} registrations.")
+    return "\n".join(lines)
+
+
+def _participants(rng: random.Random, categories: dict) -> list[Participant]:
+    groups, regions = list(categories["group"]), list(categories["region"])
+    people = []
+    for index in range(132):
+        gender = "woman" if index % 5 in (0, 2) else "man"
+        values = {"group": groups[index % len(groups)], "region": regions[index % len(regions)], "gender": gender}
+        name = _name(rng, gender)
+        person = Participant(name=name, search_key=search_key(name), organisation=ORGANISATIONS[values["group"]],
+                             languages=rng.choice(["ru", "tg", "ru,tg", "en,ru"]), consent_at=utcnow())
+        for dimension_key, category_key in values.items():
+            chosen = categories[dimension_key][category_key]
+            person.categories.append(ParticipantCategory(dimension_id=chosen.dimension_id, category_id=chosen.id))
+        people.append(person)
+    db.session.add_all(people)
+    return people
+
+
+def _policies(forums: list[Forum], categories: dict) -> None:
+    """The round table gets the strict policy the domain describes: every group present, parity, no dominance."""
+    quotas = []
+    for key, category in categories["group"].items():
+        if category.counts_toward_balance:
+            quotas.append(Quota(dimension_id=category.dimension_id, category_id=category.id, min_count=1,
+                                max_share=0.3, target_share=0.11 if key in ("government", "uto") else None))
+    for category in categories["gender"].values():
+        quotas.append(Quota(dimension_id=category.dimension_id, category_id=category.id, min_share=0.3,
+                            target_share=0.5))
+    db.session.add(BalancePolicy(forum_id=forums[0].id, quotas=quotas))
+
+
+def _sessions(rng: random.Random, forums: list[Forum], categories: dict) -> list[ForumSession]:
+    today = datetime.now(DUSHANBE).date()
+    regions = list(categories["region"].values())
+    sessions = []
+    for index, topic in enumerate(SESSION_TOPICS):
+        forum = forums[index % len(forums)]
+        day = today + timedelta(days=3 + index * 4)
+        starts_at = datetime.combine(day, time(10 if index % 2 else 14), tzinfo=DUSHANBE)
+        status = SessionStatus.published
+        if index == 5:
+            status = SessionStatus.cancelled
+        elif index == len(SESSION_TOPICS) - 1:
+            status = SessionStatus.draft
+        sessions.append(ForumSession(
+            forum=forum, title=topic, description=f"{forum.title}: {topic.lower()}.",
+            translations={}, starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
+            venue=rng.choice(VENUES), region=regions[index % len(regions)], capacity=rng.choice([20, 25, 30, 40]),
+            visibility=FORUMS[index % len(FORUMS)][2], status=status,
+        ))
+    db.session.add_all(sessions)
+    return sessions
+
+
+def _registrations(rng: random.Random, sessions: list[ForumSession], people: list[Participant]) -> int:
+    statuses = [RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed,
+                RegistrationStatus.attended, RegistrationStatus.declined, RegistrationStatus.cancelled]
+    count = 0
+    for forum_session in sessions:
+        chosen = rng.sample(people, k=min(len(people), forum_session.capacity * 2 + 6))
+        seated = 0
+        for index, person in enumerate(chosen):
+            status = statuses[index % len(statuses)]
+            if status in (RegistrationStatus.registered, RegistrationStatus.confirmed, RegistrationStatus.attended):
+                if seated >= forum_session.capacity:
+                    status = RegistrationStatus.waitlisted
+                else:
+                    seated += 1
+            registration = Registration(forum_session=forum_session, participant=person, status=status)
+            if status is RegistrationStatus.attended:
+                registration.status_before_checkin = RegistrationStatus.confirmed
+                registration.checked_in_at = forum_session.starts_at - timedelta(minutes=rng.randint(1, 20))
+            if status is RegistrationStatus.waitlisted:
+                registration.waitlisted_at = utcnow() + timedelta(seconds=index)
+            db.session.add(registration)
+            count += 1
+    return count
+
+
+def _agendas(rng: random.Random, sessions: list[ForumSession], people: list[Participant]) -> None:
+    for forum_session in sessions:
+        moment = forum_session.starts_at
+        for position, (title, kind, minutes) in enumerate(AGENDA_PLAN):
+            item = AgendaItem(forum_session=forum_session, position=position, title=title, kind=kind,
+                              starts_at=moment, ends_at=moment + timedelta(minutes=minutes), translations={})
+            if kind in (AgendaKind.opening, AgendaKind.presentation, AgendaKind.discussion):
+                for speaker_position, person in enumerate(rng.sample(people, k=2 if kind is AgendaKind.discussion else 1)):
+                    item.speakers.append(AgendaSpeaker(participant=person, position=speaker_position))
+            db.session.add(item)
+            moment += timedelta(minutes=minutes)

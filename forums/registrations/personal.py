@@ -1,0 +1,194 @@
+"""A participant's own page behind their personal link: their sessions, answers and calendar.
+
+Participants have no account: the unguessable token in the address is their key (forums.people.links).
+The pages show only the person's own registrations and each session's published agenda (speakers
+are the only other people named); they are marked personal, so no cache keeps them.
+"""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.wrappers import Response as BaseResponse
+
+from forums.audit import log as audit
+from forums.i18n import current_language, display_zone
+from forums.people import links
+from forums.registrations import operations
+from forums.sessions import calendar as calendar_views
+from forums.sessions import queries
+from models import (
+    STATUS_LABELS,
+    AgendaItem,
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    db,
+    utcnow,
+)
+
+bp = Blueprint("personal", __name__, url_prefix="/p")
+
+#: from these a person may accept (a declined invitation can be taken back)
+CAN_ACCEPT = frozenset({RegistrationStatus.invited, RegistrationStatus.declined})
+#: from these a person may decline; a cancellation is the organisers' decision, not theirs to undo
+CAN_DECLINE = frozenset({RegistrationStatus.invited, RegistrationStatus.registered,
+                         RegistrationStatus.confirmed, RegistrationStatus.waitlisted})
+#: registrations whose session belongs in the person's calendar
+IN_CALENDAR = frozenset(RegistrationStatus) - {RegistrationStatus.declined, RegistrationStatus.cancelled}
+
+
+@bp.before_request
+def _mark_personal() -> None:
+    """Everything here is about one person: never cached, never indexed."""
+    request.personal_data = True  # type: ignore[attr-defined]
+
+
+@bp.after_request
+def _no_index(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _participant_or_404(token: str) -> Participant:
+    participant = links.resolve(token)
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def _registrations(participant_id: int) -> list[Registration]:
+    """The person's registrations with their sessions, soonest session first."""
+    session_loader = joinedload(Registration.forum_session)
+    return list(db.session.scalars(
+        sa.select(Registration)
+        .join(Registration.forum_session)
+        .where(Registration.participant_id == participant_id)
+        .options(session_loader.joinedload(ForumSession.region), session_loader.joinedload(ForumSession.forum),
+                 raiseload("*"))
+        .order_by(ForumSession.starts_at, ForumSession.id)
+    ))
+
+
+def _calendar_sessions(participant_id: int) -> list[ForumSession]:
+    """The sessions of the person's calendar, soonest first, each with its region and agenda.
+
+    The agenda items of all of them come in one query, picked by the person's registrations:
+    ``selectinload`` would send the sessions' ids in IN lists of 500, one query more per 500 sessions.
+    """
+    sessions = [each.forum_session for each in _registrations(participant_id) if each.status in IN_CALENDAR]
+    in_calendar = sa.select(Registration.session_id).where(Registration.participant_id == participant_id,
+                                                           Registration.status.in_(IN_CALENDAR))
+    agendas: dict[int, list[AgendaItem]] = defaultdict(list)
+    for item in db.session.scalars(
+        sa.select(AgendaItem).where(AgendaItem.session_id.in_(in_calendar)).options(raiseload("*"))
+        .order_by(AgendaItem.session_id, AgendaItem.position, AgendaItem.id)  # ForumSession.agenda's order
+    ):
+        agendas[item.session_id].append(item)
+    for forum_session in sessions:
+        # Loaded as if by the relationship itself: not a change to flush, no lazy load on access.
+        set_committed_value(forum_session, "agenda", agendas[forum_session.id])
+    return sessions
+
+
+def _registration_or_404(participant: Participant, session_id: int) -> Registration:
+    registration = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.participant_id == participant.id, Registration.session_id == session_id)
+        .options(joinedload(Registration.forum_session))
+    )
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def can_answer(registration: Registration) -> bool:
+    """Whether the person may still accept or decline: the session is neither cancelled nor over."""
+    forum_session = registration.forum_session
+    return forum_session.status is not SessionStatus.cancelled and forum_session.ends_at > utcnow()
+
+
+@bp.route("/<token>")
+def home(token: str) -> str:
+    """The person's sessions with their status and accept/decline buttons."""
+    participant = _participant_or_404(token)
+    return render_template(
+        "registrations/personal_home.html", token=token, participant=participant,
+        registrations=_registrations(participant.id), status_labels=STATUS_LABELS,
+        can_answer=can_answer, can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+    )
+
+
+@bp.route("/<token>/sessions/<int:session_id>")
+def session_page(token: str, session_id: int) -> str:
+    """The agenda of a session the person is invited to or registered for, public or not."""
+    participant = _participant_or_404(token)
+    registration = _registration_or_404(participant, session_id)
+    forum_session = queries.session_with_agenda(session_id)
+    if forum_session is None:
+        abort(404)
+    return render_template(
+        "registrations/personal_session.html", token=token, forum_session=forum_session, registration=registration,
+        status_labels=STATUS_LABELS, can_answer=can_answer(registration),
+        can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+    )
+
+
+@bp.post("/<token>/sessions/<int:session_id>/answer")
+def answer(token: str, session_id: int) -> BaseResponse:
+    """Accept (a seat if one is free, else the waiting list) or decline an invitation."""
+    participant = _participant_or_404(token)
+    registration = _registration_or_404(participant, session_id)
+    choice = request.form.get("answer")
+    back = (url_for("personal.session_page", token=token, session_id=session_id)
+            if request.form.get("from") == "session" else url_for("personal.home", token=token))
+    if not can_answer(registration):
+        flash(_("This session can no longer be answered."), "error")
+        return redirect(back)
+    if choice == "accept" and registration.status in CAN_ACCEPT:
+        try:
+            operations.change_status(registration, RegistrationStatus.registered)
+            flash(_("Thank you: your seat is reserved."), "success")
+        except operations.RegistrationError:
+            operations.change_status(registration, RegistrationStatus.waitlisted)
+            flash(_("The session is full: you are on the waiting list and will get a seat if one frees up."),
+                  "warning")
+    elif choice == "decline" and registration.status in CAN_DECLINE:
+        operations.change_status(registration, RegistrationStatus.declined)
+        flash(_("You have declined. Thank you for letting us know."), "success")
+    else:
+        abort(400)
+    audit.record(f"registration.{choice}", "registration", registration.id,
+                 detail=registration.status.value, actor=f"participant-link:{participant.id}")
+    db.session.commit()
+    return redirect(back)
+
+
+@bp.route("/<token>/calendar.ics")
+def calendar(token: str) -> Response:
+    """The person's sessions as a calendar feed (declined and cancelled ones left out)."""
+    participant = _participant_or_404(token)
+    locale = current_language()
+    sessions = _calendar_sessions(participant.id)
+    body = calendar_views.sessions_calendar(
+        sessions, name=_("My sessions · Dialogue Desk"), locale=locale, zone=display_zone(),
+        url_for_session=lambda each: url_for("personal.session_page", token=token, session_id=each.id,
+                                             _external=True),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="my-sessions.ics"'
+    return response

@@ -1,0 +1,319 @@
+"""Balanced invitations: staff draw a fair panel for a session and turn it into invitations.
+
+The page is a GET form (pool, size, seed, algorithm, organisation cap, exclusions), so a draw can be
+bookmarked and repeated; showing a panel is audited with its seed (``selection.run``). Confirming is
+a POST with the same query string: the panel is drawn again from the same seed and invited only if
+it is the one that was shown, in one transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, IntegerField, RadioField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from forums.balance import policies
+from forums.balance.rules import BalanceReport, CategoryBalance
+from forums.balance.views import limits_text, people, status_text
+from forums.forms import AppForm
+from forums.i18n import current_language
+from forums.selection import draw as selection_service
+from forums.selection.draw import (
+    MAX_POOL,
+    MAX_SEED,
+    WAITLIST,
+    PanelDraw,
+    PanelSpec,
+    PoolError,
+)
+from forums.selection.solver import (
+    ALGORITHMS,
+    InfeasibleSelection,
+    QuotaBound,
+    QuotaRelaxation,
+)
+from forums.sessions import page_queries
+from forums.sessions.forms import options, participant_filter_form
+from forums.sessions.views import staff_required
+from models import (
+    STATUS_LABELS,
+    ForumSession,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    db,
+)
+
+bp = Blueprint("selection", __name__, url_prefix="/staff")
+
+POOL_REGISTER = "register"
+#: a new random seed is at most this, so it is short enough to read out and type again
+RANDOM_SEED_LIMIT = 1_000_000
+
+ALGORITHM_LABELS = {
+    "maximin": _l("Maximin: raise the smallest chance of anyone in the pool"),
+    "leximin": _l("Leximin: then the next smallest, and so on"),
+}
+
+
+def random_seed() -> int:
+    """A fresh seed for a new draw."""
+    return secrets.randbelow(RANDOM_SEED_LIMIT)
+
+
+# Words for what the engine and the service report as codes ----------------------------------------
+
+def _quota_name(dimension: str, category: str, catalogue: policies.Catalogue, locale: str) -> str:
+    return _("%(category)s (%(dimension)s)", category=catalogue.category_name(dimension, category, locale),
+             dimension=catalogue.dimension_name(dimension, locale))
+
+
+def conflict_text(bound: QuotaBound, catalogue: policies.Catalogue, locale: str) -> str:
+    """One side of a quota in a conflict, e.g. "Government (Group): at least 3 people"."""
+    quota = bound.quota
+    name = _quota_name(quota.dimension, quota.category, catalogue, locale)
+    if bound.bound == "min":
+        return _("%(quota)s: at least %(people)s", quota=name, people=people(quota.min_count))
+    return _("%(quota)s: at most %(people)s", quota=name, people=people(quota.max_count or 0))
+
+
+def relaxation_text(relaxation: QuotaRelaxation, catalogue: policies.Catalogue, locale: str) -> str:
+    """The change one quota needs, e.g. "lower the minimum of Government (Group) from 3 to 1 people"."""
+    quota = relaxation.quota
+    name = _quota_name(quota.dimension, quota.category, catalogue, locale)
+    changes = []
+    if relaxation.lower_min_by:
+        changes.append(_("lower the minimum of %(quota)s from %(old)d to %(new)d", quota=name,
+                         old=quota.min_count, new=quota.min_count - relaxation.lower_min_by))
+    if relaxation.raise_max_by:
+        changes.append(_("raise the maximum of %(quota)s from %(old)d to %(new)d", quota=name,
+                         old=quota.max_count or 0, new=(quota.max_count or 0) + relaxation.raise_max_by))
+    return "; ".join(changes)
+
+
+def infeasible_text(error: InfeasibleSelection, spec: PanelSpec) -> str:
+    """Why no panel can be drawn, in one sentence."""
+    if error.reason == "too_many_kept":
+        return _("More people already hold an invitation than the panel of %(size)d has seats. Choose a "
+                 "larger panel.", size=spec.size)
+    if error.reason == "pool_too_small":
+        return _("The pool has fewer people who can be drawn than the panel of %(size)d needs. Choose a "
+                 "smaller panel or a larger pool.", size=spec.size)
+    if error.reason == "organisation_cap":
+        return _("No panel of %(size)d from this pool has at most %(cap)d people from each organisation.",
+                 size=spec.size, cap=spec.max_per_organisation or 0)
+    return _("The policy's quotas cannot all be met by a panel of %(size)d from this pool.", size=spec.size)
+
+
+def pool_error_text(error: PoolError) -> str:
+    """What is wrong with the pool or the exclusions."""
+    if error.code == "unknown_people":
+        return ngettext("%(num)d person of the pool is not in the register: %(ids)s.",
+                        "%(num)d people of the pool are not in the register: %(ids)s.",
+                        len(error.ids), ids=", ".join(map(str, error.ids[:20])))
+    if error.code == "pool_too_large":
+        return _("The pool may hold at most %(n)d people.", n=MAX_POOL)
+    if error.code == "exclude_kept":
+        return _("People who already hold an invitation are on every panel and cannot be excluded.")
+    return _("Only people of the pool can be excluded.")
+
+
+# The form -----------------------------------------------------------------------------------------
+
+class SelectionForm(AppForm):
+    """What to draw from, how many and with which seed; sent by GET, so no CSRF token."""
+
+    pool = RadioField(_l("Draw from"), default=WAITLIST, choices=options([
+        (WAITLIST, _l("The session's waitlist")),
+        (POOL_REGISTER, _l("The register, as filtered below")),
+    ]))
+    size = IntegerField(_l("Panel size"), validators=[InputRequired(), NumberRange(min=1, max=MAX_POOL)])
+    seed = IntegerField(_l("Seed"), validators=[Optional(), NumberRange(min=0, max=MAX_SEED)])
+    algorithm = SelectField(_l("Fairness"), default="maximin",
+                            choices=options((key, ALGORITHM_LABELS[key]) for key in ALGORITHMS))
+    max_per_organisation = IntegerField(_l("At most this many people per organisation"),
+                                        validators=[Optional(), NumberRange(min=1, max=MAX_POOL)])
+
+
+class ConfirmForm(AppForm):
+    """The panel that was shown, so confirming can check it is drawn again."""
+
+    shown = HiddenField()
+
+    def shown_ids(self) -> set[int] | None:
+        """The ids that were shown, or None when the field is not a list of ids."""
+        words = (self.shown.data or "").split(",")
+        if not all(word.isascii() and word.isdigit() for word in words):
+            return None
+        return {int(word) for word in words}
+
+
+def _excluded() -> frozenset[int]:
+    return frozenset(int(value) for value in request.args.getlist("exclude") if value.isascii() and value.isdigit())
+
+
+def _forum_session(session_id: int) -> ForumSession:
+    return db.get_or_404(ForumSession, session_id)
+
+
+def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelSpec:
+    """The draw the form asks for; a register pool is resolved to the ids the filter finds now."""
+    pool: str | tuple[int, ...] = WAITLIST
+    if form.pool.data == POOL_REGISTER:
+        filters = participant_filter_form(page_queries.dimensions(), current_language())
+        where = page_queries.participant_filter(filters.query(), filters.categories())
+        pool = tuple(db.session.scalars(sa.select(Participant.id).where(where).limit(MAX_POOL + 1)))
+    return PanelSpec(forum_session.id, pool, size=form.size.data, seed=seed, algorithm=form.algorithm.data,
+                     max_per_organisation=form.max_per_organisation.data, exclude=_excluded())
+
+
+# What the page shows ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PoolRow:
+    """One pool member: who, their chance, and where they stand now."""
+
+    id: int
+    name: str
+    organisation: str
+    probability: float
+    on_panel: bool
+    kept: bool
+    excluded: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One category of the panel's balance."""
+
+    name: str
+    line: CategoryBalance
+    limits: str
+    status: str
+
+
+def _pool_rows(draw: PanelDraw) -> list[PoolRow]:
+    """Everyone of the pool, the least likely first, with names and current registration status."""
+    ids = list(draw.people)
+    names = {row.id: row for row in db.session.execute(
+        sa.select(Participant.id, Participant.name, Participant.organisation).where(Participant.id.in_(ids)))}
+    statuses = dict(db.session.execute(
+        sa.select(Registration.participant_id, Registration.status)
+        .where(Registration.session_id == draw.spec.session_id, Registration.participant_id.in_(ids))).all())
+    selected = set(draw.result.selected)
+    rows = [
+        PoolRow(pid, names[pid].name, names[pid].organisation, draw.result.probabilities[pid], pid in selected,
+                pid in draw.kept, pid in draw.spec.exclude,
+                str(STATUS_LABELS[RegistrationStatus(statuses[pid])]) if pid in statuses else "")
+        for pid in ids
+    ]
+    return sorted(rows, key=lambda row: (row.probability, row.name, row.id))
+
+
+def _balance_rows(report: BalanceReport, catalogue: policies.Catalogue, locale: str) -> list[tuple[str, list[BalanceRow]]]:
+    return [
+        (catalogue.dimension_name(dimension.key, locale),
+         [BalanceRow(catalogue.category_name(dimension.key, line.key, locale), line, limits_text(line.quota),
+                     status_text(line)) for line in dimension.categories])
+        for dimension in report.dimensions
+    ]
+
+
+def _infeasible_view(error: InfeasibleSelection, spec: PanelSpec, catalogue: policies.Catalogue,
+                     locale: str) -> dict[str, object]:
+    return {
+        "reason": infeasible_text(error, spec),
+        "conflicts": [conflict_text(bound, catalogue, locale) for bound in error.conflicting],
+        "relaxation": [relaxation_text(change, catalogue, locale) for change in error.relaxation],
+    }
+
+
+@bp.route("/sessions/<int:session_id>/selection")
+@staff_required
+def page(session_id: int) -> ResponseReturnValue:
+    """Choose a pool, a size and a seed; see the panel, its balance and everyone's chance."""
+    forum_session = _forum_session(session_id)
+    locale = current_language()
+    dimensions = page_queries.dimensions()
+    form = SelectionForm(request.args, meta={"csrf": False})
+    filter_form = participant_filter_form(dimensions, locale)
+    counts = page_queries.status_counts(session_id)
+    context: dict[str, object] = {
+        "forum_session": forum_session, "form": form, "filter_form": filter_form, "dimensions": dimensions,
+        "waitlisted": counts[RegistrationStatus.waitlisted],
+        "holding": sum(counts[status] for status in selection_service.HOLDING),
+    }
+    submitted = "size" in request.args
+    if not submitted:
+        form.size.data = forum_session.capacity
+        form.seed.data = random_seed()
+        return render_template("selection/page.html", **context)
+    if not form.validate():
+        return render_template("selection/page.html", **context), 422
+    seed = random_seed() if form.seed.data is None else form.seed.data
+    form.seed.data = seed
+    spec = _spec(forum_session, form, seed)
+    catalogue = policies.load_catalogue()
+    try:
+        draw = selection_service.draw_panel(spec)
+    except PoolError as error:
+        context["problem"] = pool_error_text(error)
+        return render_template("selection/page.html", **context), 422
+    except InfeasibleSelection as error:
+        context["infeasible"] = _infeasible_view(error, spec, catalogue, locale)
+        return render_template("selection/page.html", **context), 422
+    html = render_template(
+        "selection/page.html", **context, draw=draw, rows=_pool_rows(draw),
+        balance=_balance_rows(selection_service.panel_balance(draw, catalogue), catalogue, locale),
+        format_share=policies.percent, confirm_form=ConfirmForm(formdata=None, shown=",".join(
+            map(str, draw.result.selected))),
+        query_string=urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "seed"),
+                                ("seed", str(seed))]),
+    )
+    # Committed after rendering: committing first would expire every loaded row (see forums.people.views).
+    db.session.commit()
+    return html
+
+
+@bp.route("/sessions/<int:session_id>/selection/confirm", methods=("POST",))
+@staff_required
+def confirm(session_id: int) -> Response:
+    """Draw the shown panel again from its seed and invite its newcomers, all or nothing."""
+    forum_session = _forum_session(session_id)
+    back = url_for(".page", session_id=session_id) + ("?" + request.query_string.decode()
+                                                      if request.query_string else "")
+    form = SelectionForm(request.args, meta={"csrf": False})
+    confirm_form = ConfirmForm()
+    shown = confirm_form.shown_ids() if confirm_form.validate_on_submit() else None
+    if not form.validate() or form.seed.data is None or shown is None:
+        flash(_("Draw a panel first, then confirm it."), "error")
+        return redirect(back)
+    spec = _spec(forum_session, form, form.seed.data)
+    try:
+        draw = selection_service.confirm_panel(spec, shown)
+    except selection_service.PanelChanged:
+        db.session.rollback()
+        flash(_("The panel drawn now is not the one you saw: the pool, the policy or the invitations changed "
+                "meanwhile. Nobody was invited; check the new panel below."), "error")
+        return redirect(back)
+    except (PoolError, InfeasibleSelection):
+        db.session.rollback()
+        flash(_("This panel can no longer be drawn: the pool, the policy or the invitations changed meanwhile. "
+                "Nobody was invited."), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(ngettext("%(num)d person of the panel invited.", "%(num)d people of the panel invited.",
+                   len(draw.newcomers)), "success")
+    return redirect(url_for("register.registration_list", session_id=session_id, status="invited"))
+
