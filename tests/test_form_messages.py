@@ -25,7 +25,7 @@ from forums.forms import (
     catalogue_translations,
 )
 from forums.sessions.forms import ActionForm
-from tests.conftest import sign_in_without_password
+from tests.conftest import TEST_YEAR, sign_in_without_password
 
 #: what the reader must see, in each language
 EXPECTED = {
@@ -64,7 +64,7 @@ ENGLISH = {
 
 def session_data(forum_id, **overrides):
     """A valid session form."""
-    data = {"forum_id": str(forum_id), "title": "Water and land", "starts_on": "2026-12-03", "starts_time": "10:00",
+    data = {"forum_id": str(forum_id), "title": "Water and land", "starts_on": f"{TEST_YEAR}-12-03", "starts_time": "10:00",
             "ends_time": "13:00", "region": "kulyab", "capacity": "30", "visibility": "public"}
     data.update(overrides)
     return data
@@ -100,7 +100,7 @@ def submit(client, create_user, create_forum, create_session, case, language):
     else:
         forum_session = create_session(forum=forum)
         response = client.post(f"/staff/sessions/{forum_session.id}/agenda{lang}",
-                               data={"title": "Opening", "kind": "opening", "on": "2026-12-03",
+                               data={"title": "Opening", "kind": "opening", "on": f"{TEST_YEAR}-12-03",
                                      "starts_time": "10:00", "ends_time": "10:30", "speaker_ids": ["999999"]})
     assert response.status_code == 422, response.status_code
     return errors_of(response.get_data(as_text=True)), response.get_data(as_text=True)

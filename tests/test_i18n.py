@@ -8,6 +8,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from models import AgendaItem, AgendaKind, db
+from tests.conftest import TEST_YEAR
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -91,8 +92,8 @@ def test_dates_are_written_for_the_reader(client, create_session):
     forum_session = create_session()
     russian = client.get(f"/sessions/{forum_session.id}?lang=ru").get_data(as_text=True)
     english = client.get(f"/sessions/{forum_session.id}?lang=en").get_data(as_text=True)
-    assert "3 дек. 2026" in russian and "10:00" in russian
-    assert "Dec 3, 2026" in english
+    assert f"3 дек. {TEST_YEAR}" in russian and "10:00" in russian
+    assert f"Dec 3, {TEST_YEAR}" in english
 
 
 def test_session_texts_follow_the_reader_with_a_fallback(client, create_session):

@@ -26,7 +26,7 @@ from forums.balance.rules import Quota
 from forums.data.synthetic import generate
 from forums.database import normalise_database_url
 from forums.people import links
-from forums.registrations.operations import check_in
+from forums.registrations.operations import mark_attended
 from models import Registration, RegistrationStatus, db
 from tests.conftest import ON_POSTGRES, POSTGRES_URL, base_config
 
@@ -67,7 +67,7 @@ def _populate_at_head(create_user: Any, token_for: Any, create_session: Any) -> 
     first_registration = db.session.scalars(sa.select(Registration).order_by(Registration.id)).first()
     assert first_registration is not None
     if first_registration.status is not RegistrationStatus.attended:
-        check_in(first_registration)
+        mark_attended(first_registration)
     links.issue(first_registration.participant)
     quota = Quota("group", "uto", min_count=1)
     assert policies.save_policy(forum_session, [quota], policies.load_catalogue()) == []

@@ -25,7 +25,7 @@ from forums.balance import policies
 from forums.balance.rules import Quota
 from forums.people import links
 from forums.people.names import search_key
-from forums.registrations.operations import check_in, register
+from forums.registrations.operations import mark_attended, register
 from models import (
     AgendaItem,
     AgendaKind,
@@ -38,7 +38,7 @@ from models import (
     SessionFacilitator,
     db,
 )
-from tests.conftest import category, dushanbe_time, sign_in_without_password
+from tests.conftest import TEST_YEAR, category, dushanbe_time, sign_in_without_password
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,7 @@ def build_world(payload: str, create_forum: Any, create_session: Any, create_use
         people.append(person)
     db.session.flush()
     registrations = [register(forum_session, person, RegistrationStatus.registered) for person in people]
-    check_in(registrations[0])
+    mark_attended(registrations[0])
     item = AgendaItem(session_id=forum_session.id, title=payload, kind=AgendaKind.presentation,
                       translations={"ru": {"title": payload}},
                       starts_at=dushanbe_time(3, 10), ends_at=dushanbe_time(3, 11))
@@ -221,7 +221,7 @@ def test_forms_sent_back_with_errors_stay_inert(readers, hostile):
     assert_inert(login.get_data(as_text=True), payload, shows=True, where="/login")
     refused = readers.organiser.post("/staff/sessions/new", data={
         "forum_id": hostile.forum_id, "title": payload, "venue": payload, "description": payload,
-        "starts_on": "2026-12-03", "starts_time": payload, "ends_time": "13:00", "region": payload, "capacity": "x"})
+        "starts_on": f"{TEST_YEAR}-12-03", "starts_time": payload, "ends_time": "13:00", "region": payload, "capacity": "x"})
     assert refused.status_code == 422
     assert_inert(refused.get_data(as_text=True), payload, shows=True, where="/staff/sessions/new")
 

@@ -10,6 +10,7 @@ invitation session the facilitator is *not* assigned to, one he *is* assigned to
 links a token that belongs to someone else's session or to nobody.
 """
 
+import logging
 import re
 import secrets
 from collections.abc import Iterator
@@ -344,12 +345,33 @@ def problems_of(role: str, world: World, call: Call, response: Any) -> list[str]
     return [f"{role} {call.method} {call.url} [{call.variant}, {level}] -> {status}: {what}" for what in found]
 
 
+def refusal_log_problems(role: str, world: World, call: Call, response: Any, records: list[Any]) -> list[str]:
+    """A refusal is logged once, naming the rule, the status and the caller; no log line names a person."""
+    messages = [record.getMessage() for record in records]
+    found = []
+    if response.status_code in (401, 403, 404):
+        caller = "an anonymous caller" if role == "anonymous" else f"({role})"
+        logged = [message for message in messages if message.startswith(f"Refused {call.method} ")
+                  and f" with {response.status_code} for " in message and caller in message]
+        if len(logged) != 1:
+            found.append(f"refusal logged {len(logged)} times: {messages}")
+    secrets = [s for person in world.people.values() for s in (*person.secrets, person.token)]
+    leaked = [s for s in secrets for message in messages if s in message]
+    if leaked:
+        found.append(f"log names {leaked}")
+    return [f"{role} {call.method} {call.url} -> {response.status_code}: {what}" for what in found]
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_every_route_as_every_role(app, world, role):
+def test_every_route_as_every_role(app, world, role, caplog):
+    caplog.set_level(logging.INFO)
     problems: list[str] = []
     granted_reads: set[tuple[str, str]] = set()
+    logged = 0
     for call, response in run_matrix(app, world, role):
         problems += problems_of(role, world, call, response)
+        problems += refusal_log_problems(role, world, call, response, caplog.records[logged:])
+        logged = len(caplog.records)
         if call.method == "GET" and is_granted(response):
             granted_reads.add((call.endpoint, call.variant))
     problems += _missing_grants(role, app, granted_reads)

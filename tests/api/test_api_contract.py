@@ -19,13 +19,13 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from models import Registration, RegistrationStatus, SessionFacilitator, User, db
-from tests.conftest import sign_in_without_password
+from tests.conftest import TEST_YEAR, sign_in_without_password
 
 #: a time as the contract shows it: ISO 8601 with the display zone's offset
 DUSHANBE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?\+05:00$")
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 API = "/api/v1"
-START, END = "2026-12-03T10:00:00+05:00", "2026-12-03T13:00:00+05:00"
+START, END = f"{TEST_YEAR}-12-03T10:00:00+05:00", f"{TEST_YEAR}-12-03T13:00:00+05:00"
 
 # Answer shapes: each key the contract lists, with its JSON type (None allowed where it says so).
 DIMENSION = {"key": str, "name": str, "categories": list}
@@ -194,7 +194,7 @@ def test_a_client_walks_every_resource_row_of_the_contract(client, create_user, 
     assert confirmed["status"] == "confirmed"
 
     item = answer(client.post(f"{API}/sessions/{sid}/agenda", headers=organiser, json={
-        "title": "Water rights in the south", "starts_at": START, "ends_at": "2026-12-03T11:00:00+05:00",
+        "title": "Water rights in the south", "starts_at": START, "ends_at": f"{TEST_YEAR}-12-03T11:00:00+05:00",
         "kind": "presentation", "speaker_ids": [person["id"]]}), 201)
     assert_shape(item, AGENDA_ITEM)
     assert item["speakers"] == [{"name": "Раҳимова Нигора", "organisation": "Women's Council"}]
@@ -328,12 +328,12 @@ def test_unknown_ids_are_a_404_on_every_route_with_an_id(client, organiser, crea
 
 
 @pytest.mark.parametrize(("method", "path", "body"), [
-    ("POST", "/sessions", {"starts_at": "2026-12-03T10:00:00"}),
-    ("PATCH", "/sessions/{session}", {"ends_at": "2026-12-03T18:00:00"}),
-    ("POST", "/sessions/{session}/agenda", {"starts_at": "2026-12-03T10:00", "ends_at": END}),
-    ("GET", "/sessions?from=2026-12-01T00:00:00", None),
-    ("GET", "/sessions?to=2026-12-31", None),
-    ("GET", "/audit?since=2026-12-01T08:00:00", None),
+    ("POST", "/sessions", {"starts_at": f"{TEST_YEAR}-12-03T10:00:00"}),
+    ("PATCH", "/sessions/{session}", {"ends_at": f"{TEST_YEAR}-12-03T18:00:00"}),
+    ("POST", "/sessions/{session}/agenda", {"starts_at": f"{TEST_YEAR}-12-03T10:00", "ends_at": END}),
+    ("GET", f"/sessions?from={TEST_YEAR}-12-01T00:00:00", None),
+    ("GET", f"/sessions?to={TEST_YEAR}-12-31", None),
+    ("GET", f"/audit?since={TEST_YEAR}-12-01T08:00:00", None),
 ])
 def test_a_time_without_an_offset_is_a_422(client, organiser, admin, create_session, seat, method, path, body):
     registration = seat(create_session())
@@ -360,7 +360,7 @@ def test_times_are_shown_in_the_configured_zone(app_config, create_session):
     db.session.commit()  # on SQLite an open transaction would lock the other app out
     moscow = create_app(app_config).test_client()
     body = moscow.get(f"{API}/sessions/{session_id}").get_json()
-    assert body["starts_at"] == "2026-12-03T08:00:00+03:00"
+    assert body["starts_at"] == f"{TEST_YEAR}-12-03T08:00:00+03:00"
 
 
 LIST_ROUTES = ["/forums", "/sessions", "/sessions/{session}/registrations", "/sessions/{session}/checkin",

@@ -7,6 +7,7 @@ import pytest
 
 from forums.registrations.operations import register
 from models import AgendaItem, AgendaKind, AgendaSpeaker, RegistrationStatus, db
+from tests.conftest import TEST_YEAR
 
 API_PREFIX = "/api/v1"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -103,8 +104,8 @@ def test_writes_answer_what_their_schemas_say(client, create_user, token_for, po
         ("/forums", "post", f"{API_PREFIX}/forums", {"title": "Seminar on law", "kind": "seminar"}, 201),
         ("/sessions/{session_id}", "patch", f"{API_PREFIX}/sessions/{forum_session.id}", {"capacity": 40}, 200),
         ("/sessions/{session_id}/agenda", "post", f"{API_PREFIX}/sessions/{forum_session.id}/agenda",
-         {"title": "Closing", "kind": "closing", "starts_at": "2026-12-03T12:00:00+05:00",
-          "ends_at": "2026-12-03T13:00:00+05:00", "speaker_ids": [speaker.id]}, 201),
+         {"title": "Closing", "kind": "closing", "starts_at": f"{TEST_YEAR}-12-03T12:00:00+05:00",
+          "ends_at": f"{TEST_YEAR}-12-03T13:00:00+05:00", "speaker_ids": [speaker.id]}, 201),
         ("/participants", "post", f"{API_PREFIX}/participants", {"name": "Ivanova Olga", "categories": {}}, 201),
         ("/dimensions", "post", f"{API_PREFIX}/dimensions", {"key": "sector", "name": "Sector"}, 201),
         ("/forums", "post", f"{API_PREFIX}/forums", {"title": "X", "kind": "picnic"}, 422),

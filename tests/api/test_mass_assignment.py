@@ -26,7 +26,7 @@ from models import (
     User,
     db,
 )
-from tests.conftest import dushanbe_time, sign_in_without_password
+from tests.conftest import TEST_YEAR, dushanbe_time, sign_in_without_password
 from tests.people.test_catalog_api import assert_api_error
 from tests.people.test_pages import participant_data
 from tests.sessions.test_pages import session_data
@@ -89,13 +89,13 @@ def world(create_forum, create_session, create_participant, create_user) -> Worl
 
 # API: unknown fields are a 422 naming them, and nothing changes anywhere ----------------------------
 
-NOW = "2026-12-03T10:00:00+05:00"
+NOW = f"{TEST_YEAR}-12-03T10:00:00+05:00"
 PERSON = "/api/v1/participants/{w.person.id}"
 SESSION = "/api/v1/sessions/{w.session.id}"
 
 
 def _new_session(w: World) -> dict[str, Any]:
-    return {"forum_id": w.forum.id, "title": "Water", "starts_at": NOW, "ends_at": "2026-12-03T12:00:00+05:00",
+    return {"forum_id": w.forum.id, "title": "Water", "starts_at": NOW, "ends_at": f"{TEST_YEAR}-12-03T12:00:00+05:00",
             "region": "dushanbe", "capacity": 10}
 
 
@@ -135,7 +135,7 @@ API_ATTEMPTS = [
     attempt("session version as text", "PATCH", SESSION, ["version"], lambda w: {"title": "X", "version": "1"}),
     attempt("agenda item put in another session", "POST", SESSION + "/agenda", ["session_id"],
             lambda w: {"title": "Talk", "kind": "presentation", "starts_at": NOW,
-                       "ends_at": "2026-12-03T11:00:00+05:00", "session_id": w.other_session.id}),
+                       "ends_at": f"{TEST_YEAR}-12-03T11:00:00+05:00", "session_id": w.other_session.id}),
     attempt("agenda item moved to another session", "PATCH", SESSION + "/agenda/{w.item.id}",
             ["session_id", "forum_id"], lambda w: {"session_id": w.other_session.id, "forum_id": w.other_forum.id}),
     attempt("registration created as attended", "POST", SESSION + "/registrations", ["status"],

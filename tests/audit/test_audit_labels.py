@@ -22,8 +22,6 @@ FORMATTED_ACTIONS = {
     # the route only matches <any(grant, revoke):change>
     ("forums/accounts/views.py", "f'user.export_names_{change}'"): {"user.export_names_grant",
                                                                  "user.export_names_revoke"},
-    # any other answer than accept or decline is refused with 400 before the record
-    ("forums/registrations/personal.py", "f'registration.{choice}'"): {"registration.accept", "registration.decline"},
 }
 
 #: calls that pass codes through rather than record their own: record_read hands its arguments to record

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forums.balance.rules import (
-    STAGE_STATUSES,
     STAGES,
     CategorySpec,
     DimensionSpec,
@@ -19,6 +18,7 @@ from forums.balance.rules import (
     compute_balance,
     gallagher_index,
 )
+from models.registrations import STAGE_STATUSES
 
 GROUP = DimensionSpec(
     "group",

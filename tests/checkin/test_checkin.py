@@ -121,13 +121,13 @@ def test_undo_returns_the_status_before_check_in(client, staff, create_session, 
 def test_a_late_retry_after_an_undo_does_not_check_in_again(app, create_session, create_participant, enrol):
     forum_session = create_session()
     registration = enrol(forum_session, create_participant())
-    checkin.check_in(forum_session.id, registration.id, "tap-1")
+    checkin.check_in_once(forum_session.id, registration.id, "tap-1")
     checkin.undo_check_in(forum_session.id, registration.id)
-    checkin.check_in(forum_session.id, registration.id, "tap-1")
+    checkin.check_in_once(forum_session.id, registration.id, "tap-1")
     db.session.commit()
     assert registration.status is RegistrationStatus.confirmed
     with pytest.raises(checkin.CheckinError, match="request_reused"):
-        checkin.check_in(forum_session.id, enrol(forum_session, create_participant("Other Person")).id, "tap-1")
+        checkin.check_in_once(forum_session.id, enrol(forum_session, create_participant("Other Person")).id, "tap-1")
 
 
 def test_attendance_belongs_to_each_session_of_a_two_day_symposium(client, staff, create_forum, create_session,
@@ -241,7 +241,7 @@ def test_live_panel_shows_attended_out_of_expected_and_the_attended_balance(clie
     officials = [enrol(forum_session, create_participant(f"Official {n}", group="government")) for n in range(2)]
     enrol(forum_session, create_participant("Teacher One", group="academia"))
     for registration in officials:
-        checkin.check_in(forum_session.id, registration.id)
+        checkin.check_in_once(forum_session.id, registration.id)
     db.session.commit()
     panel = client.get(f"/sessions/{forum_session.id}/checkin/panel").get_data(as_text=True)
     assert "2 of 3 expected have arrived." in panel
@@ -322,6 +322,6 @@ def test_checkin_request_ids_are_kept_per_applied_request(app, create_session, c
     forum_session = create_session()
     registration = enrol(forum_session, create_participant())
     for _attempt in range(3):
-        checkin.check_in(forum_session.id, registration.id, "same")
+        checkin.check_in_once(forum_session.id, registration.id, "same")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinRequest)) == 1

@@ -22,8 +22,9 @@ from models import (
     Registration,
     RegistrationStatus,
     db,
+    utcnow,
 )
-from tests.conftest import dushanbe_time
+from tests.conftest import TEST_YEAR, dushanbe_time
 
 PASSPHRASE = "evacuate the register now"
 
@@ -54,7 +55,7 @@ def _speak(forum_session: ForumSession, *people: Participant) -> None:
 @pytest.fixture
 def world(create_forum: Callable[..., Any], create_session: Callable[..., ForumSession],
           create_participant: Callable[..., Participant]) -> World:
-    """A 30-day forum whose session ended on 3 December 2026, and a forum that keeps data."""
+    ""f"A 30-day forum whose session ended on 3 December {TEST_YEAR}, and a forum that keeps data."""
     expired = create_session(forum=create_forum(retention_days=30), starts_at=dushanbe_time(3))
     kept = create_session(forum=create_forum("Economic forum", "economic_forum"), starts_at=dushanbe_time(3))
     people = World(expired, kept, *(create_participant(name) for name in
@@ -128,8 +129,9 @@ def test_purge_command_with_a_frozen_time(runner, world):
 
 def test_admin_page_shows_what_is_due_and_purges_it(client, create_user, login, world):
     world.expired.forum.retention_days = 1
-    world.expired.starts_at -= timedelta(days=365)
-    world.expired.ends_at -= timedelta(days=365)
+    # the page purges against the real clock: the session ended a month ago, whatever day the suite runs
+    world.expired.ends_at = utcnow() - timedelta(days=30)
+    world.expired.starts_at = world.expired.ends_at - timedelta(hours=3)
     db.session.commit()
     login(create_user("admin"))
     page = client.get("/data/retention").get_data(as_text=True)

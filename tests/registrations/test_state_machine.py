@@ -143,7 +143,7 @@ class RegistrationMachine(RuleBasedStateMachine):
             self.before_checkin[person] = self.status[person]
             self.leave_waitlist(person)
             self.status[person] = RegistrationStatus.attended
-        operations.check_in(self.registration(person))
+        operations.mark_attended(self.registration(person))
         db.session.commit()
 
     @precondition(lambda self: self.status)
@@ -160,7 +160,7 @@ class RegistrationMachine(RuleBasedStateMachine):
                 self.status[person] = previous
             if previous not in SEATED:
                 self.promote()
-        operations.undo_check_in(self.registration(person))
+        operations.unmark_attended(self.registration(person))
         db.session.commit()
 
     @rule(capacity=st.integers(1, PEOPLE + 1))

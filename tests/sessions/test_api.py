@@ -13,7 +13,7 @@ from models import (
     SessionFacilitator,
     db,
 )
-from tests.conftest import dushanbe_time
+from tests.conftest import TEST_YEAR, dushanbe_time
 from tests.people.test_catalog_api import assert_api_error, row_count
 
 
@@ -23,8 +23,8 @@ def _assign(user, forum_session) -> None:
 
 
 def _session_body(forum_id: int) -> dict:
-    return {"forum_id": forum_id, "title": "Water and land", "starts_at": "2026-12-03T10:00:00+05:00",
-            "ends_at": "2026-12-03T13:00:00+05:00", "venue": "Hotel Vakhsh", "region": "kurgan_tyube",
+    return {"forum_id": forum_id, "title": "Water and land", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+            "ends_at": f"{TEST_YEAR}-12-03T13:00:00+05:00", "venue": "Hotel Vakhsh", "region": "kurgan_tyube",
             "capacity": 30, "visibility": "public"}
 
 
@@ -40,7 +40,7 @@ def test_staff_schedule_a_session_in_dushanbe_time(client, create_user, token_fo
     body = created.get_json()
     assert body == {
         "id": body["id"], "forum_id": forum.id, "title": "Water and land", "description": "", "translations": {},
-        "starts_at": "2026-12-03T10:00:00+05:00", "ends_at": "2026-12-03T13:00:00+05:00",
+        "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00", "ends_at": f"{TEST_YEAR}-12-03T13:00:00+05:00",
         "venue": "Hotel Vakhsh", "region": "kurgan_tyube", "capacity": 30, "visibility": "public",
         "status": "draft", "version": 1, "agenda": [],
     }
@@ -51,15 +51,15 @@ def test_staff_schedule_a_session_in_dushanbe_time(client, create_user, token_fo
 def test_times_in_another_offset_are_shown_in_dushanbe_time(client, create_user, token_for, create_forum):
     forum = create_forum()
     created = client.post("/api/v1/sessions", headers=token_for(create_user()),
-                          json=_session_body(forum.id) | {"starts_at": "2026-12-03T05:00:00Z",
-                                                             "ends_at": "2026-12-03T09:00:00+01:00"})
-    assert created.get_json()["starts_at"] == "2026-12-03T10:00:00+05:00"
-    assert created.get_json()["ends_at"] == "2026-12-03T13:00:00+05:00"
+                          json=_session_body(forum.id) | {"starts_at": f"{TEST_YEAR}-12-03T05:00:00Z",
+                                                             "ends_at": f"{TEST_YEAR}-12-03T09:00:00+01:00"})
+    assert created.get_json()["starts_at"] == f"{TEST_YEAR}-12-03T10:00:00+05:00"
+    assert created.get_json()["ends_at"] == f"{TEST_YEAR}-12-03T13:00:00+05:00"
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"starts_at": "2026-12-03T10:00:00"}, "starts_at"),
-    ({"ends_at": "2026-12-03T09:00:00+05:00"}, "ends_at"),
+    ({"starts_at": f"{TEST_YEAR}-12-03T10:00:00"}, "starts_at"),
+    ({"ends_at": f"{TEST_YEAR}-12-03T09:00:00+05:00"}, "ends_at"),
     ({"capacity": 0}, "capacity"),
     ({"capacity": "30"}, "capacity"),
     ({"region": "atlantis"}, "region"),
@@ -103,14 +103,14 @@ def test_session_list_filters_by_forum_and_time(client, create_session, create_f
     early = create_session(forum=club, starts_at=dushanbe_time(3, 10))
     late = create_session(starts_at=dushanbe_time(20, 10))
     assert _ids(client.get(f"/api/v1/sessions?forum={club.id}")) == {early.id}
-    assert _ids(client.get("/api/v1/sessions", query_string={"from": "2026-12-10T00:00:00+05:00"})) == {late.id}
-    assert _ids(client.get("/api/v1/sessions", query_string={"to": "2026-12-10T00:00:00+05:00"})) == {early.id}
+    assert _ids(client.get("/api/v1/sessions", query_string={"from": f"{TEST_YEAR}-12-10T00:00:00+05:00"})) == {late.id}
+    assert _ids(client.get("/api/v1/sessions", query_string={"to": f"{TEST_YEAR}-12-10T00:00:00+05:00"})) == {early.id}
     # a session still running at "from" is included: 12:00 in Dushanbe is during the early one
-    assert _ids(client.get("/api/v1/sessions", query_string={"from": "2026-12-03T07:00:00Z",
-                                                             "to": "2026-12-03T12:00:00+05:00"})) == {early.id}
+    assert _ids(client.get("/api/v1/sessions", query_string={"from": f"{TEST_YEAR}-12-03T07:00:00Z",
+                                                             "to": f"{TEST_YEAR}-12-03T12:00:00+05:00"})) == {early.id}
     # an unencoded "+" arrives as a space; the offset is still read
-    assert _ids(client.get("/api/v1/sessions?from=2026-12-10T00:00:00+05:00")) == {late.id}
-    assert_api_error(client.get("/api/v1/sessions", query_string={"from": "2026-12-10T00:00:00"}), 422, "from")
+    assert _ids(client.get(f"/api/v1/sessions?from={TEST_YEAR}-12-10T00:00:00+05:00")) == {late.id}
+    assert_api_error(client.get("/api/v1/sessions", query_string={"from": f"{TEST_YEAR}-12-10T00:00:00"}), 422, "from")
     assert_api_error(client.get("/api/v1/sessions?to=tomorrow"), 422, "to")
     assert_api_error(client.get("/api/v1/sessions?forum=club"), 422, "forum")
 
@@ -126,8 +126,8 @@ def test_a_session_shows_its_agenda_with_speakers_by_name_and_organisation(clien
     db.session.commit()
     body = client.get(f"/api/v1/sessions/{forum_session.id}").get_json()
     assert body["agenda"] == [{
-        "id": item.id, "position": 0, "starts_at": "2026-12-03T10:00:00+05:00",
-        "ends_at": "2026-12-03T10:30:00+05:00", "title": "Opening remarks", "kind": "opening", "translations": {},
+        "id": item.id, "position": 0, "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+        "ends_at": f"{TEST_YEAR}-12-03T10:30:00+05:00", "title": "Opening remarks", "kind": "opening", "translations": {},
         "speakers": [{"name": "Шарипов Далер", "organisation": "Academy of Sciences"}],
     }]
     assert body["region"] == "dushanbe" and body["status"] == "published"
@@ -152,13 +152,13 @@ def test_patch_changes_any_writable_field(client, create_user, token_for, create
     forum_session = create_session(status="draft", capacity=10)
     response = client.patch(f"/api/v1/sessions/{forum_session.id}", headers=token_for(create_user()), json={
         "status": "published", "capacity": 12, "venue": "Hotel Tajikistan", "region": "kulyab",
-        "starts_at": "2026-12-03T11:00:00+05:00", "translations": {"ru": {"title": "Вода и земля"}}, "version": 1,
+        "starts_at": f"{TEST_YEAR}-12-03T11:00:00+05:00", "translations": {"ru": {"title": "Вода и земля"}}, "version": 1,
     })
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert (body["status"], body["capacity"], body["venue"], body["region"]) == (
         "published", 12, "Hotel Tajikistan", "kulyab")
-    assert body["starts_at"] == "2026-12-03T11:00:00+05:00"
+    assert body["starts_at"] == f"{TEST_YEAR}-12-03T11:00:00+05:00"
     assert body["translations"] == {"ru": {"title": "Вода и земля"}}
     assert body["version"] > 1
 
@@ -170,9 +170,9 @@ def test_patch_refuses_unknown_and_read_only_fields_bad_values_and_stale_version
     url = f"/api/v1/sessions/{forum_session.id}"
     assert_api_error(client.patch(url, json={"sequence": 5}, headers=headers), 422, "sequence")
     assert_api_error(client.patch(url, json={"id": 5}, headers=headers), 422, "id")
-    assert_api_error(client.patch(url, json={"title": "New", "ends_at": "2026-12-03T09:00:00+05:00"}, headers=headers),
+    assert_api_error(client.patch(url, json={"title": "New", "ends_at": f"{TEST_YEAR}-12-03T09:00:00+05:00"}, headers=headers),
                   422, "ends_at")
-    assert_api_error(client.patch(url, json={"title": "New", "starts_at": "2026-12-03T10:00"}, headers=headers),
+    assert_api_error(client.patch(url, json={"title": "New", "starts_at": f"{TEST_YEAR}-12-03T10:00"}, headers=headers),
                   422, "starts_at")
     assert_api_error(client.patch(url, json={"title": "New", "version": "1"}, headers=headers), 422, "version")
     assert_api_error(client.patch(url, json={"title": "New", "version": 7}, headers=headers), 409)
@@ -188,12 +188,12 @@ def test_agenda_items_are_added_changed_moved_and_removed(client, create_user, t
     headers = token_for(create_user())
     url = f"/api/v1/sessions/{forum_session.id}/agenda"
     first = client.post(url, headers=headers, json={"title": "Opening", "kind": "opening",
-                                                     "starts_at": "2026-12-03T10:00:00+05:00",
-                                                     "ends_at": "2026-12-03T10:15:00+05:00"})
+                                                     "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+                                                     "ends_at": f"{TEST_YEAR}-12-03T10:15:00+05:00"})
     assert first.status_code == 201, first.get_data(as_text=True)
     second = client.post(url, headers=headers, json={"title": "Water rights", "kind": "presentation",
-                                                      "starts_at": "2026-12-03T10:15:00+05:00",
-                                                      "ends_at": "2026-12-03T11:00:00+05:00",
+                                                      "starts_at": f"{TEST_YEAR}-12-03T10:15:00+05:00",
+                                                      "ends_at": f"{TEST_YEAR}-12-03T11:00:00+05:00",
                                                       "speaker_ids": [speaker.id]})
     assert second.get_json()["speakers"] == [{"name": "Sharipov Daler", "organisation": "Academy of Sciences"}]
     item_id = second.get_json()["id"]
@@ -211,14 +211,14 @@ def test_invalid_agenda_items_are_422_and_add_nothing(client, create_user, token
     forum_session = create_session()
     headers = token_for(create_user())
     url = f"/api/v1/sessions/{forum_session.id}/agenda"
-    good = {"title": "Opening", "kind": "opening", "starts_at": "2026-12-03T10:00:00+05:00",
-            "ends_at": "2026-12-03T10:15:00+05:00"}
-    assert_api_error(client.post(url, headers=headers, json={**good, "starts_at": "2026-12-03T09:00:00+05:00"}),
+    good = {"title": "Opening", "kind": "opening", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+            "ends_at": f"{TEST_YEAR}-12-03T10:15:00+05:00"}
+    assert_api_error(client.post(url, headers=headers, json={**good, "starts_at": f"{TEST_YEAR}-12-03T09:00:00+05:00"}),
                   422, "starts_at")
     assert_api_error(client.post(url, headers=headers, json={**good, "kind": "lunch"}), 422, "kind")
     assert_api_error(client.post(url, headers=headers, json={**good, "speaker_ids": [9999]}), 422, "speaker_ids")
     assert_api_error(client.post(url, headers=headers, json={**good, "speaker_ids": ["x"]}), 422, "speaker_ids")
-    assert_api_error(client.post(url, headers=headers, json={**good, "ends_at": "2026-12-03T10:15:00"}), 422, "ends_at")
+    assert_api_error(client.post(url, headers=headers, json={**good, "ends_at": f"{TEST_YEAR}-12-03T10:15:00"}), 422, "ends_at")
     assert row_count(AgendaItem) == 0
     other = create_session()
     item = client.post(f"/api/v1/sessions/{other.id}/agenda", headers=headers, json=good).get_json()
@@ -231,8 +231,8 @@ def test_facilitators_may_not_write_agendas(client, create_user, token_for, crea
     facilitator = create_user("facilitator")
     _assign(facilitator, forum_session)
     response = client.post(f"/api/v1/sessions/{forum_session.id}/agenda", headers=token_for(facilitator),
-                           json={"title": "Opening", "kind": "opening", "starts_at": "2026-12-03T10:00:00+05:00",
-                                 "ends_at": "2026-12-03T10:15:00+05:00"})
+                           json={"title": "Opening", "kind": "opening", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+                                 "ends_at": f"{TEST_YEAR}-12-03T10:15:00+05:00"})
     assert_api_error(response, 403)
     assert_api_error(client.post("/api/v1/sessions", headers=token_for(facilitator), json=_session_body(1)), 403)
 

@@ -15,7 +15,7 @@ from models import (
     SessionStatus,
     db,
 )
-from tests.conftest import DUSHANBE, dushanbe_time
+from tests.conftest import DUSHANBE, TEST_YEAR, dushanbe_time
 
 
 def parse_both(body: bytes) -> tuple[icalendar.Calendar, vobject.base.Component]:
@@ -38,10 +38,10 @@ def test_session_file_has_local_times_stable_uid_and_status(client, create_sessi
 
     event, vevent = single_event(client, forum_session.id)
 
-    assert event["DTSTART"].dt == datetime(2026, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert event["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
     assert event["DTSTART"].dt.utcoffset() == timedelta(hours=5)
-    assert vevent.dtstart.value == datetime(2026, 12, 3, 10, 0, tzinfo=DUSHANBE)
-    assert vevent.dtend.value == datetime(2026, 12, 3, 13, 0, tzinfo=DUSHANBE)
+    assert vevent.dtstart.value == datetime(TEST_YEAR, 12, 3, 10, 0, tzinfo=DUSHANBE)
+    assert vevent.dtend.value == datetime(TEST_YEAR, 12, 3, 13, 0, tzinfo=DUSHANBE)
     assert str(event["UID"]) == vevent.uid.value == f"session-{forum_session.id}@dialogue-desk"
     assert event["STATUS"] == vevent.status.value == "CONFIRMED"
     assert vevent.summary.value == "Water and land"
@@ -152,5 +152,5 @@ def test_personal_feed_holds_the_persons_sessions_except_declined(client, create
     assert sorted(e.summary.value for e in by_vobject.vevent_list) == [
         "Session invited", "Session registered", "Session waitlisted"]
     first = min(by_vobject.vevent_list, key=lambda e: e.dtstart.value)
-    assert first.dtstart.value == datetime(2026, 12, 1, 9, 0, tzinfo=DUSHANBE)
+    assert first.dtstart.value == datetime(TEST_YEAR, 12, 1, 9, 0, tzinfo=DUSHANBE)
     assert first.url.value.endswith(f"/p/{token}/sessions/{sessions['invited'].id}")

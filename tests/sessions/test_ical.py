@@ -8,6 +8,7 @@ import pytest
 import vobject
 
 from forums.sessions.ical import CalendarEvent, calendar_bytes
+from tests.conftest import TEST_YEAR
 
 DUSHANBE_OFFSET = timezone(timedelta(hours=5))
 LONG_TAJIK_SUMMARY = (
@@ -17,18 +18,18 @@ LONG_TAJIK_SUMMARY = (
 
 
 def make_event(**changes) -> CalendarEvent:
-    """A confirmed round table on 3 December 2026, 10:00-13:00 in Dushanbe."""
+    ""f"A confirmed round table on 3 December {TEST_YEAR}, 10:00-13:00 in Dushanbe."""
     values = {
         "uid": "session-7@dialogue-desk.example.org",
         "sequence": 2,
-        "starts_at": datetime(2026, 12, 3, 10, 0, tzinfo=DUSHANBE_OFFSET),
-        "ends_at": datetime(2026, 12, 3, 13, 0, tzinfo=DUSHANBE_OFFSET),
+        "starts_at": datetime(TEST_YEAR, 12, 3, 10, 0, tzinfo=DUSHANBE_OFFSET),
+        "ends_at": datetime(TEST_YEAR, 12, 3, 13, 0, tzinfo=DUSHANBE_OFFSET),
         "summary": "Круглый стол: регионы и диалог",
         "location": "Душанбе, кӯчаи Рӯдакӣ 12",
         "description": "Открытие; доклады, обсуждение",
         "status": "CONFIRMED",
         "url": "https://desk.example.org/sessions/7",
-        "last_modified": datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc),
+        "last_modified": datetime(TEST_YEAR, 11, 20, 9, 30, tzinfo=timezone.utc),
     }
     values.update(changes)
     return CalendarEvent(**values)
@@ -43,21 +44,21 @@ def test_times_are_the_aware_datetimes_in_both_parsers():
     event = make_event()
     by_icalendar, by_vobject = parse_both(calendar_bytes([event], name="Round table"))
     parsed = by_icalendar.events[0]
-    assert parsed["DTSTART"].dt == datetime(2026, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert parsed["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
     assert parsed["DTEND"].dt == event.ends_at
-    assert by_vobject.vevent.dtstart.value == datetime(2026, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert by_vobject.vevent.dtstart.value == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
     assert by_vobject.vevent.dtend.value == event.ends_at
     assert by_vobject.vevent.dtstart.value.utcoffset() == timedelta(hours=5)
 
 
 def test_times_are_written_in_dushanbe_local_time_with_its_vtimezone():
     event = make_event(
-        starts_at=datetime(2026, 12, 3, 5, 0, tzinfo=timezone.utc),
-        ends_at=datetime(2026, 12, 3, 8, 0, tzinfo=timezone.utc),
+        starts_at=datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc),
+        ends_at=datetime(TEST_YEAR, 12, 3, 8, 0, tzinfo=timezone.utc),
     )
     feed = calendar_bytes([event], name="Round table")
-    assert b"DTSTART;TZID=Asia/Dushanbe:20261203T100000\r\n" in feed
-    assert b"DTEND;TZID=Asia/Dushanbe:20261203T130000\r\n" in feed
+    assert f"DTSTART;TZID=Asia/Dushanbe:{TEST_YEAR}1203T100000\r\n".encode() in feed
+    assert f"DTEND;TZID=Asia/Dushanbe:{TEST_YEAR}1203T130000\r\n".encode() in feed
     (vtimezone,) = icalendar.Calendar.from_ical(feed).walk("VTIMEZONE")
     assert vtimezone["TZID"] == "Asia/Dushanbe"
     offsets = {sub["TZOFFSETTO"].td for sub in vtimezone.subcomponents}
@@ -65,10 +66,10 @@ def test_times_are_written_in_dushanbe_local_time_with_its_vtimezone():
 
 
 def test_dtstamp_and_last_modified_are_utc():
-    event = make_event(last_modified=datetime(2026, 11, 20, 14, 30, tzinfo=DUSHANBE_OFFSET))
+    event = make_event(last_modified=datetime(TEST_YEAR, 11, 20, 14, 30, tzinfo=DUSHANBE_OFFSET))
     feed = calendar_bytes([event], name="Round table")
-    assert b"DTSTAMP:20261120T093000Z\r\n" in feed
-    assert b"LAST-MODIFIED:20261120T093000Z\r\n" in feed
+    assert f"DTSTAMP:{TEST_YEAR}1120T093000Z\r\n".encode() in feed
+    assert f"LAST-MODIFIED:{TEST_YEAR}1120T093000Z\r\n".encode() in feed
     assert parse_both(feed)[1].vevent.dtstamp.value == event.last_modified
 
 
@@ -134,7 +135,7 @@ def test_several_events_in_one_feed():
             ends_at=start + timedelta(hours=2),
         )
         for number, start in enumerate(
-            datetime(2026, 12, day, 15, 0, tzinfo=DUSHANBE_OFFSET) for day in (3, 10, 17)
+            datetime(TEST_YEAR, 12, day, 15, 0, tzinfo=DUSHANBE_OFFSET) for day in (3, 10, 17)
         )
     ]
     events[1] = dataclasses.replace(events[1], status="CANCELLED", sequence=3)
@@ -182,9 +183,9 @@ def test_same_events_give_the_same_bytes():
 @pytest.mark.parametrize(
     "changes",
     [
-        {"starts_at": datetime(2026, 12, 3, 10, 0)},
-        {"last_modified": datetime(2026, 11, 20, 9, 30)},
-        {"ends_at": datetime(2026, 12, 3, 9, 0, tzinfo=DUSHANBE_OFFSET)},
+        {"starts_at": datetime(TEST_YEAR, 12, 3, 10, 0)},
+        {"last_modified": datetime(TEST_YEAR, 11, 20, 9, 30)},
+        {"ends_at": datetime(TEST_YEAR, 12, 3, 9, 0, tzinfo=DUSHANBE_OFFSET)},
         {"status": "POSTPONED"},
         {"sequence": -1},
         {"uid": ""},
@@ -196,10 +197,10 @@ def test_invalid_events_are_refused(changes):
 
 
 def test_another_zone_with_summer_time_keeps_the_instant():
-    summer_start = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
+    summer_start = datetime(TEST_YEAR, 7, 1, 8, 0, tzinfo=timezone.utc)
     event = make_event(starts_at=summer_start, ends_at=summer_start + timedelta(hours=1))
     feed = calendar_bytes([event], name="Vienna briefing", timezone_name="Europe/Vienna")
-    assert b"DTSTART;TZID=Europe/Vienna:20260701T100000\r\n" in feed
+    assert f"DTSTART;TZID=Europe/Vienna:{TEST_YEAR}0701T100000\r\n".encode() in feed
     by_icalendar, by_vobject = parse_both(feed)
     assert by_icalendar.events[0]["DTSTART"].dt == summer_start
     assert by_vobject.vevent.dtstart.value == summer_start

@@ -17,7 +17,7 @@ from models import (
     SessionStatus,
     db,
 )
-from tests.conftest import category, dushanbe_time, sign_in_without_password
+from tests.conftest import TEST_YEAR, category, dushanbe_time, sign_in_without_password
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def staff(client, create_user):
 
 
 def session_data(forum_id, **overrides):
-    """A valid session form, 3 December 2026 10:00-13:00 in Dushanbe."""
-    data = {"forum_id": forum_id, "title": "Water and land", "starts_on": "2026-12-03", "starts_time": "10:00",
+    ""f"A valid session form, 3 December {TEST_YEAR} 10:00-13:00 in Dushanbe."""
+    data = {"forum_id": forum_id, "title": "Water and land", "starts_on": f"{TEST_YEAR}-12-03", "starts_time": "10:00",
             "ends_time": "13:00", "venue": "Hotel Tajikistan", "region": "kulyab", "capacity": "30",
             "visibility": "public"}
     data.update(overrides)
@@ -116,11 +116,11 @@ def test_stale_forum_edit_is_refused_and_overwrites_nothing(staff, create_forum)
 def test_session_times_are_read_in_dushanbe_and_translations_kept(staff, create_forum):
     forum = create_forum()
     response = staff.post("/staff/sessions/new", data=session_data(
-        forum.id, title_ru="Вода и земля", description_tg="Мизи мудаввар", ends_on="2026-12-04"))
+        forum.id, title_ru="Вода и земля", description_tg="Мизи мудаввар", ends_on=f"{TEST_YEAR}-12-04"))
     assert response.status_code == 302
     forum_session = db.session.scalars(sa.select(ForumSession)).one()
-    assert forum_session.starts_at == datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
-    assert forum_session.ends_at == datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    assert forum_session.starts_at == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC)
+    assert forum_session.ends_at == datetime(TEST_YEAR, 12, 4, 8, 0, tzinfo=UTC)
     assert forum_session.region.key == "kulyab"
     assert forum_session.status is SessionStatus.draft
     assert forum_session.translations == {"ru": {"title": "Вода и земля"}, "tg": {"description": "Мизи мудаввар"}}
@@ -166,7 +166,7 @@ def test_session_list_filters_by_forum_region_and_dates(staff, create_forum, cre
 
     assert titles(forum=club.id) == {"Club in Dushanbe", "Club in Kulyab"}
     assert titles(region="kulyab") == {"Club in Kulyab", "Table in Kulyab"}
-    assert titles(date_from="2026-12-04", date_to="2026-12-10") == {"Club in Kulyab"}
+    assert titles(date_from=f"{TEST_YEAR}-12-04", date_to=f"{TEST_YEAR}-12-10") == {"Club in Kulyab"}
     assert titles(forum=club.id, region="kulyab") == {"Club in Kulyab"}
 
 
@@ -214,7 +214,7 @@ def test_buttons_need_the_csrf_token_their_page_carries(app, staff, create_sessi
 # Agenda -------------------------------------------------------------------------------------------
 
 def agenda_data(start, end, **overrides):
-    data = {"title": "Opening remarks", "kind": "opening", "on": "2026-12-03", "starts_time": start, "ends_time": end}
+    data = {"title": "Opening remarks", "kind": "opening", "on": f"{TEST_YEAR}-12-03", "starts_time": start, "ends_time": end}
     data.update(overrides)
     return data
 
@@ -233,7 +233,7 @@ def test_agenda_items_are_added_with_speakers_and_shown_in_dushanbe_time(staff, 
                           data=agenda_data("10:00", "10:30", speaker_ids=[str(speaker.id)]))
     assert response.status_code == 302
     item = db.session.scalars(sa.select(AgendaItem)).one()
-    assert item.starts_at == datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
+    assert item.starts_at == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC)
     assert [s.participant_id for s in item.speakers] == [speaker.id]
     page = staff.get(f"/staff/sessions/{forum_session.id}/agenda").get_data(as_text=True)
     assert "10:00" in page and "Sharipov Daler" in page

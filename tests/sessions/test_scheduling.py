@@ -8,8 +8,9 @@ from forums.sessions.scheduling import (
     overlapping_keys,
     overlapping_pairs,
 )
+from tests.conftest import TEST_YEAR
 
-T0 = datetime(2026, 12, 3, 10, tzinfo=timezone(timedelta(hours=5)))
+T0 = datetime(TEST_YEAR, 12, 3, 10, tzinfo=timezone(timedelta(hours=5)))
 
 
 def slot(key, start_minutes, end_minutes):
