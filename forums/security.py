@@ -166,6 +166,32 @@ def _set_security_headers(response: Response) -> Response:
     return response
 
 
+#: the answers that refuse a caller: no or a bad token (API), not allowed, or "not found" for objects
+#: the caller may not know exist (ASVS 16.3.2 asks for these to be logged)
+REFUSALS = frozenset({401, 403, 404})
+
+
+def _log_refusal(response: Response) -> Response:
+    """Log each refusal of a known route: who (user id and role), what (method, URL rule, ids) and the status.
+
+    Only values the app itself chose are written: the rule as declared (``/sessions/<int:session_id>``),
+    the whole-number ids it matched and the caller's id and role; never the path as typed, the query
+    string, a personal link's token or anyone's name, so the log holds no personal data and no line a
+    caller could forge. A 404 of an address no route knows is not a refusal and is left out.
+    """
+    rule = request.url_rule
+    if response.status_code not in REFUSALS or rule is None or request.endpoint == "static":
+        return response
+    user = current_user if current_user.is_authenticated else None
+    ids = " ".join(f"{name}={value}" for name, value in (request.view_args or {}).items()
+                   if isinstance(value, int))
+    current_app.logger.warning(
+        "Refused %s %s (%s%s) with %d for %s", request.method, rule.rule, request.endpoint,
+        f" {ids}" if ids else "", response.status_code,
+        f"user {user.id} ({user.role.value})" if user is not None else "an anonymous caller")
+    return response
+
+
 ERROR_TITLES: dict[int, Any] = {
     400: _l("The request could not be understood."),
     403: _l("You are not allowed to see this page."),
@@ -219,5 +245,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_lifetime)
     app.after_request(_set_security_headers)
+    app.after_request(_log_refusal)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _error_page)
