@@ -24,6 +24,9 @@ class Role(enum.StrEnum):
 #: the roles that see the whole register; facilitators only their sessions
 STAFF_ROLES = frozenset({Role.admin, Role.organiser})
 
+#: the longest name an API token may be given
+NAME_LENGTH = 80
+
 
 class User(UserMixin, db.Model):
     """A staff member who signs in."""
@@ -57,10 +60,23 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: what its owner uses it for ("weekly report to HQ"), so a list of tokens says which one to revoke
+    name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: from this moment on the token no longer signs anyone in; None: until it is revoked
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether the token still signs its user in at ``now``: neither revoked nor expired (at ``expires_at``)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @classmethod
+    def live_at(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """The SQL twin of :meth:`is_live`."""
+        return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))
 
 
 class AuditEntry(db.Model):
