@@ -13,7 +13,7 @@ from forums.extensions import csrf, limiter, migrate
 def init_app(app: Flask) -> None:
     """Bind every extension and register blueprints, commands and hooks."""
     # Imported here, not at the top: every feature module imports ``forums.<something>``, which runs this file.
-    from forums import cli, database, fastpath, i18n, security
+    from forums import cli, database, i18n, security, validation
     from forums.accounts import auth
     from forums.accounts import views as accounts_views
     from forums.api.resources import api_blueprint
@@ -22,13 +22,16 @@ def init_app(app: Flask) -> None:
     from forums.data import views as data_views
     from forums.people import views as people_views
     from forums.registrations import personal
+    from forums.registrations import views as registrations_views
     from forums.selection import views as selection_views
     from forums.sessions import calendar as calendar_views
     from forums.sessions import public
     from forums.sessions import views as sessions_views
-    from forums.web import assets, compression, navigation
+    from forums.web import assets, cache, compression, navigation
     from models import db
 
+    # Before any blueprint adds a rule: every <int:...> of every route is bounded (forums.validation).
+    app.url_map.converters["int"] = validation.BoundedIntConverter
     # JSON keeps the order the contract documents instead of sorting keys.
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Registered first so it runs last: after_request hooks run in reverse, and gzip must see the final body.
@@ -42,13 +45,13 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     assets.init_app(app)
     navigation.init_app(app)
-    for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, personal.bp, checkin_views.bp,
+    for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp, checkin_views.bp,
                       balance_views.bp, selection_views.bp, api_blueprint, data_views.bp, accounts_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     # After the blueprints: one of them could bring limits of its own.
     _limit_only_decorated_views(app)
-    fastpath.init_app(app)
+    cache.init_app(app)
 
 
 def _limit_only_decorated_views(app: Flask) -> None:

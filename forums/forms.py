@@ -10,12 +10,27 @@ own, which has Russian but no Tajik, so a Tajik reader met English. Every form o
 and translated.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
-from wtforms import ValidationError
+from wtforms import (
+    Field,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget, TextArea
+
+from forums import validation
+from forums.i18n import display_zone
 
 
 def N_(message: str) -> str:
@@ -128,8 +143,21 @@ class TranslatedCSRF(_FlaskFormCSRF):
             raise ValidationError(catalogue_translations.gettext(str(refusal.args[0]))) from refusal
 
 
+def is_single_line(field: Field) -> bool:
+    """Whether ``field`` takes one line of text: a text input, not a text area (nor a password, never shown)."""
+    return isinstance(field, StringField) and not isinstance(field, PasswordField | TextAreaField) \
+        and not isinstance(field.widget, TextArea)
+
+
+def _one_line(form: FlaskForm, field: Field) -> None:
+    problem = validation.line_problem((field.data or "").strip()) if isinstance(field.data, str) else None
+    if problem:
+        raise ValidationError(problem)
+
+
 class AppForm(FlaskForm):
-    """The base of every form of the app: its messages, WTForms' own included, in the reader's language."""
+    """The base of every form of the app: its messages, WTForms' own included, in the reader's language,
+    and the one-line rule (``forums.validation.line_problem``) on every single-line text field."""
 
     class Meta:
         csrf_class = TranslatedCSRF
@@ -137,3 +165,62 @@ class AppForm(FlaskForm):
         def get_translations(self, form: Any) -> CatalogueTranslations:
             """WTForms' messages from the app's catalogue (Flask-WTF would use WTForms', which lacks Tajik)."""
             return catalogue_translations
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """WTForms' validation, with a line break or control character in a one-line field refused as its error."""
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if is_single_line(field):
+                extra.setdefault(name, []).append(_one_line)
+        return bool(super().validate(extra_validators=extra))
+
+
+# Shared form pieces ----------------------------------------------------------------------------------
+
+
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes, each with its own label: usable without a mouse or JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def wall_clock(day: date, moment: time) -> datetime:
+    """A date and time typed in the display zone, as an aware datetime."""
+    return datetime.combine(day, moment, tzinfo=display_zone())
+
+
+def attach_errors(form: FlaskForm, errors: Mapping[str, str], field_map: Mapping[str, str] | None = None) -> list[str]:
+    """Show service errors beside their fields; returns the messages no field of the form takes."""
+    unplaced: list[str] = []
+    for name, message in errors.items():
+        target = (field_map or {}).get(name, name)
+        field = form._fields.get(target)
+        if field is None:
+            unplaced.append(message)
+        else:
+            field.errors = [*field.errors, message]
+    return unplaced
+
+
+class ActionForm(AppForm):
+    """Only a CSRF token: the one form of every button that changes something (publish, cancel, confirm, sign out)."""
+
+
+class VersionedForm(AppForm):
+    """An edit form carrying the version it was opened at, so a stale save is refused."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        """The version the editor saw, or None when the form was opened for a new object."""
+        raw = self.version.data or ""
+        # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+        return int(raw) if raw.isascii() and raw.isdigit() else None

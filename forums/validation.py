@@ -5,14 +5,70 @@ An operation collects every problem of its input into ``errors`` (field -> words
 """
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter, Map
 
-SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: keys of dimensions and categories (used in URLs, the API and CSV files): the forms and the API read these
+SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+SLUG_MESSAGE = _l("Use lowercase letters, digits and underscores, starting with a letter.")
+SLUG = re.compile(SLUG_PATTERN)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()\-]{5,40}$")
+
+
+#: the largest id a row can have: PostgreSQL's ``integer`` (SQLite's are 64-bit; one bound for both)
+MAX_ID = 2**31 - 1
+#: the largest whole number any JSON field may hold (64-bit signed, like PostgreSQL's ``bigint``)
+MAX_JSON_INT = 2**63 - 1
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """Werkzeug's ``int`` URL converter, bounded at ``MAX_ID``, registered app-wide as ``int``.
+
+    ``/sessions/99999999999999999999`` matches no route and is a 404, as for any id that does not
+    exist, instead of reaching a query PostgreSQL refuses with an error (every ``<int:...>`` of every
+    blueprint gets the bound, including routes added later).
+    """
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` (from JSON) can be the id of a row: a whole number from 1 to ``MAX_ID``."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def whole_number(raw: str | None, *, maximum: int = MAX_ID) -> int | None:
+    """A query-string or form value as a whole number from 0 to ``maximum``, or None when it is not one.
+
+    ASCII digits only: ``str.isdigit()`` also accepts digits such as "²" that ``int()`` refuses, and a
+    number past ``maximum`` would reach the database as a value it refuses with an error.
+    """
+    if not raw or len(raw) > len(str(maximum)) or not (raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw)
+    return number if number <= maximum else None
+
+
+def page_number(raw: str | None) -> int:
+    """The page of a list a query string asks for: 1 when absent or nonsense, and a number too large for
+    any list (``?page=99999999999999999999``) stands for the last possible page, past the end like page 99."""
+    if raw and raw.isascii() and raw.isdigit():
+        return max(1, whole_number(raw) or MAX_ID)
+    return 1
+
+
+def is_clean_unicode(value: str) -> bool:
+    """Whether text can be stored anywhere: no NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
+    return "\x00" not in value and not _SURROGATES.search(value)
 
 
 class ValidationFailed(Exception):
@@ -37,10 +93,27 @@ def check(fields: dict[str, str]) -> None:
         raise ValidationFailed(fields)
 
 
-def text(value: Any, field: str, errors: dict[str, str], *, max_length: int, required: bool = False) -> str:
+#: Unicode categories refused in a one-line field: control characters (CR, LF, tab, NUL, ...) and the
+#: line and paragraph separators; any of them could break a calendar line, a CSV row or a log line
+LINE_BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+
+
+def line_problem(value: str) -> str | None:
+    """Why ``value`` cannot be one line of text (a title, a venue, a name), or None when it can."""
+    if any(unicodedata.category(char) in LINE_BREAKING_CATEGORIES for char in value):
+        return _("Write this on one line: line breaks and control characters are not allowed here.")
+    return None
+
+
+def text(value: Any, field: str, errors: dict[str, str], *, max_length: int, required: bool = False,
+         single_line: bool = False) -> str:
+    """``value`` as stripped text, noting in ``errors`` why it is refused: NUL, empty when required, too long,
+    or, for a ``single_line`` field (titles, venues, names), a line break or another control character."""
     text = "" if value is None else str(value).strip()
     if "\x00" in text:
         errors[field] = _("Text may not contain NUL characters.")
+    elif single_line and (problem := line_problem(text)):
+        errors[field] = problem
     elif required and not text:
         errors[field] = _("This field is required.")
     elif len(text) > max_length:
@@ -63,8 +136,9 @@ def slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) -
     """A lowercase slug key and display names in English (required), Russian and Tajik."""
     key = text(key, "key", errors, max_length=40, required=True)
     if "key" not in errors and not SLUG.match(key):
-        errors["key"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
-    clean = {f"name_{lang}": text(names.get(lang), f"name_{lang}", errors, max_length=120, required=lang == "en")
+        errors["key"] = str(SLUG_MESSAGE)
+    clean = {f"name_{lang}": text(names.get(lang), f"name_{lang}", errors, max_length=120, required=lang == "en",
+                                  single_line=True)
              for lang in ("en", "ru", "tg")}
     return key, clean
 

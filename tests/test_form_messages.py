@@ -21,10 +21,10 @@ from forums.forms import (
     CSRF_MESSAGES,
     WTFORMS_MESSAGES,
     WTFORMS_PLURAL_MESSAGES,
+    ActionForm,
     AppForm,
     catalogue_translations,
 )
-from forums.sessions.forms import ActionForm
 from tests.conftest import TEST_YEAR, sign_in_without_password
 
 #: what the reader must see, in each language

@@ -20,9 +20,10 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from forums import validation
 from forums.audit import log as audit
 from forums.extensions import limiter
-from forums.forms import AppForm
+from forums.forms import ActionForm, AppForm
 from forums.security import begin_session, check_password, end_all_sessions
 from models import User, db
 
@@ -37,8 +38,13 @@ class LoginForm(AppForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so a crafted link cannot send people elsewhere after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only same-site paths, so a crafted link cannot send people elsewhere after sign-in.
+
+    A control character is refused too: CR or LF cannot be put in a ``Location`` header, and browsers
+    drop tabs and line breaks from an address, which would turn ``/<TAB>/evil.example`` into ``//evil.example``.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and validation.line_problem(target) is None
+            and not urlsplit(target).netloc):
         return target
     return url_for("public.index")
 
@@ -74,15 +80,12 @@ def login() -> str | Response:
     return render_template("accounts/login.html", form=form)
 
 
-class LogoutForm(AppForm):
-    """Only a CSRF token: signing out is a POST so that no link can do it."""
-
 
 @bp.route("/logout", methods=("GET", "POST"))
 @login_required
 def logout() -> str | Response:
     """Sign out: the session cookie stops working everywhere, not only in this browser."""
-    form = LogoutForm()
+    form = ActionForm()
     if not form.validate_on_submit():
         return render_template("accounts/logout.html", form=form)
     user = db.session.get(User, current_user.id)

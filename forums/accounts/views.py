@@ -13,12 +13,13 @@ from wtforms import DateField, EmailField, PasswordField, SelectField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from forums import validation
 from forums.accounts.passwords import MAX_LENGTH, password_problem
 from forums.accounts.tokens import revoke_tokens
 from forums.audit import labels as audit_labels
 from forums.audit import log as audit
 from forums.extensions import login_manager
-from forums.forms import AppForm
+from forums.forms import ActionForm, AppForm
 from forums.i18n import display_zone
 from forums.security import end_all_sessions, hash_password
 from models import AuditEntry, Role, User, db
@@ -80,9 +81,10 @@ def audit_log() -> str:
     older: str | None = None
     if form.validate():
         statement = audit.filtered_entries(form.to_filter())
-        before = request.args.get("before", "")
-        if before.isascii() and before.isdigit():
-            statement = statement.where(AuditEntry.id < int(before))
+        # A number larger than any id is older than nothing: the filter is left out, as for nonsense.
+        before = validation.whole_number(request.args.get("before"))
+        if before is not None:
+            statement = statement.where(AuditEntry.id < before)
         entries = list(db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))
         if len(entries) > AUDIT_PAGE_SIZE:
             entries = entries[:AUDIT_PAGE_SIZE]
@@ -120,9 +122,6 @@ class RoleForm(AppForm):
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
-
-class ConfirmForm(AppForm):
-    """Only a CSRF token: the buttons that disable, enable, grant and revoke."""
 
 
 def _load_user(user_id: int) -> User:
@@ -180,7 +179,7 @@ def user_role(user_id: int) -> Response:
 
 def _confirmed_change(user_id: int) -> User:
     """The account a confirm button acts on, after its CSRF-only form validated."""
-    if not ConfirmForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     return _load_user(user_id)
 

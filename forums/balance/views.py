@@ -35,7 +35,7 @@ from forums.balance.rules import (
     Quota,
     Suggestion,
 )
-from forums.forms import AppForm
+from forums.forms import ActionForm, AppForm
 from forums.i18n import current_language
 from forums.sessions.views import page_number
 from models import Forum, ForumSession, db
@@ -381,9 +381,6 @@ def preset_quotas(preset: str, dimension_key: str, catalogue: policies.Catalogue
     return None
 
 
-class RemoveOverrideForm(AppForm):
-    """Only a CSRF token: dropping a session's own policy."""
-
 
 def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
                    pool: Mapping[str, Mapping[str, int]], template: str, **context: Any) -> ResponseReturnValue:
@@ -432,7 +429,7 @@ def session_policy(session_id: int) -> ResponseReturnValue:
     current = policies.session_policy(session_id)
     pool = balance_queries.invited_pool(session_id)
     return _policy_editor(forum_session, current, pool, "balance/session_policy.html",
-                          forum_session=forum_session, remove_form=RemoveOverrideForm())
+                          forum_session=forum_session, remove_form=ActionForm())
 
 
 @bp.route("/sessions/<int:session_id>/policy/remove", methods=("POST",))
@@ -440,7 +437,7 @@ def session_policy(session_id: int) -> ResponseReturnValue:
 def remove_session_policy(session_id: int) -> Response:
     """Drop the session's own policy so the forum's applies again."""
     forum_session = _staff_session(session_id)
-    if RemoveOverrideForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         policies.remove_session_policy(forum_session)
         db.session.commit()
     return redirect(url_for("balance.session_policy", session_id=session_id))

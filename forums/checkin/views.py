@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, raiseload
@@ -22,9 +22,11 @@ from forums.audit import log as audit
 from forums.balance.policies import infeasible_reason, load_catalogue, percent
 from forums.balance.queries import session_balance_details
 from forums.checkin import door as checkin
+from forums.checkin import scope
+from forums.checkin.coarse import coarse_report
 from forums.i18n import current_language
 from forums.people import operations as people_operations
-from forums.sessions.forms import participant_form
+from forums.people.forms import participant_form
 from models import (
     STATUS_LABELS,
     Category,
@@ -88,10 +90,17 @@ PROTOTYPE_ROW = checkin.ExpectedPerson(0, 0, "", "", RegistrationStatus.invited,
 
 
 def _panel_context(forum_session: ForumSession) -> dict[str, Any]:
-    """What the live panel shows: counts, seats, the attended-stage balance and how to refresh it."""
+    """What the live panel shows: counts, seats, the attended-stage balance and how to refresh it.
+
+    Staff see the exact balance; a facilitator sees only where each category stands, and nothing
+    per category below the small-count threshold (``forums.checkin.coarse``).
+    """
+    details = session_balance_details(forum_session.id, "attended")
+    threshold = current_app.config["SMALL_COUNT_THRESHOLD"]
     return {
         "counts": checkin.attendance(forum_session.id, forum_session.capacity),
-        "details": session_balance_details(forum_session.id, "attended"),
+        "details": details,
+        "coarse": None if current_staff() else coarse_report(details.report, threshold),
         "refresh_seconds": REFRESH_SECONDS,
         "percent": percent,
         "infeasible_reason": infeasible_reason,
@@ -135,12 +144,12 @@ def panel(session_id: int) -> str:
 
 @bp.route("/sessions/<int:session_id>/checkin/<int:registration_id>", methods=["POST"])
 @login_required
-def check_in(session_id: int, registration_id: int) -> Response:
-    """Check one person in (the form's request id makes a second submission a no-op)."""
+def check_in_from_page(session_id: int, registration_id: int) -> Response:
+    """Check one person in from the list's form; its request id makes a second submission a no-op."""
     _checkin_session(session_id)
     request_id = request.form.get("request_id", "")[:80] or None
     try:
-        registration = checkin.check_in(session_id, registration_id, request_id, via="page")
+        registration = checkin.check_in_once(session_id, registration_id, request_id, via="page")
     except checkin.CheckinError as error:
         if error.code == "not_found":
             abort(404)
@@ -168,6 +177,7 @@ def undo(session_id: int, registration_id: int) -> Response:
 
 
 def _walk_in_outcome(registration: Registration, was_full: bool) -> None:
+    # The same words whether or not the new person was flagged for staff as a possible duplicate.
     flash(_("%(name)s is registered and checked in.", name=registration.participant.name), "success")
     if was_full:
         flash(_("The session was already full: this walk-in is over its capacity."), "warning")
@@ -176,14 +186,21 @@ def _walk_in_outcome(registration: Registration, was_full: bool) -> None:
 @bp.route("/sessions/<int:session_id>/checkin/walk-in", methods=["POST"])
 @login_required
 def walk_in(session_id: int) -> str | Response:
-    """Register and check in someone not on the list; first points out people who may be them."""
+    """Register and check in someone not on the list; first points out people who may be them.
+
+    Staff are shown every likely duplicate in the register; a facilitator only near-exact matches
+    among the session's own people, and a walk-in resembling anyone else is flagged for staff
+    (``forums.checkin.scope``).
+    """
     forum_session = _checkin_session(session_id)
     details = session_balance_details(session_id, "attended")
     form = participant_form(details.catalogue.dimensions, current_language())
     counts = checkin.attendance(session_id, forum_session.capacity)
+    is_staff = current_staff()
     hints: list[checkin.DuplicateHint] = []
     if form.validate_on_submit():
-        hints = checkin.duplicate_hints(session_id, form.name.data)
+        found = scope.walk_in_hints(session_id, form.name.data, is_staff=is_staff)
+        hints = found.shown
         if not hints or request.form.get("new_person") == "yes":
             person = people_operations.ParticipantInput(name=form.name.data, organisation=form.organisation.data or "",
                                                categories=form.category_choices())
@@ -193,21 +210,33 @@ def walk_in(session_id: int) -> str | Response:
                 for message in failed.fields.values():
                     flash(message, "error")
             else:
+                if found.unshown_match is not None:
+                    scope.flag_possible_duplicate(registration.participant, found.unshown_match)
                 db.session.commit()
                 _walk_in_outcome(registration, counts.is_full)
                 return redirect(url_for("checkin.page", session_id=session_id))
         else:
             audit.record("checkin.duplicate_hints", "session", session_id, detail=f"{len(hints)} shown")
             db.session.commit()
+    offer = scope.sign_offer(session_id, current_user.id, [hint.participant_id for hint in hints]) if hints else ""
     return render_template("checkin/walk_in.html", forum_session=forum_session, form=form, hints=hints,
-                           counts=counts, status_labels=STATUS_LABELS)
+                           offer=offer, is_staff=is_staff, counts=counts, status_labels=STATUS_LABELS)
 
 
 @bp.route("/sessions/<int:session_id>/checkin/participants/<int:participant_id>", methods=["POST"])
 @login_required
 def check_in_known(session_id: int, participant_id: int) -> Response:
-    """Check in a walk-in who is already in the register (picked from the likely duplicates)."""
+    """Check in a walk-in who is already in the register (picked from the likely duplicates).
+
+    A facilitator may pick only someone on the session's list or a candidate the walk-in form offered
+    them; any other id is refused as if it did not exist, and the refusal is audited.
+    """
     forum_session = _checkin_session(session_id)
+    if not scope.may_act_on(is_staff=current_staff(), user_id=current_user.id, session_id=session_id,
+                            participant_id=participant_id, offer=request.form.get("offer", "")):
+        scope.record_refusal(session_id, participant_id)
+        db.session.commit()
+        abort(404)
     participant = db.session.get(Participant, participant_id)
     if participant is None:
         abort(404)
@@ -251,7 +280,8 @@ def paper(session_id: int) -> str | Response:
     """Enter a signed sheet afterwards: tick everyone who signed, check them all in at once."""
     forum_session = _checkin_session(session_id)
     if request.method == "POST":
-        ids = [int(value) for value in request.form.getlist("registration_id") if value.isdigit()]
+        ids = [number for value in request.form.getlist("registration_id")
+               if (number := validation.whole_number(value)) is not None]
         changed = checkin.check_in_many(session_id, ids) if ids else 0
         db.session.commit()
         flash(_("%(n)d people marked as attended.", n=changed), "success")

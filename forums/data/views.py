@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,12 +26,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, IntegerField
+from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.validators import DataRequired, NumberRange
 
 from forums.audit import log as audit
 from forums.data import exports, imports, retention
-from forums.forms import AppForm
+from forums.forms import ActionForm, AppForm
 from forums.people import operations as people_operations
 from models import ForumSession, Participant, Role, db, utcnow
 
@@ -59,6 +60,15 @@ class ExportForm(AppForm):
     include_names = BooleanField(_l("Include names and organisations"))
 
 
+class AggregateForm(AppForm):
+    """Which sessions the counts for a report cover."""
+
+    scope = RadioField(_l("Sessions"), default="session", choices=[
+        ("session", _l("This session")),
+        ("forum", _l("Every session of this forum")),
+    ])
+
+
 class ImportUploadForm(AppForm):
     """The CSV file to check."""
 
@@ -67,9 +77,6 @@ class ImportUploadForm(AppForm):
         FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
     ])
 
-
-class ConfirmForm(AppForm):
-    """Only a CSRF token: confirms or cancels a step shown on the page."""
 
 
 class EraseForm(AppForm):
@@ -98,18 +105,49 @@ def export_registrations(session_id: int) -> Response | str:
     if forum_session is None:
         abort(404)
     form = ExportForm()
+    k = current_app.config["SMALL_COUNT_THRESHOLD"]
     if not form.validate_on_submit():
-        return render_template("data/export.html", form=form, forum_session=forum_session,
-                               k=exports.K_ANONYMITY)
+        return render_template("data/export.html", form=form, aggregate_form=AggregateForm(formdata=None),
+                               forum_session=forum_session, k=k)
     with_names = bool(form.include_names.data)
     if with_names and not current_user.can_export_names:
         _deny()
-    plan = exports.plan_export(session_id, with_names)
+    plan = exports.plan_export(session_id, with_names, k)
     audit.record("export.registrations", "session", session_id,
                  detail=f"rows={plan.row_count} names={'yes' if with_names else 'no'}")
     db.session.commit()
     response = Response(stream_with_context(exports.export_lines(plan)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="session-{session_id}-registrations.csv"'
+    return response
+
+
+@bp.route("/sessions/<int:session_id>/export/counts", methods=("POST",))
+@login_required
+def export_counts(session_id: int) -> Response | str:
+    """CSV of people per category, stage and session, for reports to headquarters: no rows of people, small cells hidden."""
+    _require_role((Role.admin, Role.organiser))
+    forum_session = db.session.get(ForumSession, session_id)
+    if forum_session is None:
+        abort(404)
+    form = AggregateForm()
+    k = current_app.config["SMALL_COUNT_THRESHOLD"]
+    if not form.validate_on_submit():
+        return render_template("data/export.html", form=ExportForm(formdata=None), aggregate_form=form,
+                               forum_session=forum_session, k=k)
+    if form.scope.data == "forum":
+        sessions = list(db.session.scalars(
+            sa.select(ForumSession).where(ForumSession.forum_id == forum_session.forum_id)
+            .order_by(ForumSession.starts_at, ForumSession.id)))
+        owner, owner_id, filename = "forum", forum_session.forum_id, f"forum-{forum_session.forum_id}-counts.csv"
+    else:
+        sessions = [forum_session]
+        owner, owner_id, filename = "session", session_id, f"session-{session_id}-counts.csv"
+    report = exports.aggregate_report(sessions, k)
+    audit.record("export.aggregate", owner, owner_id,
+                 detail=f"sessions={len(sessions)} cells={len(report.cells)} hidden={report.hidden} k={k}")
+    db.session.commit()
+    response = Response("".join(exports.aggregate_lines(report)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -127,7 +165,7 @@ def _checked(raw: bytes) -> imports.ImportReport:
 
 
 def _preview(report: imports.ImportReport) -> str:
-    return render_template("data/import_preview.html", report=report, confirm_form=ConfirmForm(),
+    return render_template("data/import_preview.html", report=report, confirm_form=ActionForm(),
                            rows=report.rows[:PREVIEW_ROWS], hidden_rows=max(0, len(report.rows) - PREVIEW_ROWS))
 
 
@@ -156,7 +194,7 @@ def import_participants() -> Response | str:
 def confirm_import() -> Response | str:
     """Import the checked file: every line or, when any line fails now, none."""
     _require_role((Role.admin, Role.organiser))
-    form = ConfirmForm()
+    form = ActionForm()
     token = session.get(_IMPORT_TOKEN, "")
     raw = imports.load_upload(token, current_user.id) if form.validate_on_submit() else None
     if raw is None:
@@ -187,7 +225,7 @@ def confirm_import() -> Response | str:
 def cancel_import() -> Response:
     """Drop the waiting file without importing it."""
     _require_role((Role.admin, Role.organiser))
-    if ConfirmForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         imports.discard_upload(session.pop(_IMPORT_TOKEN, ""), current_user.id)
         db.session.commit()
         flash(_("The import was cancelled; nothing was saved."), "info")
@@ -201,7 +239,7 @@ def cancel_import() -> Response:
 def retention_purge() -> Response | str:
     """What the retention purge would delete now, and a button to delete it."""
     _require_role((Role.admin,))
-    form = ConfirmForm()
+    form = ActionForm()
     if form.validate_on_submit():
         plan = retention.purge_expired(utcnow())
         db.session.commit()

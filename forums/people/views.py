@@ -1,47 +1,37 @@
-"""The participant register, its dimensions and categories, and the registrations of each session.
+"""The participant register, its dimensions and categories.
 
-Reading personal data is audited (how many rows, never names); every registration change is audited.
+Reading personal data is audited (how many rows, never names).
 """
 
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from forums.audit import log as audit
-from forums.balance import queries as balance_queries
+from forums.forms import ActionForm, options
 from forums.i18n import current_language
 from forums.people import links
 from forums.people import operations as people_operations
-from forums.registrations import operations
-from forums.sessions import page_queries
-from forums.sessions.forms import (
-    ActionForm,
-    BulkRegistrationForm,
+from forums.people.forms import (
     CategoryForm,
     DimensionForm,
     ParticipantForm,
-    StatusForm,
-    options,
     participant_filter_form,
     participant_form,
 )
+from forums.sessions import page_queries
 from forums.sessions.views import failed_status, page_number, save, staff_required
 from models import (
     LANGUAGE_LABELS,
     STATUS_LABELS,
     Dimension,
-    ForumSession,
     Participant,
-    Registration,
-    RegistrationStatus,
     db,
 )
 
-bp = Blueprint("register", __name__, url_prefix="/staff")
+bp = Blueprint("people", __name__, url_prefix="/staff")
 
 
 # The register -------------------------------------------------------------------------------------
@@ -183,134 +173,3 @@ def category_create() -> Response | tuple[str, int]:
             flash(_("Category added."), "success")
             return redirect(url_for(".dimension_list"))
     return _render_dimensions(DimensionForm(prefix="dimension", formdata=None), form)
-
-
-# Registrations ------------------------------------------------------------------------------------
-
-def _status_filter() -> RegistrationStatus | None:
-    value = request.args.get("status", "")
-    return RegistrationStatus(value) if value in RegistrationStatus.__members__ else None
-
-
-def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrationForm) -> tuple[str, int]:
-    locale = current_language()
-    dimensions = page_queries.dimensions()
-    status = _status_filter()
-    registrations = page_queries.registration_list(forum_session.id, status, page_number())
-    filter_form = participant_filter_form(dimensions, locale)
-    candidates = page_queries.participant_list(
-        page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number("cpage"))
-    already = page_queries.registered_ids(forum_session.id, [p.id for p in candidates.items])
-    html = render_template(
-        "registrations/registrations.html", forum_session=forum_session, registrations=registrations,
-        counts=page_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
-        bulk_form=bulk_form, filter_form=filter_form,
-        candidates=candidates, already=already, dimensions=dimensions, locale=locale,
-        filter_args=filter_form.query_args(),
-    )
-    audit.record("registration.list", "session", forum_session.id, detail=str(len(registrations.items)))
-    audit.record_read("register.list", detail=str(len(candidates.items)))
-    return html, failed_status(bulk_form) if bulk_form.errors else 200
-
-
-def _forum_session(session_id: int) -> ForumSession:
-    return page_queries.session_with_forum(session_id) or abort(404)
-
-
-@bp.route("/sessions/<int:session_id>/registrations")
-@staff_required
-def registration_list(session_id: int) -> tuple[str, int]:
-    """A session's registrations by status with counts, and the register to invite from."""
-    return _render_registrations(_forum_session(session_id), BulkRegistrationForm(formdata=None))
-
-
-def _names(participant_ids: Sequence[int]) -> str:
-    names = db.session.scalars(sa.select(Participant.name).where(Participant.id.in_(participant_ids))
-                               .order_by(Participant.search_key))
-    return ", ".join(names)
-
-
-@bp.route("/sessions/<int:session_id>/registrations/add", methods=("POST",))
-@staff_required
-def registration_add(session_id: int) -> Response | tuple[str, int]:
-    """Invite or register the people ticked; over capacity they are waitlisted. Balance is checked first."""
-    forum_session = _forum_session(session_id)
-    form = BulkRegistrationForm()
-    if not form.validate_on_submit():
-        return _render_registrations(forum_session, form)
-    wanted = list(dict.fromkeys(form.participant_ids.data))
-    people = list(db.session.scalars(sa.select(Participant).where(Participant.id.in_(wanted))
-                                     .order_by(Participant.search_key, Participant.id)))
-    status = RegistrationStatus.invited if form.action.data == "invite" else RegistrationStatus.registered
-    stage = status.value
-    warnings = balance_queries.warnings_for_additions(session_id, [p.id for p in people], stage)
-    if warnings and form.confirmed.data != "1":
-        form.confirmed.data = "1"
-        return render_template("registrations/registration_confirm.html", forum_session=forum_session, form=form,
-                               people=people, warnings=warnings), 200
-    added, waitlisted, duplicates = 0, 0, 0
-    for participant in people:
-        try:
-            registration = operations.register(forum_session, participant, status)
-        except operations.RegistrationError:
-            duplicates += 1  # the only error for these two starting statuses: already on the list
-            continue
-        audit.record("registration.create", "registration", registration.id)
-        added += 1
-        waitlisted += registration.status is RegistrationStatus.waitlisted
-    db.session.commit()
-    _flash_additions(status, added, waitlisted, duplicates, len(wanted) - len(people))
-    if warnings:
-        flash(ngettext("%(num)d category is now outside the balance policy; see the balance page.",
-                       "%(num)d categories are now outside the balance policy; see the balance page.",
-                       len(warnings)), "warning")
-    return redirect(url_for(".registration_list", session_id=session_id))
-
-
-def _flash_additions(status: RegistrationStatus, added: int, waitlisted: int, duplicates: int, unknown: int) -> None:
-    if status is RegistrationStatus.invited:
-        flash(ngettext("%(num)d person invited.", "%(num)d people invited.", added), "success")
-    else:
-        flash(ngettext("%(num)d person registered.", "%(num)d people registered.", added - waitlisted), "success")
-    if waitlisted:
-        flash(ngettext("The session is full: %(num)d person was put on the waitlist.",
-                       "The session is full: %(num)d people were put on the waitlist.", waitlisted), "warning")
-    if duplicates:
-        flash(ngettext("%(num)d person was already on the list and was left as they were.",
-                       "%(num)d people were already on the list and were left as they were.", duplicates), "info")
-    if unknown:
-        flash(ngettext("%(num)d person is no longer in the register.",
-                       "%(num)d people are no longer in the register.", unknown), "warning")
-
-
-@bp.route("/registrations/<int:registration_id>/status", methods=("POST",))
-@staff_required
-def registration_status(registration_id: int) -> Response:
-    """Move one registration to another status; a freed seat goes to the first on the waitlist."""
-    registration = db.get_or_404(Registration, registration_id)
-    session_id = registration.session_id
-    form = StatusForm()
-    if not form.validate_on_submit():
-        flash(_("Choose a status from the list."), "error")
-        return redirect(url_for(".registration_list", session_id=session_id))
-    waiting_before = set(db.session.scalars(
-        sa.select(Registration.id).where(Registration.session_id == session_id,
-                                         Registration.status == RegistrationStatus.waitlisted)))
-    try:
-        operations.change_status(registration, RegistrationStatus(form.status.data))
-    except operations.RegistrationError:
-        db.session.rollback()
-        flash(_("The session is full: no seat is free for this person. Put them on the waitlist instead."), "error")
-        return redirect(url_for(".registration_list", session_id=session_id))
-    audit.record("registration.update", "registration", registration.id, detail=form.status.data)
-    promoted = list(db.session.scalars(
-        sa.select(Registration).where(Registration.id.in_(waiting_before - {registration.id}),
-                                      Registration.status != RegistrationStatus.waitlisted)))
-    for moved in promoted:
-        audit.record("registration.update", "registration", moved.id, detail="promoted")
-    db.session.commit()
-    flash(_("Status changed to %(status)s.", status=STATUS_LABELS[registration.status]), "success")
-    if promoted:
-        flash(_("Moved up from the waitlist: %(names)s.", names=_names([moved.participant_id for moved in promoted])),
-              "info")
-    return redirect(url_for(".registration_list", session_id=session_id))

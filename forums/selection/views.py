@@ -22,11 +22,13 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from forums import validation
 from forums.balance import policies
 from forums.balance.rules import BalanceReport, CategoryBalance
 from forums.balance.views import limits_text, people, status_text
-from forums.forms import AppForm
+from forums.forms import AppForm, options
 from forums.i18n import current_language
+from forums.people.forms import participant_filter_form
 from forums.selection import draw as selection_service
 from forums.selection.draw import (
     MAX_POOL,
@@ -43,7 +45,6 @@ from forums.selection.solver import (
     QuotaRelaxation,
 )
 from forums.sessions import page_queries
-from forums.sessions.forms import options, participant_filter_form
 from forums.sessions.views import staff_required
 from models import (
     STATUS_LABELS,
@@ -152,14 +153,13 @@ class ConfirmForm(AppForm):
 
     def shown_ids(self) -> set[int] | None:
         """The ids that were shown, or None when the field is not a list of ids."""
-        words = (self.shown.data or "").split(",")
-        if not all(word.isascii() and word.isdigit() for word in words):
-            return None
-        return {int(word) for word in words}
+        ids = [validation.whole_number(word) for word in (self.shown.data or "").split(",")]
+        return None if None in ids else {number for number in ids if number is not None}
 
 
 def _excluded() -> frozenset[int]:
-    return frozenset(int(value) for value in request.args.getlist("exclude") if value.isascii() and value.isdigit())
+    return frozenset(number for value in request.args.getlist("exclude")
+                     if (number := validation.whole_number(value)) is not None)
 
 
 def _forum_session(session_id: int) -> ForumSession:
@@ -315,5 +315,5 @@ def confirm(session_id: int) -> Response:
     db.session.commit()
     flash(ngettext("%(num)d person of the panel invited.", "%(num)d people of the panel invited.",
                    len(draw.newcomers)), "success")
-    return redirect(url_for("register.registration_list", session_id=session_id, status="invited"))
+    return redirect(url_for("registrations.registration_list", session_id=session_id, status="invited"))
 

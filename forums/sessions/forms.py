@@ -1,23 +1,19 @@
-"""Staff forms: forums, sessions, agenda items, participants, dimensions, categories, registrations.
+"""Staff forms for forums, sessions and agenda items, and the session list's filters.
 
 The forms check the shape of the input (required, lengths, choices); ``forums.sessions.operations`` then applies
-the domain rules and its per-field messages are attached back with :func:`attach_errors`.
+the domain rules and its per-field messages are attached back with :func:`forums.forms.attach_errors`.
 Times are typed as wall-clock date and time in the display zone (Asia/Dushanbe) and turned into
 aware datetimes here, so nothing downstream ever sees a naive time.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Iterable
 from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     Field,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -25,79 +21,27 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    Regexp,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from forums.forms import AppForm
-from forums.i18n import display_zone, to_local
+from forums.forms import (
+    AppForm,
+    VersionedForm,
+    options,
+    wall_clock,
+)
+from forums.i18n import to_local
 from forums.sessions.page_queries import SessionFilter
 from models import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
-    LANGUAGE_CODES,
-    LANGUAGE_LABELS,
-    STATUS_LABELS,
     VISIBILITY_LABELS,
-    Dimension,
 )
-
-SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-SLUG_MESSAGE = _l("Use lowercase letters, digits and underscores, starting with a letter.")
-
-
-
-def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
-    """(value, label) pairs as select options."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A set of checkboxes, each with its own label: usable without a mouse or JavaScript."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def wall_clock(day: date, moment: time) -> datetime:
-    """A date and time typed in the display zone, as an aware datetime."""
-    return datetime.combine(day, moment, tzinfo=display_zone())
-
-
-def attach_errors(form: FlaskForm, errors: Mapping[str, str], field_map: Mapping[str, str] | None = None) -> list[str]:
-    """Show service errors beside their fields; returns the messages no field of the form takes."""
-    unplaced: list[str] = []
-    for name, message in errors.items():
-        target = (field_map or {}).get(name, name)
-        field = form._fields.get(target)
-        if field is None:
-            unplaced.append(message)
-        else:
-            field.errors = [*field.errors, message]
-    return unplaced
-
-
-class ActionForm(AppForm):
-    """Only a CSRF token: for buttons that change something (publish, cancel, move, delete)."""
-
-
-class VersionedForm(AppForm):
-    """An edit form carrying the version it was opened at, so a stale save is refused."""
-
-    version = HiddenField()
-
-    def expected_version(self) -> int | None:
-        """The version the editor saw, or None when the form was opened for a new object."""
-        raw = self.version.data or ""
-        # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-        return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 class ForumForm(VersionedForm):
@@ -219,87 +163,6 @@ class AgendaItemForm(AppForm):
         }
 
 
-class ParticipantForm(VersionedForm):
-    """A person in the register; :func:`participant_form` adds one select per dimension."""
-
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    languages = MultiCheckboxField(_l("Languages"), choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
-                                   validators=[Optional()])
-
-    #: dimension key -> form field name, filled by :func:`participant_form`
-    category_fields: dict[str, str] = {}
-
-    def category_choices(self) -> dict[str, str]:
-        """Dimension key -> chosen category key ('' clears it)."""
-        return {key: getattr(self, name).data or "" for key, name in self.category_fields.items()}
-
-    def field_map(self) -> dict[str, str]:
-        """Service field -> form field."""
-        return {f"categories.{key}": name for key, name in self.category_fields.items()}
-
-
-def category_field_name(dimension_key: str) -> str:
-    """The form field (and query parameter) of a dimension: ``cat_<key>``."""
-    return f"cat_{dimension_key}"
-
-
-def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any) -> ParticipantForm:
-    """A participant form with a select for each dimension, in the reader's language."""
-    fields = {category_field_name(d.key): d.key for d in dimensions}
-
-    class DynamicParticipantForm(ParticipantForm):
-        category_fields = {key: name for name, key in fields.items()}
-
-    for dimension in dimensions:
-        choices = options([("", _l("(not recorded)")), *((c.key, c.name(locale)) for c in dimension.categories)])
-        setattr(DynamicParticipantForm, category_field_name(dimension.key),
-                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
-    return DynamicParticipantForm(**kwargs)
-
-
-class DimensionForm(AppForm):
-    """A new dimension of representation (e.g. age band)."""
-
-    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
-
-
-class CategoryForm(AppForm):
-    """A new category of a dimension."""
-
-    dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
-    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
-    counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
-
-
-ADD_ACTIONS = options((("invite", _l("Invite")), ("register", _l("Register"))))
-
-
-class BulkRegistrationForm(AppForm):
-    """Invite or register many people ticked in a filtered register list."""
-
-    participant_ids = SelectMultipleField(_l("People"), coerce=int, validate_choice=False,
-                                          validators=[DataRequired(message=_l("Tick at least one person."))])
-    action = SelectField(_l("Action"), choices=ADD_ACTIONS)
-    #: set on the confirmation step, after the balance warnings were shown
-    confirmed = HiddenField()
-
-
-class StatusForm(AppForm):
-    """Move one registration to another status."""
-
-    status = SelectField(_l("Status"), choices=options((s.value, label) for s, label in STATUS_LABELS.items()))
-
-
-
 class SessionFilterForm(AppForm):
     """The session list's filters, sent by GET (no CSRF token: it changes nothing)."""
 
@@ -326,44 +189,3 @@ class SessionFilterForm(AppForm):
         """The filters as query parameters, for links to other pages of the list."""
         return {name: value for name in ("forum", "region", "date_from", "date_to")
                 if (value := request.args.get(name, ""))}
-
-
-class ParticipantFilterForm(AppForm):
-    """A name search and one category select per dimension (``cat_<dimension>``), sent by GET."""
-
-    q = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-
-    #: dimension key -> form field name
-    category_fields: dict[str, str] = {}
-
-    def categories(self) -> dict[str, str]:
-        """Dimension key -> chosen category key, for the valid choices only."""
-        chosen = {}
-        for key, name in self.category_fields.items():
-            field = self._fields[name]
-            if field.data and not field.errors:
-                chosen[key] = field.data
-        return chosen
-
-    def query(self) -> str:
-        """The name searched for."""
-        return (self.q.data or "").strip() if not self.q.errors else ""
-
-    def query_args(self) -> dict[str, str]:
-        """The filters as query parameters, for links to other pages of the list."""
-        names = ["q", *self.category_fields.values()]
-        return {name: value for name in names if (value := request.args.get(name, ""))}
-
-
-def participant_filter_form(dimensions: Sequence[Dimension], locale: str) -> ParticipantFilterForm:
-    """A filter form over the request's query string, with a select for each dimension."""
-    class DynamicFilterForm(ParticipantFilterForm):
-        category_fields = {d.key: category_field_name(d.key) for d in dimensions}
-
-    for dimension in dimensions:
-        choices = options([("", _l("Any")), *((c.key, c.name(locale)) for c in dimension.categories)])
-        setattr(DynamicFilterForm, category_field_name(dimension.key),
-                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
-    form = DynamicFilterForm(request.args, meta={"csrf": False})
-    form.validate()
-    return form

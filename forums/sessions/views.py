@@ -19,17 +19,15 @@ from werkzeug.wrappers import Response
 from forums import validation
 from forums.audit import log as audit
 from forums.balance import queries as balance_queries
+from forums.forms import ActionForm, attach_errors, options
 from forums.i18n import current_language, to_local
 from forums.sessions import operations as session_operations
 from forums.sessions import page_queries, queries
 from forums.sessions.forms import (
-    ActionForm,
     AgendaItemForm,
     ForumForm,
     SessionFilterForm,
     SessionForm,
-    attach_errors,
-    options,
 )
 from models import (
     AGENDA_KIND_LABELS,
@@ -39,10 +37,10 @@ from models import (
     AgendaItem,
     Forum,
     ForumSession,
-    RegistrationStatus,
     SessionStatus,
     db,
 )
+from models.registrations import PENDING, in_order
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -101,8 +99,8 @@ def session_tool_links(session_id: int) -> list[tuple[str, str]]:
 
 
 def page_number(name: str = "page") -> int:
-    """The page of a list asked for in the query string (1 when absent or nonsense)."""
-    return max(1, request.args.get(name, 1, type=int) or 1)
+    """The page of a list asked for in the query string (``forums.validation.page_number``)."""
+    return validation.page_number(request.args.get(name))
 
 
 # Forums -------------------------------------------------------------------------------------------
@@ -226,8 +224,7 @@ def session_publish(session_id: int) -> str | Response:
 
 
 #: the registrations the cancel confirmation counts: the people still expecting the session
-CANCEL_COUNTED = (RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed,
-                  RegistrationStatus.waitlisted)
+CANCEL_COUNTED = in_order(PENDING)
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=("POST",))

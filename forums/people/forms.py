@@ -1,0 +1,134 @@
+"""Staff forms for the register: participants, dimensions and categories, and the register's filters."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+)
+
+from forums.forms import (
+    AppForm,
+    MultiCheckboxField,
+    VersionedForm,
+    options,
+)
+from forums.validation import SLUG_MESSAGE, SLUG_PATTERN
+from models import (
+    LANGUAGE_CODES,
+    LANGUAGE_LABELS,
+    Dimension,
+)
+
+
+class ParticipantForm(VersionedForm):
+    """A person in the register; :func:`participant_form` adds one select per dimension."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    languages = MultiCheckboxField(_l("Languages"), choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
+                                   validators=[Optional()])
+
+    #: dimension key -> form field name, filled by :func:`participant_form`
+    category_fields: dict[str, str] = {}
+
+    def category_choices(self) -> dict[str, str]:
+        """Dimension key -> chosen category key ('' clears it)."""
+        return {key: getattr(self, name).data or "" for key, name in self.category_fields.items()}
+
+    def field_map(self) -> dict[str, str]:
+        """Service field -> form field."""
+        return {f"categories.{key}": name for key, name in self.category_fields.items()}
+
+
+def category_field_name(dimension_key: str) -> str:
+    """The form field (and query parameter) of a dimension: ``cat_<key>``."""
+    return f"cat_{dimension_key}"
+
+
+def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any) -> ParticipantForm:
+    """A participant form with a select for each dimension, in the reader's language."""
+    fields = {category_field_name(d.key): d.key for d in dimensions}
+
+    class DynamicParticipantForm(ParticipantForm):
+        category_fields = {key: name for name, key in fields.items()}
+
+    for dimension in dimensions:
+        choices = options([("", _l("(not recorded)")), *((c.key, c.name(locale)) for c in dimension.categories)])
+        setattr(DynamicParticipantForm, category_field_name(dimension.key),
+                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
+    return DynamicParticipantForm(**kwargs)
+
+
+class DimensionForm(AppForm):
+    """A new dimension of representation (e.g. age band)."""
+
+    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
+    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
+
+
+class CategoryForm(AppForm):
+    """A new category of a dimension."""
+
+    dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
+    key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
+    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
+    counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
+
+
+class ParticipantFilterForm(AppForm):
+    """A name search and one category select per dimension (``cat_<dimension>``), sent by GET."""
+
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+
+    #: dimension key -> form field name
+    category_fields: dict[str, str] = {}
+
+    def categories(self) -> dict[str, str]:
+        """Dimension key -> chosen category key, for the valid choices only."""
+        chosen = {}
+        for key, name in self.category_fields.items():
+            field = self._fields[name]
+            if field.data and not field.errors:
+                chosen[key] = field.data
+        return chosen
+
+    def query(self) -> str:
+        """The name searched for."""
+        return (self.q.data or "").strip() if not self.q.errors else ""
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query parameters, for links to other pages of the list."""
+        names = ["q", *self.category_fields.values()]
+        return {name: value for name in names if (value := request.args.get(name, ""))}
+
+
+def participant_filter_form(dimensions: Sequence[Dimension], locale: str) -> ParticipantFilterForm:
+    """A filter form over the request's query string, with a select for each dimension."""
+    class DynamicFilterForm(ParticipantFilterForm):
+        category_fields = {d.key: category_field_name(d.key) for d in dimensions}
+
+    for dimension in dimensions:
+        choices = options([("", _l("Any")), *((c.key, c.name(locale)) for c in dimension.categories)])
+        setattr(DynamicFilterForm, category_field_name(dimension.key),
+                SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
+    form = DynamicFilterForm(request.args, meta={"csrf": False})
+    form.validate()
+    return form
