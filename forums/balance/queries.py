@@ -28,7 +28,6 @@ from forums.balance.policies import (
     session_policy,
 )
 from forums.balance.rules import (
-    STAGE_STATUSES,
     BalanceReport,
     DimensionBalance,
     Quota,
@@ -36,9 +35,9 @@ from forums.balance.rules import (
     category_status,
     compute_balance,
 )
-from forums.fastpath import LruCache
 from forums.i18n import current_language
-from forums.sessions.page_queries import Page, paged
+from forums.web.cache import kept
+from forums.web.paging import Page, paged
 from models import (
     ForumSession,
     Participant,
@@ -48,6 +47,7 @@ from models import (
     SessionStatus,
     db,
 )
+from models.registrations import STAGE_STATUSES
 
 #: the stages the forum overview compares, session by session
 FORUM_STAGES = ("invited", "attended")
@@ -55,7 +55,7 @@ FORUM_STAGES = ("invited", "attended")
 
 def _statuses(stages: Collection[str]) -> list[RegistrationStatus]:
     """The registration statuses any of ``stages`` counts, in a stable order."""
-    return sorted({RegistrationStatus(status) for stage in stages for status in STAGE_STATUSES[stage]})
+    return sorted({status for stage in stages for status in STAGE_STATUSES[stage]})
 
 
 def _in_stage(stage: str) -> sa.ColumnElement[int]:
@@ -147,9 +147,6 @@ def session_balance(forum_session_id: int, stage: str = "registered") -> Balance
     return session_balance_details(forum_session_id, stage).report
 
 
-#: reports one worker keeps, per app: (session, stage) pairs, least recently used forgotten first
-REPORT_CACHE_ENTRIES = 256
-
 #: what a session's report was computed under: its forum (whose policy may apply) and its balance stamp
 Stamp = tuple[int, int]
 
@@ -168,22 +165,21 @@ def balance_stamp(forum_session_id: int) -> Stamp | None:
 
 @dataclass(frozen=True)
 class _KeptReport:
-    stamp: Stamp
     report: BalanceReport
     #: the report as the API sends it, encoded once
     json_body: str
 
 
 def _kept_report(forum_session_id: int, stage: str, stamp: Stamp) -> _KeptReport:
-    """This worker's copy of the report if it was computed under ``stamp``, else a new one."""
-    reports: LruCache[tuple[int, str], _KeptReport] = current_app.extensions.setdefault(
-        "balance_reports", LruCache(REPORT_CACHE_ENTRIES))
-    kept = reports.get((forum_session_id, stage))
-    if kept is None or kept.stamp != stamp:
+    """This worker's copy of the report if it was computed under ``stamp``, else a new one.
+
+    The one copy of a report: the balance API sends its JSON, the live check-in panel its report.
+    """
+    def make() -> _KeptReport:
         report = session_balance(forum_session_id, stage)
-        kept = _KeptReport(stamp, report, current_app.json.dumps(report.to_json()))
-        reports.put((forum_session_id, stage), kept)
-    return kept
+        return _KeptReport(report, current_app.json.dumps(report.to_json()))
+
+    return kept("balance_reports", (forum_session_id, stage), stamp, make)
 
 
 def session_balance_under(forum_session_id: int, stage: str, stamp: Stamp) -> BalanceReport:

@@ -37,7 +37,7 @@ from forums.balance.rules import (
 )
 from forums.forms import ActionForm, AppForm
 from forums.i18n import current_language
-from forums.sessions.views import page_number
+from forums.web import page_number
 from models import Forum, ForumSession, db
 
 bp = Blueprint("balance", __name__)

@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forums.audit import log as audit
+from forums.checkin import scope
 from forums.forms import ActionForm, options
 from forums.i18n import current_language
 from forums.people import links
 from forums.people import operations as people_operations
+from forums.people import queries as people_queries
 from forums.people.forms import (
     CategoryForm,
     DimensionForm,
@@ -21,8 +23,7 @@ from forums.people.forms import (
     participant_filter_form,
     participant_form,
 )
-from forums.sessions import page_queries
-from forums.sessions.views import failed_status, page_number, save, staff_required
+from forums.web import failed_status, page_number, save, staff_required
 from models import (
     LANGUAGE_LABELS,
     STATUS_LABELS,
@@ -41,10 +42,10 @@ bp = Blueprint("people", __name__, url_prefix="/staff")
 def participant_list() -> str:
     """The register: search by name in any script, filter by any category."""
     locale = current_language()
-    dimensions = page_queries.dimensions()
+    dimensions = people_queries.dimensions()
     filter_form = participant_filter_form(dimensions, locale)
-    page = page_queries.participant_list(
-        page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number())
+    page = people_queries.participant_list(
+        people_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number())
     html = render_template("people/participant_list.html", page=page, dimensions=dimensions,
                            filter_form=filter_form, page_args=filter_form.query_args(), locale=locale)
     audit.record_read("register.list", detail=str(len(page.items)))
@@ -62,7 +63,7 @@ def _participant_input(form: ParticipantForm) -> people_operations.ParticipantIn
 @staff_required
 def participant_create() -> Response | tuple[str, int]:
     """Add a person to the register."""
-    form = participant_form(page_queries.dimensions(), current_language())
+    form = participant_form(people_queries.dimensions(), current_language())
     if form.validate_on_submit():
         participant = save(form, lambda: people_operations.create_participant(_participant_input(form)), form.field_map())
         if participant is not None:
@@ -75,10 +76,10 @@ def participant_create() -> Response | tuple[str, int]:
 @staff_required
 def participant_view(participant_id: int) -> str:
     """One person's details, categories and registrations (the read is audited)."""
-    participant = page_queries.participant_with_registrations(participant_id) or abort(404)
+    participant = people_queries.participant_with_registrations(participant_id) or abort(404)
     link = links.link_of(participant)
     html = render_template("people/participant_view.html", participant=participant,
-                           dimensions=page_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
+                           dimensions=people_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
                            locale=current_language(), link_form=ActionForm(),
                            personal_url=url_for("personal.home", token=link.token, _external=True) if link else None)
     audit.record_read("participant.read", "participant", participant.id)
@@ -99,12 +100,25 @@ def participant_link(participant_id: int) -> Response:
     return redirect(url_for(".participant_view", participant_id=participant.id))
 
 
+@bp.route("/participants/<int:participant_id>/not-a-duplicate", methods=("POST",))
+@staff_required
+def participant_not_a_duplicate(participant_id: int) -> Response:
+    """Staff compared a walk-in flagged at the door with the person it resembled: not the same person."""
+    participant = db.get_or_404(Participant, participant_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if scope.clear_possible_duplicate(participant):
+        db.session.commit()
+        flash(_("The possible duplicate is cleared: these are two people."), "success")
+    return redirect(url_for(".participant_view", participant_id=participant.id))
+
+
 @bp.route("/participants/<int:participant_id>/edit", methods=("GET", "POST"))
 @staff_required
 def participant_edit(participant_id: int) -> Response | tuple[str, int]:
     """Edit a person; a save from a stale copy is refused."""
-    participant = page_queries.participant_for_editing(participant_id) or abort(404)
-    dimensions = page_queries.dimensions()
+    participant = people_queries.participant_for_editing(participant_id) or abort(404)
+    dimensions = people_queries.dimensions()
     form = participant_form(dimensions, current_language(), obj=participant if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(participant.version)
@@ -129,14 +143,14 @@ def participant_edit(participant_id: int) -> Response | tuple[str, int]:
 
 def _category_form() -> CategoryForm:
     form = CategoryForm(prefix="category")
-    form.dimension.choices = options((d.key, d.name(current_language())) for d in page_queries.dimensions())
+    form.dimension.choices = options((d.key, d.name(current_language())) for d in people_queries.dimensions())
     return form
 
 
 def _render_dimensions(dimension_form: DimensionForm, category_form: CategoryForm) -> tuple[str, int]:
     status = max(failed_status(dimension_form) if dimension_form.errors else 200,
                  failed_status(category_form) if category_form.errors else 200)
-    return render_template("people/dimensions.html", dimensions=page_queries.dimensions(),
+    return render_template("people/dimensions.html", dimensions=people_queries.dimensions(),
                            dimension_form=dimension_form, category_form=category_form,
                            locale=current_language()), status
 

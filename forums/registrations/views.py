@@ -14,13 +14,15 @@ from werkzeug.wrappers import Response
 from forums.audit import log as audit
 from forums.balance import queries as balance_queries
 from forums.i18n import current_language
+from forums.people import queries as people_queries
 from forums.people.forms import (
     participant_filter_form,
 )
 from forums.registrations import operations
+from forums.registrations import queries as registration_queries
 from forums.registrations.forms import BulkRegistrationForm, StatusForm
-from forums.sessions import page_queries
-from forums.sessions.views import failed_status, page_number, staff_required
+from forums.sessions import queries
+from forums.web import failed_status, page_number, staff_required
 from models import (
     STATUS_LABELS,
     ForumSession,
@@ -40,16 +42,16 @@ def _status_filter() -> RegistrationStatus | None:
 
 def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrationForm) -> tuple[str, int]:
     locale = current_language()
-    dimensions = page_queries.dimensions()
+    dimensions = people_queries.dimensions()
     status = _status_filter()
-    registrations = page_queries.registration_list(forum_session.id, status, page_number())
+    registrations = registration_queries.registration_list(forum_session.id, status, page_number())
     filter_form = participant_filter_form(dimensions, locale)
-    candidates = page_queries.participant_list(
-        page_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number("cpage"))
-    already = page_queries.registered_ids(forum_session.id, [p.id for p in candidates.items])
+    candidates = people_queries.participant_list(
+        people_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number("cpage"))
+    already = registration_queries.registered_ids(forum_session.id, [p.id for p in candidates.items])
     html = render_template(
         "registrations/registrations.html", forum_session=forum_session, registrations=registrations,
-        counts=page_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
+        counts=registration_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
         bulk_form=bulk_form, filter_form=filter_form,
         candidates=candidates, already=already, dimensions=dimensions, locale=locale,
         filter_args=filter_form.query_args(),
@@ -60,7 +62,7 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
 
 
 def _forum_session(session_id: int) -> ForumSession:
-    return page_queries.session_with_forum(session_id) or abort(404)
+    return queries.session_with_forum(session_id) or abort(404)
 
 
 @bp.route("/sessions/<int:session_id>/registrations")

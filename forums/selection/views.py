@@ -28,7 +28,9 @@ from forums.balance.rules import BalanceReport, CategoryBalance
 from forums.balance.views import limits_text, people, status_text
 from forums.forms import AppForm, options
 from forums.i18n import current_language
+from forums.people import queries as people_queries
 from forums.people.forms import participant_filter_form
+from forums.registrations import queries as registration_queries
 from forums.selection import draw as selection_service
 from forums.selection.draw import (
     MAX_POOL,
@@ -44,8 +46,7 @@ from forums.selection.solver import (
     QuotaBound,
     QuotaRelaxation,
 )
-from forums.sessions import page_queries
-from forums.sessions.views import staff_required
+from forums.web import staff_required
 from models import (
     STATUS_LABELS,
     ForumSession,
@@ -170,8 +171,8 @@ def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelS
     """The draw the form asks for; a register pool is resolved to the ids the filter finds now."""
     pool: str | tuple[int, ...] = WAITLIST
     if form.pool.data == POOL_REGISTER:
-        filters = participant_filter_form(page_queries.dimensions(), current_language())
-        where = page_queries.participant_filter(filters.query(), filters.categories())
+        filters = participant_filter_form(people_queries.dimensions(), current_language())
+        where = people_queries.participant_filter(filters.query(), filters.categories())
         pool = tuple(db.session.scalars(sa.select(Participant.id).where(where).limit(MAX_POOL + 1)))
     return PanelSpec(forum_session.id, pool, size=form.size.data, seed=seed, algorithm=form.algorithm.data,
                      max_per_organisation=form.max_per_organisation.data, exclude=_excluded())
@@ -245,10 +246,10 @@ def page(session_id: int) -> ResponseReturnValue:
     """Choose a pool, a size and a seed; see the panel, its balance and everyone's chance."""
     forum_session = _forum_session(session_id)
     locale = current_language()
-    dimensions = page_queries.dimensions()
+    dimensions = people_queries.dimensions()
     form = SelectionForm(request.args, meta={"csrf": False})
     filter_form = participant_filter_form(dimensions, locale)
-    counts = page_queries.status_counts(session_id)
+    counts = registration_queries.status_counts(session_id)
     context: dict[str, object] = {
         "forum_session": forum_session, "form": form, "filter_form": filter_form, "dimensions": dimensions,
         "waitlisted": counts[RegistrationStatus.waitlisted],

@@ -36,7 +36,7 @@ from forums.forms import (
     wall_clock,
 )
 from forums.i18n import to_local
-from forums.sessions.page_queries import SessionFilter
+from forums.sessions.queries import SessionFilter
 from models import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,

@@ -4,31 +4,28 @@ Views are thin: a form checks the input's shape, ``forums.sessions.operations`` 
 audit entry, the view commits. A failed save rolls back, so an invalid or stale form changes nothing.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
-from forums import validation
 from forums.audit import log as audit
 from forums.balance import queries as balance_queries
-from forums.forms import ActionForm, attach_errors, options
+from forums.forms import ActionForm, options
 from forums.i18n import current_language, to_local
+from forums.registrations import queries as registration_queries
 from forums.sessions import operations as session_operations
-from forums.sessions import page_queries, queries
+from forums.sessions import queries
 from forums.sessions.forms import (
     AgendaItemForm,
     ForumForm,
     SessionFilterForm,
     SessionForm,
 )
+from forums.web import failed_status, page_number, save, staff_required
 from models import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
@@ -44,53 +41,9 @@ from models.registrations import PENDING, in_order
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-View = TypeVar("View", bound=Callable[..., Any])
-Result = TypeVar("Result")
-
 #: pages other parts of the app add under /sessions/<id>/..., linked when they exist
 #: pages of a session that its facilitators may open too: (label, endpoint)
 SESSION_TOOLS = ((_l("Balance"), "balance.session_dashboard"), (_l("Check-in"), "checkin.page"))
-
-
-def staff_required(view: View) -> View:
-    """Admins and organisers only; anyone else signed in gets 403, anonymous readers the sign-in page."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
-
-
-def save(form: FlaskForm, change: Callable[[], Result], field_map: dict[str, str] | None = None) -> Result | None:
-    """Run a service change and commit; on invalid input or a conflict roll back and show why."""
-    try:
-        result = change()
-        db.session.commit()
-    except validation.ValidationFailed as failure:
-        db.session.rollback()
-        for message in attach_errors(form, failure.fields, field_map):
-            flash(message, "error")
-        return None
-    except validation.Conflict as conflict:
-        db.session.rollback()
-        if not conflict.field or attach_errors(form, {conflict.field: conflict.message}, field_map):
-            flash(conflict.message, "error")
-        return None
-    except StaleDataError:
-        # Someone saved between our version check and our write.
-        db.session.rollback()
-        flash(_("Someone else changed this since you opened it. Reload to see their changes, then edit again."),
-              "error")
-        return None
-    return result
-
-
-def failed_status(form: FlaskForm) -> int:
-    """422 for a form that was sent and refused, 200 for one just opened."""
-    return 422 if form.is_submitted() else 200
 
 
 def session_tool_links(session_id: int) -> list[tuple[str, str]]:
@@ -98,18 +51,11 @@ def session_tool_links(session_id: int) -> list[tuple[str, str]]:
     return [(str(label), url_for(endpoint, session_id=session_id)) for label, endpoint in SESSION_TOOLS]
 
 
-def page_number(name: str = "page") -> int:
-    """The page of a list asked for in the query string (``forums.validation.page_number``)."""
-    return validation.page_number(request.args.get(name))
-
-
-# Forums -------------------------------------------------------------------------------------------
-
 @bp.route("/forums")
 @staff_required
 def forum_list() -> str:
     """Every forum with its number of sessions."""
-    return render_template("sessions/forum_list.html", forums=page_queries.forum_list(), kinds=FORUM_KIND_LABELS)
+    return render_template("sessions/forum_list.html", forums=queries.forum_list(), kinds=FORUM_KIND_LABELS)
 
 
 @bp.route("/forums/new", methods=("GET", "POST"))
@@ -151,9 +97,9 @@ def session_list() -> str:
     """Sessions filtered by forum, region and dates; facilitators see only the sessions they run."""
     locale = current_language()
     filter_form = SessionFilterForm(request.args, meta={"csrf": False})
-    filter_form.set_choices(page_queries.forum_choices(), page_queries.region_choices(locale))
+    filter_form.set_choices(queries.forum_choices(), queries.region_choices(locale))
     filter_form.validate()
-    page = page_queries.session_list(current_user, filter_form.filters(), page_number())
+    page = queries.session_list(current_user, filter_form.filters(), page_number())
     tools = {forum_session.id: session_tool_links(forum_session.id) for forum_session, _seats in page.items}
     return render_template("sessions/session_list.html", page=page, filter_form=filter_form, tools=tools,
                            is_staff=current_user.is_staff, page_args=filter_form.query_args(),
@@ -162,7 +108,7 @@ def session_list() -> str:
 
 def _session_form() -> SessionForm:
     form = SessionForm()
-    form.set_choices(page_queries.forum_choices(), page_queries.region_choices(current_language()))
+    form.set_choices(queries.forum_choices(), queries.region_choices(current_language()))
     return form
 
 
@@ -185,7 +131,7 @@ def session_create() -> str | Response | tuple[str, int]:
 @staff_required
 def session_edit(session_id: int) -> str | Response | tuple[str, int]:
     """Edit a session; a save from a stale copy is refused."""
-    forum_session = page_queries.session_for_editing(session_id) or abort(404)
+    forum_session = queries.session_for_editing(session_id) or abort(404)
     form = _session_form()
     if request.method == "GET":
         form.fill_from(forum_session)
@@ -236,7 +182,7 @@ def session_cancel(session_id: int) -> str | Response:
     its list); nothing changes until its "Yes" button posts ``confirmed=1``. Both steps are POSTs
     with the CSRF token, so they work without JavaScript and no link can cancel a session.
     """
-    forum_session = page_queries.session_with_forum(session_id) or abort(404)
+    forum_session = queries.session_with_forum(session_id) or abort(404)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -244,7 +190,7 @@ def session_cancel(session_id: int) -> str | Response:
         flash(_("This session is already cancelled."), "info")
         return redirect(_back_to(session_id))
     if request.form.get("confirmed") != "1":
-        counts = page_queries.status_counts(session_id)
+        counts = registration_queries.status_counts(session_id)
         return render_template("sessions/cancel_confirm.html", forum_session=forum_session, back_url=_back_to(session_id),
                                counts=[(STATUS_LABELS[status], counts[status]) for status in CANCEL_COUNTED])
     if save(form, lambda: session_operations.cancel_session(forum_session)):
@@ -256,7 +202,7 @@ def session_cancel(session_id: int) -> str | Response:
 
 def _agenda_form(forum_session: ForumSession, **kwargs: Any) -> AgendaItemForm:
     form = AgendaItemForm(**kwargs)
-    form.speaker_ids.choices = options(page_queries.speaker_choices(forum_session.id))
+    form.speaker_ids.choices = options(queries.speaker_choices(forum_session.id))
     if not form.is_submitted() and form.on.data is None:
         form.on.data = to_local(forum_session.starts_at).date()
     return form
@@ -277,7 +223,7 @@ def _render_agenda(session_id: int, form: AgendaItemForm) -> tuple[str, int]:
 @staff_required
 def agenda(session_id: int) -> Response | tuple[str, int]:
     """The agenda editor: the items in order, overlaps flagged, and a form to add one."""
-    forum_session = page_queries.session_for_editing(session_id) or abort(404)
+    forum_session = queries.session_for_editing(session_id) or abort(404)
     form = _agenda_form(forum_session)
     if form.validate_on_submit():
         item = save(form, lambda: session_operations.add_agenda_item(forum_session, form.changes()), AgendaItemForm.FIELD_MAP)
@@ -295,7 +241,7 @@ def _agenda_item(item_id: int) -> AgendaItem:
 @staff_required
 def agenda_item_edit(item_id: int) -> str | Response | tuple[str, int]:
     """Edit an agenda item under the same rules as adding one."""
-    item = page_queries.agenda_item_for_editing(item_id) or abort(404)
+    item = queries.agenda_item_for_editing(item_id) or abort(404)
     form = _agenda_form(item.forum_session)
     if request.method == "GET":
         form.fill_from(item)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 from forums.balance import queries as balance_queries
-from forums.sessions.page_queries import PER_PAGE
+from forums.web.paging import PER_PAGE
 from models import ForumSession, Registration, RegistrationStatus, db, utcnow
 from tests.conftest import category, dushanbe_time
 from tests.test_weight import PAGE_BUDGET, page_weight
