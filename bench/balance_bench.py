@@ -33,7 +33,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from forums import policies  # noqa: E402
 from forums.balance import queries as balance_queries
-from forums.balance.rules import STAGE_STATUSES, Quota, compute_balance  # noqa: E402
+from forums.balance.rules import Quota, compute_balance  # noqa: E402
 from forums.people.seed import seed_dimensions  # noqa: E402
 from models import (  # noqa: E402
     Category,
@@ -47,6 +47,7 @@ from models import (  # noqa: E402
     db,
     utcnow,
 )
+from models.registrations import STAGE_STATUSES  # noqa: E402
 
 #: status of a registration and how often it occurs
 STATUS_WEIGHTS = {"invited": 2, "registered": 3, "confirmed": 3, "attended": 4, "declined": 1, "cancelled": 1}

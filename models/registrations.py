@@ -41,8 +41,88 @@ STATUS_LABELS = {
     RegistrationStatus.waitlisted: _l("Waitlisted"),
 }
 
+# The status sets and transitions, written once here. Everything else (operations, queries, pages, the API,
+# balance stages, check-in, selection) names one of these; tests/registrations/test_rules.py fails on a
+# literal set of statuses anywhere else in forums/. The database schema's Enum (migrations) is the only copy.
+
+_S = RegistrationStatus
+#: every status
+ALL = frozenset(RegistrationStatus)
 #: statuses that hold a seat: capacity counts these
-SEATED = frozenset({RegistrationStatus.registered, RegistrationStatus.confirmed, RegistrationStatus.attended})
+SEATED = frozenset({_S.registered, _S.confirmed, _S.attended})
+#: statuses a registration may be created in (``operations.register``); past capacity ``registered`` is waitlisted
+INITIAL = frozenset({_S.invited, _S.registered})
+#: statuses that end a person's part in a session: not expected, not in their calendar, never drawn again
+CLOSED = frozenset({_S.declined, _S.cancelled})
+#: on the session's list: expected at the door (attended stays listed, so a check-in can be undone), the
+#: session is in the person's calendar, they may be named a speaker
+ON_LIST = ALL - CLOSED
+#: on the list and not yet arrived: the people a cancellation of the session reaches
+PENDING = ON_LIST - {_S.attended}
+#: on the list and not waiting for a seat: invited or seated; a panel draw keeps every one of them
+HOLDING = ON_LIST - {_S.waitlisted}
+
+#: registration statuses each balance stage counts (API contract, "The balance report"); the keys are
+#: ``forums.balance.rules.STAGES``, in that order. Cancelled counts at no stage; declined and waitlisted
+#: people were invited, so the invited stage counts them.
+STAGE_STATUSES: dict[str, frozenset[RegistrationStatus]] = {
+    "invited": ALL - {_S.cancelled},
+    "registered": SEATED,
+    "confirmed": frozenset({_S.confirmed, _S.attended}),
+    "attended": frozenset({_S.attended}),
+}
+
+
+class ChangedBy(enum.StrEnum):
+    """Who moves a registration from one status to another; ``ALLOWED_TRANSITIONS`` says to which."""
+
+    #: organisers on the registrations page, the API or a panel draw
+    staff = "staff"
+    #: the person themselves, behind their personal link
+    participant = "participant"
+    #: a facilitator at the door: check-in and its undo
+    checkin = "checkin"
+    #: the waitlist rule: a free seat goes to the first waitlisted
+    waitlist = "waitlist"
+
+
+#: from each status, the statuses each kind of change may move a registration to (a move to the same
+#: status is no change and always allowed). ``operations`` enforces it; capacity is checked on top:
+#:
+#: - staff may correct anything, to any status (setting ``attended`` by hand counts as a check-in);
+#: - a participant accepts an invitation, or takes back their decline (a seat if one is free, else the
+#:   waitlist), and declines anything not closed or attended; a cancellation is the organisers' decision;
+#: - check-in moves anyone to attended (the person is in the room, capacity or not), and its undo returns an
+#:   attended registration to the status it had before;
+#: - the waitlist moves a waitlisted registration to registered when a seat is free.
+ALLOWED_TRANSITIONS: dict[ChangedBy, dict[RegistrationStatus, frozenset[RegistrationStatus]]] = {
+    ChangedBy.staff: {old: ALL - {old} for old in RegistrationStatus},
+    ChangedBy.participant: {
+        _S.invited: frozenset({_S.registered, _S.waitlisted, _S.declined}),
+        _S.declined: frozenset({_S.registered, _S.waitlisted}),
+        _S.registered: frozenset({_S.declined}),
+        _S.confirmed: frozenset({_S.declined}),
+        _S.waitlisted: frozenset({_S.declined}),
+    },
+    ChangedBy.checkin: {old: frozenset({_S.attended}) if old is not _S.attended else ALL - {_S.attended}
+                        for old in RegistrationStatus},
+    ChangedBy.waitlist: {_S.waitlisted: frozenset({_S.registered})},
+}
+
+#: from these a person may accept behind their personal link (a declined invitation can be taken back)
+CAN_ACCEPT = frozenset(old for old, new in ALLOWED_TRANSITIONS[ChangedBy.participant].items() if _S.registered in new)
+#: from these a person may decline
+CAN_DECLINE = frozenset(old for old, new in ALLOWED_TRANSITIONS[ChangedBy.participant].items() if _S.declined in new)
+
+
+def is_allowed(by: ChangedBy, old: RegistrationStatus, new: RegistrationStatus) -> bool:
+    """Whether ``by`` may move a registration from ``old`` to ``new`` (``ALLOWED_TRANSITIONS``)."""
+    return new == old or new in ALLOWED_TRANSITIONS[by].get(old, frozenset())
+
+
+def in_order(statuses: frozenset[RegistrationStatus]) -> tuple[RegistrationStatus, ...]:
+    """``statuses`` in the enum's order, for pages, documents and anything else shown in a fixed order."""
+    return tuple(status for status in RegistrationStatus if status in statuses)
 
 
 class Registration(db.Model):

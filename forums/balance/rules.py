@@ -24,15 +24,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
+#: the stages a report can be computed at; which registration statuses each counts is
+#: ``models.registrations.STAGE_STATUSES`` (a pure module does not import the model)
 STAGES = ("invited", "registered", "confirmed", "attended")
-
-#: registration statuses each stage counts (API contract, "The balance report")
-STAGE_STATUSES: dict[str, frozenset[str]] = {
-    "invited": frozenset({"invited", "registered", "confirmed", "attended", "declined", "waitlisted"}),
-    "registered": frozenset({"registered", "confirmed", "attended"}),
-    "confirmed": frozenset({"confirmed", "attended"}),
-    "attended": frozenset({"attended"}),
-}
 
 #: shares are read as fractions with at most this denominator (see the module docstring)
 SHARE_DENOMINATOR_LIMIT = 10**6

@@ -119,7 +119,7 @@ def checkin_create(session_id: int) -> ResponseReturnValue:
     if request_id == "":
         raise _invalid("request_id", _("This field is required."))
     try:
-        registration = checkin.check_in(session_id, registration_id, request_id, via="api")
+        registration = checkin.check_in_once(session_id, registration_id, request_id, via="api")
     except checkin.CheckinError as error:
         if error.code == "request_reused":
             raise ApiError(409, _("This request id was already used for someone else.")) from None

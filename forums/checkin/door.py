@@ -35,16 +35,10 @@ from models import (
     User,
     db,
 )
-from models.registrations import SEATED
+from models.registrations import ON_LIST, SEATED
 
-#: the people a facilitator looks for at the door (attended stays listed so it can be undone)
-EXPECTED_STATUSES = (
-    RegistrationStatus.invited,
-    RegistrationStatus.registered,
-    RegistrationStatus.confirmed,
-    RegistrationStatus.waitlisted,
-    RegistrationStatus.attended,
-)
+#: the people a facilitator looks for at the door: everyone on the list (attended stays, so it can be undone)
+EXPECTED_STATUSES = ON_LIST
 
 #: words of a search beyond this are ignored: each one is a LIKE over the session's list
 MAX_QUERY_WORDS = 6
@@ -193,14 +187,16 @@ def _locked_registration(session_id: int, registration_id: int) -> Registration:
     return registration
 
 
-def check_in(session_id: int, registration_id: int, request_id: str | None = None,
-             *, via: str = "door") -> Registration:
-    """Check a registration of this session in, once.
+def check_in_once(session_id: int, registration_id: int, request_id: str | None = None,
+                  *, via: str = "door") -> Registration:
+    """Check a registration of this session in, once, however often the tap or its request arrives.
 
-    A person already attended stays as they are; a ``request_id`` seen before is not applied again
-    (even after an undo, so a late retry cannot re-check someone in). The request id is looked up
-    under the session's lock, which serialises every check-in of the session on both backends; a
-    request id already used for another registration raises ``CheckinError("request_reused")``.
+    Unlike ``operations.mark_attended``, which trusts the caller's copy, this reads the registration
+    afresh under the session's lock and remembers request ids. A person already attended stays as
+    they are; a ``request_id`` seen before is not applied again (even after an undo, so a late retry
+    cannot re-check someone in). The request id is looked up under the session's lock, which
+    serialises every check-in of the session on both backends; a request id already used for another
+    registration raises ``CheckinError("request_reused")``.
     """
     registration = _locked_registration(session_id, registration_id)
     if request_id is not None:
@@ -216,18 +212,14 @@ def check_in(session_id: int, registration_id: int, request_id: str | None = Non
                 db.session.add(CheckinRequest(request_id=request_id, registration_id=registration.id))
         except sa.exc.IntegrityError:
             raise CheckinError("request_reused") from None
-    if registration.status is not RegistrationStatus.attended:
-        operations.check_in(registration)
-        audit.record("checkin.check_in", "registration", registration.id, detail=via)
+    operations.mark_attended(registration, via=via)
     return registration
 
 
 def undo_check_in(session_id: int, registration_id: int) -> Registration:
     """Return a checked-in registration to its status before check-in; others stay as they are."""
     registration = _locked_registration(session_id, registration_id)
-    if registration.status is RegistrationStatus.attended:
-        operations.undo_check_in(registration)
-        audit.record("checkin.undo", "registration", registration.id)
+    operations.unmark_attended(registration)
     return registration
 
 
@@ -241,8 +233,7 @@ def check_in_many(session_id: int, registration_ids: Sequence[int]) -> int:
         .execution_options(populate_existing=True)
     ).all()
     for registration in registrations:
-        operations.check_in(registration)
-        audit.record("checkin.check_in", "registration", registration.id, detail="paper")
+        operations.mark_attended(registration, via="paper")
     return len(registrations)
 
 
@@ -257,9 +248,8 @@ def check_in_participant(session_id: int, participant: Participant) -> Registrat
     if registration is None:
         forum_session = db.session.get(ForumSession, session_id)
         assert forum_session is not None
-        registration = operations.register(forum_session, participant, RegistrationStatus.registered)
-        audit.record("registration.create", "registration", registration.id, detail="walk-in")
-    return check_in(session_id, registration.id, via="walk-in")
+        registration = operations.register(forum_session, participant, RegistrationStatus.registered, via="walk-in")
+    return check_in_once(session_id, registration.id, via="walk-in")
 
 
 def add_walk_in(session_id: int, person: ParticipantInput) -> Registration:

@@ -35,6 +35,7 @@ from models import (
     db,
     utcnow,
 )
+from models.registrations import SEATED
 
 DUSHANBE = ZoneInfo("Asia/Dushanbe")
 ADMIN_EMAIL = "admin@example.org"
@@ -180,7 +181,7 @@ def _registrations(rng: random.Random, sessions: list[ForumSession], people: lis
         seated = 0
         for index, person in enumerate(chosen):
             status = statuses[index % len(statuses)]
-            if status in (RegistrationStatus.registered, RegistrationStatus.confirmed, RegistrationStatus.attended):
+            if status in SEATED:
                 if seated >= forum_session.capacity:
                     status = RegistrationStatus.waitlisted
                 else:

@@ -58,6 +58,7 @@ from models import (
     db,
 )
 
+from models.registrations import INITIAL, in_order
 #: JSON types of a participant's writable fields
 PARTICIPANT_FIELDS: dict[str, type] = {
     "name": str, "organisation": str, "email": str, "phone": str, "languages": list, "categories": dict,
@@ -66,7 +67,8 @@ PARTICIPANT_FIELDS: dict[str, type] = {
 CATEGORY_LOADING = (
     selectinload(Participant.categories).joinedload(ParticipantCategory.category).joinedload(Category.dimension)
 )
-INITIAL_STATUSES = (RegistrationStatus.invited, RegistrationStatus.registered)
+#: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
+INITIAL_STATUSES = in_order(INITIAL)
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -155,7 +157,6 @@ def create_registration(session_id: int) -> ResponseReturnValue:
         # register() refuses only duplicates here: the status was checked above.
         message = _("This person already has a registration for this session.")
         raise ApiError(409, message, {"participant_id": message}) from None
-    audit.record("registration.create", "registration", registration.id, detail=registration.status.value)
     db.session.commit()
     return jsonify(registration_json(registration)), 201
 
@@ -175,11 +176,11 @@ def update_registration(registration_id: int) -> ResponseReturnValue:
         raise _invalid("status", _("Choose one of: %(values)s.", values=", ".join(s.value for s in RegistrationStatus)))
     try:
         operations.change_status(registration, RegistrationStatus(data["status"]))
+        # Audits the change and each person it moves up from the waitlist.
     except operations.RegistrationError:
-        # change_status() refuses only a seat the session no longer has.
+        # Staff may make any move (ALLOWED_TRANSITIONS): only a seat the session no longer has is refused.
         raise ApiError(409, _("The session is full: no seat is free. Waitlist the person or free a seat first."),
                        {"status": _("No seat is free.")}) from None
-    audit.record("registration.update", "registration", registration.id, detail=registration.status.value)
     db.session.commit()
     return jsonify(registration_json(registration))
 

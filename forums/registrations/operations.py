@@ -3,12 +3,18 @@
 Every function here works inside the caller's transaction and flushes; the view commits. Capacity
 checks lock the session row first (``FOR UPDATE`` on PostgreSQL; on SQLite every transaction already
 holds the write lock, see forums.database), so two requests can never both take the last seat.
+
+Every change is audited here, in the same transaction, and never by the callers: whichever page, API,
+link or command moves a registration, the log has one entry for it, and one ``registration.update``
+entry with detail ``promoted`` for each person a freed seat moves up from the waitlist. Which status
+may move to which, and by whom, is ``models.registrations.ALLOWED_TRANSITIONS``.
 """
 
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from forums.audit import log as audit
 from models import (
     ForumSession,
     Participant,
@@ -17,7 +23,7 @@ from models import (
     db,
     utcnow,
 )
-from models.registrations import SEATED
+from models.registrations import INITIAL, SEATED, ChangedBy, is_allowed
 
 
 class RegistrationError(Exception):
@@ -47,12 +53,14 @@ def free_seats(forum_session: ForumSession) -> int:
 
 
 def register(forum_session: ForumSession, participant: Participant,
-             status: RegistrationStatus) -> Registration:
-    """Invite or register one person; a registration past capacity is waitlisted.
+             status: RegistrationStatus, *, via: str = "") -> Registration:
+    """Invite or register one person (a status of ``INITIAL``); a registration past capacity is waitlisted.
 
-    Raises ``RegistrationError("duplicate")`` when the person already has a registration here.
+    Audited as ``registration.create`` with the status it got, and ``via`` (``walk-in``, ``selection``)
+    when given. Raises ``RegistrationError("bad_initial_status")`` for any other status and
+    ``RegistrationError("duplicate")`` when the person already has a registration here.
     """
-    if status not in (RegistrationStatus.invited, RegistrationStatus.registered):
+    if status not in INITIAL:
         raise RegistrationError("bad_initial_status")
     lock_session(forum_session.id)
     exists = db.session.scalar(
@@ -67,21 +75,34 @@ def register(forum_session: ForumSession, participant: Participant,
         _waitlist(registration)
     db.session.add(registration)
     db.session.flush()
+    audit.record("registration.create", "registration", registration.id, detail=_detail(registration.status, via))
     return registration
 
 
-def change_status(registration: Registration, status: RegistrationStatus) -> Registration:
-    """Move a registration to ``status``; taking a seat needs a free one, freeing one promotes.
+def change_status(registration: Registration, status: RegistrationStatus, *, by: ChangedBy = ChangedBy.staff,
+                  via: str = "") -> list[Registration]:
+    """Move a registration to ``status`` as ``by`` may; taking a seat needs a free one, freeing one promotes.
 
-    Raises ``RegistrationError("full")`` when the new status needs a seat and none is free.
+    The rule is ``models.registrations.ALLOWED_TRANSITIONS``: staff may move any status to any other, a
+    participant may accept (from invited or declined, to registered or waitlisted) and decline (from
+    anything not closed or attended). Moving to the status it has is no change: nothing happens and nothing
+    is audited. A change is audited as ``registration.accept`` / ``registration.decline`` under the
+    person's link when ``by`` is the participant, else as ``registration.update`` with the new status (and
+    ``via``); each person moved up from the waitlist gets an entry of their own (``promote_waitlisted``).
+
+    Returns the registrations that moved up from the waitlist. Raises ``RegistrationError("not_allowed")``
+    for a move ``by`` may not make and ``RegistrationError("full")`` when the new status needs a seat and
+    none is free; either way before anything changes.
     """
     old = registration.status
     if status == old:
-        return registration
+        return []
+    if not is_allowed(by, old, status):
+        raise RegistrationError("not_allowed")
     lock_session(registration.session_id)
-    if status in SEATED and old not in SEATED:
-        if seated_count(registration.session_id) >= registration.forum_session.capacity:
-            raise RegistrationError("full")
+    takes_a_seat = status in SEATED and old not in SEATED
+    if takes_a_seat and seated_count(registration.session_id) >= registration.forum_session.capacity:
+        raise RegistrationError("full")
     registration.status = status
     if status is RegistrationStatus.waitlisted:
         _waitlist(registration)
@@ -95,14 +116,26 @@ def change_status(registration: Registration, status: RegistrationStatus) -> Reg
         registration.checked_in_at = None
         registration.status_before_checkin = None
     db.session.flush()
+    actor = _actor(by, registration)
+    if by is ChangedBy.participant:
+        audit.record("registration.decline" if status is RegistrationStatus.declined else "registration.accept",
+                     "registration", registration.id, detail=status.value, actor=actor)
+    else:
+        audit.record("registration.update", "registration", registration.id, detail=_detail(status, via))
     # A seat freed goes to the waitlist; someone waitlisted while seats are free moves straight up.
     if (old in SEATED and status not in SEATED) or status is RegistrationStatus.waitlisted:
-        promote_waitlisted(registration.forum_session)
-    return registration
+        return promote_waitlisted(registration.forum_session, actor=actor)
+    return []
 
 
-def promote_waitlisted(forum_session: ForumSession) -> list[Registration]:
-    """Give free seats to the waitlist, first come first served; returns who moved up."""
+def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None) -> list[Registration]:
+    """Give free seats to the waitlist, first come first served; returns who moved up.
+
+    The one move ``ChangedBy.waitlist`` makes (waitlisted to registered). Each promotion is audited as
+    ``registration.update`` with detail ``promoted``, under ``actor`` (the person whose answer freed the
+    seat) or else the signed-in user; whatever freed the seat (a status change, a larger capacity, an
+    undone check-in, an erasure) calls this and needs to record nothing about it.
+    """
     lock_session(forum_session.id)
     free = forum_session.capacity - seated_count(forum_session.id)
     if free <= 0:
@@ -118,13 +151,18 @@ def promote_waitlisted(forum_session: ForumSession) -> list[Registration]:
         registration.status = RegistrationStatus.registered
         registration.waitlisted_at = None
     db.session.flush()
+    for registration in promoted:
+        audit.record("registration.update", "registration", registration.id, detail="promoted", actor=actor)
     return promoted
 
 
-def check_in(registration: Registration, at: datetime | None = None) -> Registration:
-    """Mark a person as attended; checking in someone already attended changes nothing.
+def mark_attended(registration: Registration, *, via: str = "door", at: datetime | None = None) -> Registration:
+    """Set a registration to attended, from any status and past capacity; one already attended stays as it is.
 
-    Check-in does not enforce capacity: the person is in the room, and the count must say so.
+    Check-in does not enforce capacity: the person is in the room, and the count must say so. This
+    guarantees the status only: it trusts the caller's copy of the registration and knows nothing of
+    request ids, so a tap that must count once goes through ``forums.checkin.door.check_in_once``.
+    Audited as ``checkin.check_in`` with ``via`` (``page``, ``api``, ``paper``, ``walk-in``).
     """
     if registration.status is RegistrationStatus.attended:
         return registration
@@ -134,11 +172,15 @@ def check_in(registration: Registration, at: datetime | None = None) -> Registra
     registration.checked_in_at = at or utcnow()
     registration.waitlisted_at = None
     db.session.flush()
+    audit.record("checkin.check_in", "registration", registration.id, detail=via)
     return registration
 
 
-def undo_check_in(registration: Registration) -> Registration:
-    """Return a checked-in person to the status they had before check-in."""
+def unmark_attended(registration: Registration) -> Registration:
+    """Return an attended registration to its status before check-in (confirmed if unknown); others stay.
+
+    Audited as ``checkin.undo``; a seat it frees goes to the waitlist (``promote_waitlisted``).
+    """
     if registration.status is not RegistrationStatus.attended:
         return registration
     previous = registration.status_before_checkin or RegistrationStatus.confirmed
@@ -148,6 +190,7 @@ def undo_check_in(registration: Registration) -> Registration:
     if previous is RegistrationStatus.waitlisted:
         registration.waitlisted_at = utcnow()
     db.session.flush()
+    audit.record("checkin.undo", "registration", registration.id)
     if previous not in SEATED:
         promote_waitlisted(registration.forum_session)
     return registration
@@ -156,3 +199,13 @@ def undo_check_in(registration: Registration) -> Registration:
 def _waitlist(registration: Registration) -> None:
     registration.status = RegistrationStatus.waitlisted
     registration.waitlisted_at = utcnow()
+
+
+def _detail(status: RegistrationStatus, via: str) -> str:
+    """An audit entry's detail: the status a registration got, and how when the caller says (never a name)."""
+    return f"{status.value} via {via}" if via else status.value
+
+
+def _actor(by: ChangedBy, registration: Registration) -> str | None:
+    """Who the log names: the person's own link for their answers, else the signed-in user (``audit.record``)."""
+    return f"participant-link:{registration.participant_id}" if by is ChangedBy.participant else None

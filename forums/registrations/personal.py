@@ -23,7 +23,6 @@ from sqlalchemy.orm import joinedload, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as BaseResponse
 
-from forums.audit import log as audit
 from forums.i18n import current_language, display_zone
 from forums.people import links
 from forums.registrations import operations
@@ -40,16 +39,12 @@ from models import (
     db,
     utcnow,
 )
+from models.registrations import CAN_ACCEPT, CAN_DECLINE, ON_LIST, ChangedBy
 
 bp = Blueprint("personal", __name__, url_prefix="/p")
 
-#: from these a person may accept (a declined invitation can be taken back)
-CAN_ACCEPT = frozenset({RegistrationStatus.invited, RegistrationStatus.declined})
-#: from these a person may decline; a cancellation is the organisers' decision, not theirs to undo
-CAN_DECLINE = frozenset({RegistrationStatus.invited, RegistrationStatus.registered,
-                         RegistrationStatus.confirmed, RegistrationStatus.waitlisted})
-#: registrations whose session belongs in the person's calendar
-IN_CALENDAR = frozenset(RegistrationStatus) - {RegistrationStatus.declined, RegistrationStatus.cancelled}
+#: registrations whose session belongs in the person's calendar: declined and cancelled ones are left out
+IN_CALENDAR = ON_LIST
 
 
 @bp.before_request
@@ -159,21 +154,20 @@ def answer(token: str, session_id: int) -> BaseResponse:
     if not can_answer(registration):
         flash(_("This session can no longer be answered."), "error")
         return redirect(back)
+    # change_status() audits the answer under the person's link, and every seat it frees.
     if choice == "accept" and registration.status in CAN_ACCEPT:
         try:
-            operations.change_status(registration, RegistrationStatus.registered)
+            operations.change_status(registration, RegistrationStatus.registered, by=ChangedBy.participant)
             flash(_("Thank you: your seat is reserved."), "success")
         except operations.RegistrationError:
-            operations.change_status(registration, RegistrationStatus.waitlisted)
+            operations.change_status(registration, RegistrationStatus.waitlisted, by=ChangedBy.participant)
             flash(_("The session is full: you are on the waiting list and will get a seat if one frees up."),
                   "warning")
     elif choice == "decline" and registration.status in CAN_DECLINE:
-        operations.change_status(registration, RegistrationStatus.declined)
+        operations.change_status(registration, RegistrationStatus.declined, by=ChangedBy.participant)
         flash(_("You have declined. Thank you for letting us know."), "success")
     else:
         abort(400)
-    audit.record(f"registration.{choice}", "registration", registration.id,
-                 detail=registration.status.value, actor=f"participant-link:{participant.id}")
     db.session.commit()
     return redirect(back)
 

@@ -54,13 +54,9 @@ from models import (
     RegistrationStatus,
     db,
 )
+from models.registrations import CLOSED, HOLDING
 
 WAITLIST = "waitlist"
-#: statuses whose holders sit on every panel
-HOLDING = (RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed,
-           RegistrationStatus.attended)
-#: statuses whose holders are never drawn again for the session
-CLOSED = (RegistrationStatus.declined, RegistrationStatus.cancelled)
 #: the largest pool one request may draw from (the benchmark's biggest instance is 5,000)
 MAX_POOL = 10_000
 #: seeds are non-negative and fit a signed 64-bit integer (JSON clients and the audit log agree)
@@ -261,12 +257,10 @@ def confirm_panel(spec: PanelSpec, shown: Collection[int]) -> PanelDraw:
     for pid in draw.newcomers:
         existing = registrations.get(pid)
         if existing is None:
-            created = operations.register(forum_session, participants[pid], RegistrationStatus.invited)
-            audit.record("registration.create", "registration", created.id, detail="selection")
+            operations.register(forum_session, participants[pid], RegistrationStatus.invited, via="selection")
         else:
             # Only waitlisted people can be newcomers with a registration: holders are kept, closed never drawn.
-            operations.change_status(existing, RegistrationStatus.invited)
-            audit.record("registration.update", "registration", existing.id, detail="invited by selection")
+            operations.change_status(existing, RegistrationStatus.invited, via="selection")
     audit.record("selection.confirm", "session", spec.session_id,
                  detail=_detail(draw, invited=len(draw.newcomers)))
     db.session.flush()
