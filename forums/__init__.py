@@ -14,9 +14,10 @@ def init_app(app: Flask) -> None:
     """Bind every extension and register blueprints, commands and hooks."""
     # Imported here, not at the top: every feature module imports ``forums.<something>``, which runs this file.
     from forums import cli, database, i18n, security, validation
-    from forums.accounts import auth
+    from forums.accounts import auth, token_views
     from forums.accounts import views as accounts_views
     from forums.api.resources import api_blueprint
+    from forums.audit import views as audit_views
     from forums.balance import views as balance_views
     from forums.checkin import views as checkin_views
     from forums.data import views as data_views
@@ -46,7 +47,8 @@ def init_app(app: Flask) -> None:
     assets.init_app(app)
     navigation.init_app(app)
     for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp, checkin_views.bp,
-                      balance_views.bp, selection_views.bp, api_blueprint, data_views.bp, accounts_views.bp):
+                      balance_views.bp, selection_views.bp, api_blueprint, data_views.bp, accounts_views.bp,
+                      token_views.bp, audit_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     # After the blueprints: one of them could bring limits of its own.

@@ -9,14 +9,28 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
 
 from forums import validation
+from forums.extensions import login_manager
 from forums.forms import attach_errors
-from models import db
+from models import Role, db
 
 View = TypeVar("View", bound=Callable[..., Any])
 Result = TypeVar("Result")
 
+
+
+def admins_only() -> Response | None:
+    """A blueprint's ``before_request`` hook: every page of it, present and future, is for admins only.
+
+    Anonymous readers get the sign-in page, anyone else signed in a 403.
+    """
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role is not Role.admin:
+        abort(403)
+    return None
 
 
 def staff_required(view: View) -> View:

@@ -10,11 +10,12 @@ from models import Role
 NAV_ITEMS = (
     ("staff.forum_list", _l("Forums"), (Role.admin, Role.organiser)),
     ("staff.session_list", _l("Sessions"), (Role.admin, Role.organiser, Role.facilitator)),
-    ("register.participant_list", _l("Participants"), (Role.admin, Role.organiser)),
+    ("people.participant_list", _l("Participants"), (Role.admin, Role.organiser)),
     ("lifecycle.import_participants", _l("Import participants"), (Role.admin, Role.organiser)),
     ("lifecycle.retention_purge", _l("Retention purge"), (Role.admin,)),
     ("lifecycle.erase_lookup", _l("Erase a person"), (Role.admin,)),
-    ("admin.audit_log", _l("Audit log"), (Role.admin,)),
+    ("audit.audit_log", _l("Audit log"), (Role.admin,)),
+    ("account.tokens_page", _l("API tokens"), (Role.admin, Role.organiser, Role.facilitator)),
 )
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.routing import Rule
 
-from forums.accounts.tokens import issue_token
+from forums.accounts.tokens import create_token, issue_token
 from forums.registrations.operations import register
 from models import (
     AgendaItem,
@@ -74,6 +74,11 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "api.checkin_summary": FACILITATED,
     "api.checkin_create": FACILITATED,
     "api.checkin_undo": FACILITATED,
+    "api.token_list": SIGNED_IN,
+    "api.token_create": SIGNED_IN,
+    # The matrix revokes the second facilitator's token: only an admin may revoke someone else's.
+    "api.token_revoke": ADMIN,
+    "account.token_revoke": ADMIN,
     "checkin.add_facilitator": STAFF,
     "checkin.remove_facilitator": STAFF,
 }
@@ -81,9 +86,12 @@ ENDPOINT_LEVELS: dict[str, str] = {
 #: the level of every other endpoint of a blueprint; never PUBLIC, so nothing becomes public by default
 BLUEPRINT_LEVELS: dict[str, str] = {
     "admin": ADMIN,
+    "audit": ADMIN,
+    "account": SIGNED_IN,
     "api": STAFF,
     "staff": STAFF,
-    "register": STAFF,
+    "people": STAFF,
+    "registrations": STAFF,
     "lifecycle": STAFF,
     "balance": STAFF,
     "selection": STAFF,
@@ -133,6 +141,8 @@ class World:
     users: dict[str, int]
     victim_id: int
     speaker_name: str
+    #: an API token of the second facilitator (the victim), which only an admin may revoke
+    victim_token_id: int
 
     def values(self, variant: str) -> dict[str, Any]:
         """URL values for a variant: ``public``, ``private`` (facilitator not assigned), ``assigned``,
@@ -144,7 +154,7 @@ class World:
             "session_id": self.sessions[base], "registration_id": person.registration_id,
             "participant_id": person.id, "item_id": self.items[base], "token": token,
             "forum_id": self.forum_id, "user_id": self.victim_id, "key": "group", "filename": "app.css",
-            "change": "grant", "direction": "down",
+            "change": "grant", "direction": "down", "token_id": self.victim_token_id,
         }
 
     def secrets_for(self, role: str, level: str, variant: str, refused: bool) -> list[str]:
@@ -203,9 +213,10 @@ def world(app: Flask, create_user, create_forum, create_session, create_particip
     victim = create_user("facilitator", email="second.facilitator@example.org")
     db.session.add(SessionFacilitator(session_id=sessions["assigned"].id, user_id=users["facilitator"].id))
     db.session.add(SessionFacilitator(session_id=sessions["private"].id, user_id=victim.id))
+    victim_token, _token = create_token(victim, name="victim's script")
     db.session.commit()
     return World(forum.id, {k: s.id for k, s in sessions.items()}, titles, items, people,
-                 {role: user.id for role, user in users.items()}, victim.id, speaker.name)
+                 {role: user.id for role, user in users.items()}, victim.id, speaker.name, victim_token.id)
 
 
 @dataclass(frozen=True)
