@@ -10,7 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from forums.accounts.passwords import password_problem
-from forums.accounts.tokens import issue_token
+from forums.accounts.tokens import MAX_EXPIRY_DAYS, create_token, token_settings
 from forums.audit import log as audit
 from forums.data.backup import (
     BackupError,
@@ -22,6 +22,7 @@ from forums.data.backup import (
 from forums.data.retention import emergency_wipe, erase_participant, purge_expired
 from forums.people.seed import seed_dimensions
 from forums.security import hash_password
+from forums.validation import MAX_ID, ValidationFailed
 from models import Role, User, db, utcnow
 
 
@@ -63,13 +64,19 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 
 @click.command("create-token")
 @click.argument("email")
-def create_token_command(email: str) -> None:
+@click.option("--name", default="", help="What the token is for, shown in the list of tokens (one line).")
+@click.option("--expires-days", type=click.IntRange(1, MAX_EXPIRY_DAYS), default=None,
+              help="Days until the token stops working (default: until it is revoked).")
+def create_token_command(email: str, name: str, expires_days: int | None) -> None:
     """Print a new API token for an existing user."""
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     if user is None or not user.is_active:
         raise click.ClickException(f"No active user {email}.")
-    token = issue_token(user)
-    audit.record("token.create", "user", user.id)
+    try:
+        name, expires_days = token_settings(name, expires_days)
+    except ValidationFailed as failed:
+        raise click.BadParameter(" ".join(failed.fields.values()), param_hint="--name") from None
+    _row, token = create_token(user, name=name, expires_in_days=expires_days)
     db.session.commit()
     click.echo(token)
 
@@ -103,7 +110,7 @@ def purge_expired_command(dry_run: bool, now_text: str | None) -> None:
 
 
 @click.command("erase-participant")
-@click.argument("participant_id", type=int)
+@click.argument("participant_id", type=click.IntRange(1, MAX_ID))
 def erase_participant_command(participant_id: int) -> None:
     """Erase one person everywhere: register entry, registrations, speaker entries, personal link."""
     erased = erase_participant(participant_id)

@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFError
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from forums.accounts.tokens import presented_token
 from forums.api.errors import error_response
 from forums.extensions import login_manager
 from models import User, db
@@ -64,6 +65,10 @@ def begin_session(user: User) -> None:
 
 @login_manager.user_loader
 def _load_user(stored_id: str) -> User | None:
+    if presented_token(request) is not None:
+        # The call presents a bearer token: it is that token's alone, and the cookie beside it answers for
+        # nothing (a bad token is a 401 even with a good cookie, SECURITY.md T25; forums.api.core).
+        return None
     user_id, _sep, version = stored_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
@@ -98,8 +103,9 @@ def _refuse_nul_characters() -> None:
 
 def _enforce_session_lifetime() -> None:
     """End a cookie session idle longer than IDLE_TIMEOUT or older than PERMANENT_SESSION_LIFETIME."""
-    # Bearer-token calls carry no session: they must neither be timed out nor be given a cookie.
-    if "_user_id" not in session or not current_user.is_authenticated:
+    # Bearer-token calls carry no session: they must neither be timed out nor be given a cookie, nor touch
+    # the cookie a browser may send beside the token.
+    if "_user_id" not in session or presented_token(request) is not None or not current_user.is_authenticated:
         return
     now = datetime.now(UTC).timestamp()
     idle = now - session.get("seen", 0)

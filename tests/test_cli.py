@@ -1,5 +1,7 @@
 """The command-line tools: init-db, create-user, create-token, demo-data."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from forums.people.seed import DEFAULT_DIMENSIONS
@@ -93,3 +95,21 @@ def test_demo_data_covers_every_kind_group_region_gender_and_status_and_runs_twi
     second = runner.invoke(args=["demo-data"])
     assert second.exit_code == 0 and "already loaded" in second.output
     assert (_rows(Forum), _rows(ForumSession), _rows(Participant), _rows(Registration)) == counts
+
+
+def test_create_token_takes_a_name_and_an_expiry(runner, client, create_user):
+    create_user("organiser", email="staff@example.org")
+    result = runner.invoke(args=["create-token", "staff@example.org", "--name", "weekly report", "--expires-days", "7"])
+    assert result.exit_code == 0, result.output
+    stored = db.session.scalars(sa.select(ApiToken)).one()
+    assert stored.name == "weekly report"
+    assert timedelta(days=6, hours=23) < stored.expires_at - stored.created_at <= timedelta(days=7)
+    assert client.get("/api/v1/forums", headers={"Authorization": f"Bearer {result.output.strip()}"}).status_code == 200
+
+
+def test_create_token_refuses_a_name_on_two_lines_or_a_life_out_of_range(runner, create_user):
+    create_user("organiser", email="staff@example.org")
+    for args in (["--name", "report\nsecond line"], ["--expires-days", "0"], ["--expires-days", "99999999999999999999"]):
+        result = runner.invoke(args=["create-token", "staff@example.org", *args])
+        assert result.exit_code != 0, args
+    assert _rows(ApiToken) == 0

@@ -2,6 +2,7 @@
 
 from types import ModuleType
 
+from forums.accounts import api as accounts_api
 from forums.api import bp, core, openapi
 from forums.audit import api as audit_api
 from forums.balance import api as balance_api
@@ -14,7 +15,7 @@ from forums.sessions import api as sessions_api
 #: the modules whose ``PATHS`` and ``SCHEMAS`` make up the OpenAPI description
 RESOURCE_MODULES: tuple[ModuleType, ...] = (
     core, catalog_api, sessions_api, people_api, links_api, checkin_api, balance_api, selection_api, audit_api,
-    openapi,
+    accounts_api, openapi,
 )
 
 #: the API blueprint, once the imports above have added every resource's routes to it

@@ -61,6 +61,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "session.facilitator_remove": _l("Removed a facilitator from a session"),
     "session.update": _l("Changed a session"),
     "token.create": _l("Created an API token"),
+    "token.revoke": _l("Revoked an API token"),
     "user.create": _l("Created a staff account"),
     "user.disable": _l("Disabled a staff account"),
     "user.enable": _l("Enabled a staff account"),
