@@ -1,6 +1,7 @@
 """SQLAlchemy models of Dialogue Desk and the Flask-SQLAlchemy object ``db``."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -45,6 +46,13 @@ def utcnow() -> datetime:
 
 db = SQLAlchemy(model_class=Base)
 
+if TYPE_CHECKING:
+    # What the type checker sees: db.Model is Base with Flask-SQLAlchemy's table names and metadata added at run
+    # time, a class mypy cannot follow.
+    Model = Base
+else:
+    Model = db.Model
+
 from models.events import (  # noqa: E402
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
@@ -76,6 +84,7 @@ from models.registrations import SEATED, STATUS_LABELS, Registration, Registrati
 from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
 
 __all__ = [
+    "Model",
     "AGENDA_KIND_LABELS",
     "FORUM_KIND_LABELS",
     "LANGUAGE_CODES",

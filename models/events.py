@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from models.people import Category, Participant
@@ -86,7 +86,7 @@ def _enum(enum_cls: type[enum.Enum]) -> sa.Enum:
     return sa.Enum(enum_cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
-class Forum(db.Model):
+class Forum(Model):
     """A series of sessions, e.g. the Discussion Club."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +105,7 @@ class Forum(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ForumSession(db.Model):
+class ForumSession(Model):
     """One meeting of a forum: a date, a venue, a region, a capacity and an agenda."""
 
     __tablename__ = "forum_session"
@@ -154,7 +154,7 @@ class ForumSession(db.Model):
         return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """A timed part of a session: opening, presentation, discussion, break, closing."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,7 +177,7 @@ class AgendaItem(db.Model):
         return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
 
 
-class AgendaSpeaker(db.Model):
+class AgendaSpeaker(Model):
     """A participant published as a speaker of an agenda item: the only people public pages name."""
 
     __table_args__ = (sa.UniqueConstraint("agenda_item_id", "participant_id"),)
@@ -191,7 +191,7 @@ class AgendaSpeaker(db.Model):
     participant: Mapped[Participant] = relationship()
 
 
-class SessionFacilitator(db.Model):
+class SessionFacilitator(Model):
     """A facilitator user assigned to check people in at one session."""
 
     __tablename__ = "session_facilitator"
@@ -200,7 +200,7 @@ class SessionFacilitator(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
 
 
-class CheckinRequest(db.Model):
+class CheckinRequest(Model):
     """A check-in request id already applied, so a retried request counts once."""
 
     request_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)

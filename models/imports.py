@@ -7,10 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 
 
-class PendingImport(db.Model):
+class PendingImport(Model):
     """An uploaded file that passed its preview, kept until its uploader confirms or cancels it.
 
     Kept in the database rather than on a host's disk, so a confirmation that reaches another host

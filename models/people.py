@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from models.registrations import Registration
@@ -20,7 +20,7 @@ LANGUAGE_LABELS = {"en": _l("English"), "ru": _l("Russian"), "tg": _l("Tajik"), 
 LANGUAGE_CODES = tuple(LANGUAGE_LABELS)
 
 
-class Dimension(db.Model):
+class Dimension(Model):
     """A dimension of representation (group, region, gender, or any staff add)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +40,7 @@ class Dimension(db.Model):
         return getattr(self, f"name_{locale}", "") or self.name_en
 
 
-class Category(db.Model):
+class Category(Model):
     """One value of a dimension, e.g. ``government`` in ``group``."""
 
     __table_args__ = (sa.UniqueConstraint("dimension_id", "key"),)
@@ -62,7 +62,7 @@ class Category(db.Model):
         return getattr(self, f"name_{locale}", "") or self.name_en
 
 
-class Participant(db.Model):
+class Participant(Model):
     """A person in the register. Only the fields the mission needs, nothing more."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +75,12 @@ class Participant(db.Model):
     #: comma-separated language codes, e.g. ``ru,tg``
     languages: Mapped[str] = mapped_column(sa.String(40), default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set when a facilitator added this person at the door while the register held someone else with
+    #: a similar name that the facilitator was not shown: staff check whether they are the same person
+    #: (None when nobody needs to; the other person's erasure clears it)
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: optimistic lock: a stale edit form is refused instead of silently overwriting
@@ -95,7 +101,7 @@ class Participant(db.Model):
         return [code for code in self.languages.split(",") if code]
 
 
-class ParticipantCategory(db.Model):
+class ParticipantCategory(Model):
     """A participant's one category in one dimension."""
 
     __table_args__ = (sa.UniqueConstraint("participant_id", "dimension_id"),)
@@ -109,7 +115,7 @@ class ParticipantCategory(db.Model):
     category: Mapped[Category] = relationship()
 
 
-class PersonalLink(db.Model):
+class PersonalLink(Model):
     """An unguessable link that shows a participant their own sessions, without an account."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 from models.people import Category, Dimension
 
 
-class BalancePolicy(db.Model):
+class BalancePolicy(Model):
     """A forum's policy, or a session's override of it (exactly one owner)."""
 
     __table_args__ = (
@@ -30,7 +30,7 @@ class BalancePolicy(db.Model):
     )
 
 
-class Quota(db.Model):
+class Quota(Model):
     """Limits for one category; shares are fractions 0..1."""
 
     __table_args__ = (sa.UniqueConstraint("policy_id", "category_id"),)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 from models.events import _enum
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def in_order(statuses: frozenset[RegistrationStatus]) -> tuple[RegistrationStatu
     return tuple(status for status in RegistrationStatus if status in statuses)
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A participant's registration for one session; one per person and session."""
 
     __table_args__ = (

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import Model, UTCDateTime, utcnow
 from models.events import _enum
 
 
@@ -28,7 +28,7 @@ STAFF_ROLES = frozenset({Role.admin, Role.organiser})
 NAME_LENGTH = 80
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff member who signs in."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
         return self.role in STAFF_ROLES
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API, stored as a SHA-256 hash."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +79,7 @@ class ApiToken(db.Model):
         return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which object, and when; never the sensitive values themselves."""
 
     __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id"),)
