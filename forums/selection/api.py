@@ -21,7 +21,8 @@ from forums.api.support import json_body, not_found, staff_user
 from forums.balance import policies
 from forums.i18n import current_language
 from forums.selection import draw as selection_service
-from forums.selection.draw import MAX_POOL, MAX_SEED, WAITLIST, PanelSpec, PoolError
+from forums.selection.draw import PanelSpec, PoolError
+from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
 from forums.selection.solver import ALGORITHMS, InfeasibleSelection
 from forums.selection.views import (
     conflict_text,
@@ -30,6 +31,7 @@ from forums.selection.views import (
     random_seed,
     relaxation_text,
 )
+from forums.validation import is_id
 from models import ForumSession, db
 
 _FIELDS = ("pool", "size", "seed", "algorithm", "exclude", "max_per_organisation")
@@ -45,7 +47,7 @@ def _whole(value: Any) -> bool:
 
 def _ids(value: Any, field: str) -> tuple[int, ...]:
     """A list of participant ids, at most ``MAX_POOL`` long."""
-    if not isinstance(value, list) or not all(_whole(item) and item > 0 for item in value):
+    if not isinstance(value, list) or not all(is_id(item) for item in value):
         raise _invalid(field, _("Expected a list of participant ids."))
     if len(value) > MAX_POOL:
         raise _invalid(field, _("At most %(n)d people.", n=MAX_POOL))

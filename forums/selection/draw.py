@@ -1,23 +1,7 @@
 """Balanced invitations for a session: the pool from the register, the policy as count quotas, the draw
 audited, the panel turned into invitations.
 
-The choices this glue makes, so pages and the API agree:
-
-- **Pool.** A session's waitlist, or any list of participant ids (a filtered slice of the register).
-  Each person carries their category in every dimension and their organisation, compared without
-  case and extra spaces ("Academy of Sciences" and "academy of  sciences" are one organisation).
-- **Kept.** Everyone who holds a live invitation for the session (invited, registered, confirmed or
-  attended) sits on every panel: they join the pool if they are not in it, and the panel size counts
-  them. So a round table of 40 seats with 10 invitations out asks for ``size=40`` and draws 30 more,
-  and the policy is met by the whole list, not by the newcomers alone.
-- **Never drawn.** People of the pool who declined or were cancelled for this session, and people
-  excluded by hand, are in the pool with probability 0.
-- **Quotas.** Each quota of the policy in force becomes a count quota for the panel size:
-  minimum ``max(min_count, ceil(min_share * size))``, maximum ``min(max_count, floor(max_share *
-  size))``, shares read as exact fractions (``forums.balance.rules.share_fraction``). Shares are measured
-  against the whole panel; the balance report measures them against the people who count toward
-  balance, so a panel with observers (not counted) meets every minimum share and may show a
-  maximum share slightly above its limit. The page shows the panel's report, so staff see it.
+The rules of a draw are written, and those that need no database applied, in ``forums.selection.rules``.
 - **Audit.** Every draw records ``selection.run`` with its seed, and confirming records
   ``selection.confirm``: the seed and the parameters reproduce the panel.
 
@@ -26,7 +10,6 @@ Functions work in the caller's transaction; confirming flushes, the caller commi
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +18,9 @@ import sqlalchemy as sa
 
 from forums.audit import log as audit
 from forums.balance.policies import Catalogue, load_catalogue, session_policy
-from forums.balance.rules import BalanceReport, Quota, compute_balance, share_fraction
+from forums.balance.rules import BalanceReport, compute_balance
 from forums.registrations import operations
+from forums.selection.rules import MAX_POOL, TIME_LIMIT_SECONDS, WAITLIST, count_quotas, organisation_key
 from forums.selection.solver import (
     CountQuota,
     Person,
@@ -56,13 +40,6 @@ from models import (
 )
 from models.registrations import CLOSED, HOLDING
 
-WAITLIST = "waitlist"
-#: the largest pool one request may draw from (the benchmark's biggest instance is 5,000)
-MAX_POOL = 10_000
-#: seeds are non-negative and fit a signed 64-bit integer (JSON clients and the audit log agree)
-MAX_SEED = 2**63 - 1
-#: the optimisation stops here; a page or an API client is waiting
-TIME_LIMIT_SECONDS = 30.0
 
 class PoolError(Exception):
     """The pool or the exclusions cannot be used; ``field`` is the input at fault, ``code`` says why.
@@ -115,25 +92,6 @@ class PanelDraw:
         return tuple(pid for pid in self.result.selected if pid not in self.kept)
 
 
-def count_quotas(quotas: Sequence[Quota], size: int) -> tuple[CountQuota, ...]:
-    """The policy's quotas as count quotas for a panel of ``size`` (see the module docstring).
-
-    Quotas that only set a target share limit nothing and are left out.
-    """
-    converted = []
-    for quota in quotas:
-        lowest = [quota.min_count or 0]
-        highest = [] if quota.max_count is None else [quota.max_count]
-        if quota.min_share is not None:
-            lowest.append(math.ceil(share_fraction(quota.min_share) * size))
-        if quota.max_share is not None:
-            highest.append(math.floor(share_fraction(quota.max_share) * size))
-        minimum, maximum = max(lowest), min(highest) if highest else None
-        if minimum or maximum is not None:
-            converted.append(CountQuota(quota.dimension, quota.category, minimum, maximum))
-    return tuple(converted)
-
-
 def _statuses(session_id: int) -> dict[int, RegistrationStatus]:
     """Each registered person's status for the session."""
     return dict(db.session.execute(
@@ -171,14 +129,8 @@ def _people(participant_ids: Sequence[int]) -> dict[int, Person]:
     organisations = dict(db.session.execute(
         sa.select(Participant.id, Participant.organisation).where(Participant.id.in_(list(participant_ids)))
     ).all())
-    return {pid: Person(pid, categories[pid], _organisation_key(organisations.get(pid, "")))
+    return {pid: Person(pid, categories[pid], organisation_key(organisations.get(pid, "")))
             for pid in participant_ids}
-
-
-def _organisation_key(name: str | None) -> str | None:
-    """One key per organisation whatever the case and spacing; None for people without one."""
-    key = " ".join((name or "").split()).casefold()
-    return key or None
 
 
 def draw_panel(spec: PanelSpec) -> PanelDraw:

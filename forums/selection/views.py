@@ -33,13 +33,11 @@ from forums.people.forms import participant_filter_form
 from forums.registrations import queries as registration_queries
 from forums.selection import draw as selection_service
 from forums.selection.draw import (
-    MAX_POOL,
-    MAX_SEED,
-    WAITLIST,
     PanelDraw,
     PanelSpec,
     PoolError,
 )
+from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
 from forums.selection.solver import (
     ALGORITHMS,
     InfeasibleSelection,
@@ -55,6 +53,7 @@ from models import (
     RegistrationStatus,
     db,
 )
+from models.registrations import HOLDING
 
 bp = Blueprint("selection", __name__, url_prefix="/staff")
 
@@ -222,7 +221,8 @@ def _pool_rows(draw: PanelDraw) -> list[PoolRow]:
     return sorted(rows, key=lambda row: (row.probability, row.name, row.id))
 
 
-def _balance_rows(report: BalanceReport, catalogue: policies.Catalogue, locale: str) -> list[tuple[str, list[BalanceRow]]]:
+def _balance_rows(report: BalanceReport, catalogue: policies.Catalogue,
+                  locale: str) -> list[tuple[str, list[BalanceRow]]]:
     return [
         (catalogue.dimension_name(dimension.key, locale),
          [BalanceRow(catalogue.category_name(dimension.key, line.key, locale), line, limits_text(line.quota),
@@ -253,7 +253,7 @@ def page(session_id: int) -> ResponseReturnValue:
     context: dict[str, object] = {
         "forum_session": forum_session, "form": form, "filter_form": filter_form, "dimensions": dimensions,
         "waitlisted": counts[RegistrationStatus.waitlisted],
-        "holding": sum(counts[status] for status in selection_service.HOLDING),
+        "holding": sum(counts[status] for status in HOLDING),
     }
     submitted = "size" in request.args
     if not submitted:

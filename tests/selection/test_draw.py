@@ -9,15 +9,14 @@ from forums.balance import policies
 from forums.balance.rules import Quota
 from forums.people.names import search_key
 from forums.selection.draw import (
-    WAITLIST,
     PanelChanged,
     PanelSpec,
     PoolError,
     confirm_panel,
-    count_quotas,
     draw_panel,
     panel_balance,
 )
+from forums.selection.rules import WAITLIST, count_quotas
 from forums.selection.solver import CountQuota, InfeasibleSelection
 from models import (
     AuditEntry,
