@@ -3,9 +3,9 @@
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_big python bench/explain.py SESSION_ID TOKEN EMAIL
 
 Requests each target once in-process as bench/load.py does (the agenda page anonymously with the
-response cache off, so their real queries show; the staff page as EMAIL; the API with TOKEN), captures
-the statements, and prints for each SELECT its plan's scan lines and execution time
-(``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on SQLite). A sequential scan
+response cache off, so the stamp query and the queries a miss runs all show; the staff page as
+EMAIL; the API with TOKEN), captures the statements, and prints for each SELECT its plan's scan lines
+and execution time (``EXPLAIN (ANALYZE, BUFFERS)`` on PostgreSQL, ``EXPLAIN QUERY PLAN`` on SQLite). A sequential scan
 of a table that grows with the data is marked ``FULL SCAN``.
 """
 
@@ -23,8 +23,6 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app  # noqa: E402  (the path above makes the project importable)
-from forums.accounts.tokens import token_digest  # noqa: E402
-from forums.fastpath import balance_stamp_query, page_stamp_query  # noqa: E402
 from models import User, db  # noqa: E402
 
 #: tables that stay small whatever the data (a scan of them is not a growth problem)
@@ -33,8 +31,6 @@ SMALL_TABLES = {"dimension", "category", "alembic_version", "user", "api_token",
 #: rows a PostgreSQL sequential scan may read before it counts as a full scan of a growing table
 FULL_SCAN_ROWS = 1000
 PLAN_WORDS = ("Scan", "Execution Time", "SCAN", "SEARCH")
-#: the targets forums.fastpath answers from a copy, after its one stamp query
-STAMP_QUERIES = {"agenda page": page_stamp_query, "balance JSON": balance_stamp_query}
 
 
 def targets(session_id: int) -> list[tuple[str, str, bool, str]]:
@@ -69,7 +65,7 @@ def plan_lines(raw: Any, postgres: bool, statement: str, params: Any) -> list[st
 def main() -> None:
     """Print the plans."""
     session_id, token, email = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    # Without the response cache the targets' own queries show; its one query per request is explained first.
+    # Without the response cache every request runs what a miss runs: the stamp query, then the page's own.
     os.environ["FLASK_RESPONSE_CACHE"] = "false"
     app = create_app()
     captured: list[tuple[str, Any]] = []
@@ -91,26 +87,12 @@ def main() -> None:
         selects = [(statement, params) for statement, params in captured
                    if statement.lstrip().upper().startswith("SELECT")]
         print(f"== {name}: GET {path} -> {status}, {len(captured)} statements, {len(selects)} SELECT")
-        stamp = STAMP_QUERIES.get(name)
-        if stamp is not None:
-            with app.app_context():
-                compiled = stamp().compile(dialect=db.engine.dialect)
-                values = {"session_id": session_id, "token_hash": token_digest(token)}
-                params = tuple(values[key] for key in compiled.positiontup) if compiled.positional else values
-                selects.insert(0, (compiled.string, params))
-            print("   (first: the response cache's one query per request; then the target's own, run on a miss)")
         with app.app_context(), db.engine.connect() as connection:
             raw = connection.connection.driver_connection
-            for index, (statement, params) in enumerate(selects):
-                # The stamp query runs on forums.fastpath's own connection, which prefers index paths.
-                on_stamp_connection = postgres and stamp is not None and index == 0
-                if on_stamp_connection:
-                    raw.execute("SET enable_seqscan = off")
+            for statement, params in selects:
                 print("--", " ".join(statement.split())[:110])
                 for line in plan_lines(raw, postgres, statement, params):
                     print("     ", line.strip())
-                if on_stamp_connection:
-                    raw.execute("RESET enable_seqscan")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from forums.balance import queries as balance_queries
 from forums.balance.policy_rules import PolicyProblem
 from forums.balance.rules import STAGES, Quota
 from forums.i18n import current_language
+from forums.web.cache import end_reads
 from models import Forum, ForumSession, db
 
 #: more quota lines than any real catalogue has categories: a bound on work per request
@@ -82,7 +83,7 @@ def _parse_quota(item: Any, prefix: str) -> Quota:
                for key in ("dimension", "category") if not isinstance(item.get(key), str) or not item.get(key)}
     if unknown or missing:
         raise _invalid({**unknown, **missing})
-    limits = {name: _number(item.get(name), f"{prefix}.{name}", whole=name in _COUNT_FIELDS)
+    limits: dict[str, Any] = {name: _number(item.get(name), f"{prefix}.{name}", whole=name in _COUNT_FIELDS)
               for name in policies.QUOTA_FIELDS}
     return Quota(item["dimension"], item["category"], **limits)
 
@@ -178,6 +179,7 @@ def get_session_balance(session_id: int) -> ResponseReturnValue:
     if stage not in STAGES:
         raise _invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
     body = balance_queries.session_balance_json_under(session_id, stage, stamp)
+    end_reads()
     return current_app.response_class(body + "\n", mimetype="application/json")
 
 
@@ -211,7 +213,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["quotas"],
         "additionalProperties": False,
-        "properties": {"quotas": {"type": "array", "maxItems": MAX_QUOTAS, "items": {"$ref": "#/components/schemas/Quota"}}},
+        "properties": {"quotas": {"type": "array", "maxItems": MAX_QUOTAS,
+                                  "items": {"$ref": "#/components/schemas/Quota"}}},
     },
     "Policy": {
         "type": "object",

@@ -31,7 +31,7 @@ def compress_response(response: Response) -> Response:
     if not _is_compressible(response) or response.status_code != 200 or is_generated_stream:
         return response
     response.vary.add("Accept-Encoding")
-    if "Content-Encoding" in response.headers or "gzip" not in request.accept_encodings:
+    if "Content-Encoding" in response.headers or not request.accept_encodings["gzip"]:
         return response
     # Static files come as a file wrapper; reading them here is fine for our small CSS and JS.
     response.direct_passthrough = False

@@ -22,4 +22,5 @@ def conditional_response(body: str | bytes, *, mimetype: str, last_modified: dat
     response.cache_control.no_cache = True
     # The same address shows another language (cookie or browser) or, for staff, more links.
     response.vary.update(("Accept-Language", "Cookie"))
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place; werkzeug's return type would lose flask's Response
+    return response

@@ -1,23 +1,36 @@
-"""Kept agendas and balance reports (forums.web.cache): the same bytes and headers as the normal path, never stale, never to the wrong caller."""
+"""Kept agendas and balance reports (forums.web.cache).
+
+The same bytes and headers as the normal path, never stale, never to the wrong caller.
+"""
 
 import gzip
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import (
+    Flask,
+    before_render_template,
+    render_template_string,
+    template_rendered,
+)
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app import create_app
 from forums.balance import queries as balance_queries
-from forums.web.cache import Caches, StampedCache, caches
 from forums.registrations.operations import register
+from forums.sessions import queries as session_queries
+from forums.sessions import stamps
+from forums.web.cache import Caches, StampedCache, caches
 from models import (
     AgendaItem,
     AgendaKind,
     AgendaSpeaker,
     ApiToken,
+    Category,
     Forum,
     ForumSession,
     Participant,
@@ -104,6 +117,48 @@ def test_a_cached_page_has_the_bytes_and_headers_of_the_normal_path(client, agen
                  "Cache-Control", "Last-Modified"):
         assert cached.headers.get(name), name
     assert "Date" in cached.headers
+
+
+@contextmanager
+def attributes_shown(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[set[tuple[type[Any], str]]]:
+    """Every mapped column or relationship read on a row while a template renders, as (class, name).
+
+    Reads inside model methods count too (``localized``, ``Category.name``): they go through the
+    same descriptors.
+    """
+    shown: set[tuple[type[Any], str]] = set()
+    rendering: list[bool] = []
+    original = InstrumentedAttribute.__get__
+
+    def recording(attribute: InstrumentedAttribute[Any], instance: Any, owner: Any) -> Any:
+        if instance is not None and rendering:
+            shown.add((attribute.class_, attribute.key))
+        return original(attribute, instance, owner)
+
+    monkeypatch.setattr(InstrumentedAttribute, "__get__", recording)
+    with before_render_template.connected_to(lambda *_args, **_kwargs: rendering.append(True), app), \
+            template_rendered.connected_to(lambda *_args, **_kwargs: rendering.pop(), app):
+        yield shown
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "tg"])
+def test_the_agenda_stamp_covers_everything_the_page_shows(app, client, agenda, monkeypatch, language):
+    with attributes_shown(app, monkeypatch) as shown:
+        assert client.get(f"/sessions/{agenda.id}", headers={"Accept-Language": language}).status_code == 200
+
+    assert (ForumSession, "title") in shown and (Participant, "name") in shown, "the recording saw the page"
+    uncovered = sorted(f"{entity.__name__}.{name}" for entity, name in shown if not stamps.covers(entity, name))
+    assert not uncovered, f"the public agenda shows {uncovered}, which its stamp (forums/sessions/stamps.py) misses"
+
+
+def test_a_field_the_stamp_misses_is_caught(app, agenda, monkeypatch):
+    # The forum's description is not in the stamp: a page showing it would be served stale.
+    forum_session = session_queries.session_with_agenda(agenda.id)
+    with app.test_request_context(f"/sessions/{agenda.id}"), attributes_shown(app, monkeypatch) as shown:
+        render_template_string("{{ forum_session.forum.description }}", forum_session=forum_session)
+
+    assert (Forum, "description") in shown and not stamps.covers(Forum, "description")
+    assert stamps.covers(Forum, "title") and not stamps.covers(Category, "key")
 
 
 def test_languages_and_encodings_get_their_own_copies(client, agenda):
@@ -255,8 +310,8 @@ def test_the_cache_keeps_only_the_most_recently_used_pages(app_config, create_se
     for forum_session in sessions:
         assert reader.get(f"/sessions/{forum_session.id}").status_code == 200
 
-    kept = [key[0] for key in cache_of(small).named("agenda").keys()]
-    assert kept == [sessions[1].id, sessions[2].id]
+    kept = cache_of(small).named("agenda").keys()
+    assert [session_id for session_id, _language, _root in kept] == [sessions[1].id, sessions[2].id]
 
 
 def test_an_untrusted_host_gets_flasks_400_even_for_a_cached_page(app_config, create_session):
