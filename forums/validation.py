@@ -28,13 +28,33 @@ MAX_JSON_INT = 2**63 - 1
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+def digits_up_to(limit: int) -> str:
+    """A regular expression matching the decimal numbers from 0 to ``limit``, and no other digit string.
+
+    For 2147483647: up to 9 digits, or 10 digits starting 1, 20, 21[0-3], 214[0-6], ... up to the limit itself.
+    """
+    text = str(limit)
+    parts = [f"[0-9]{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for position, digit in enumerate(text):
+        lowest = 1 if position == 0 and len(text) > 1 else 0
+        if int(digit) > lowest:
+            rest = len(text) - position - 1
+            parts.append(f"{text[:position]}[{lowest}-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class BoundedIntConverter(IntegerConverter):
     """Werkzeug's ``int`` URL converter, bounded at ``MAX_ID``, registered app-wide as ``int``.
 
     ``/sessions/99999999999999999999`` matches no route and is a 404, as for any id that does not
     exist, instead of reaching a query PostgreSQL refuses with an error (every ``<int:...>`` of every
-    blueprint gets the bound, including routes added later).
+    blueprint gets the bound, including routes added later). The bound is in the pattern itself: a
+    number the pattern matched but ``max`` refused would make werkzeug answer 405 when another rule
+    takes the same path with another method.
     """
+
+    regex = digits_up_to(MAX_ID)
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
                  signed: bool = False) -> None:

@@ -109,7 +109,8 @@ def test_create_token_takes_a_name_and_an_expiry(runner, client, create_user):
 
 def test_create_token_refuses_a_name_on_two_lines_or_a_life_out_of_range(runner, create_user):
     create_user("organiser", email="staff@example.org")
-    for args in (["--name", "report\nsecond line"], ["--expires-days", "0"], ["--expires-days", "99999999999999999999"]):
+    for args in (["--name", "report\nsecond line"], ["--expires-days", "0"],
+                 ["--expires-days", "99999999999999999999"]):
         result = runner.invoke(args=["create-token", "staff@example.org", *args])
         assert result.exit_code != 0, args
     assert _rows(ApiToken) == 0

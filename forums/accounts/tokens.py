@@ -80,7 +80,7 @@ def user_for_token(token: str) -> User | None:
     )
 
 
-def visible_tokens(viewer: User) -> sa.Select[tuple[ApiToken]]:
+def visible_tokens(viewer: User) -> sa.Select[ApiToken]:
     """The tokens ``viewer`` may list and revoke: their own; an admin's, everyone's."""
     statement = sa.select(ApiToken)
     if viewer.role is not Role.admin:

@@ -1,34 +1,33 @@
 """API-wide hooks: bearer-token sign-in, CSRF for cookie calls, JSON errors."""
 
 from flask import Request, g, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from forums.accounts.tokens import bearer_token, user_for_token
+from forums.accounts.tokens import presented_token, user_for_token
 from forums.api import bp
 from forums.api.errors import ApiError, error_response
+from forums.api.support import json_problem
 from forums.extensions import csrf, login_manager
 from models import User
 
 csrf.exempt(bp)
 
 
-def request_token(req: Request) -> str | None:
-    """The token of the request's ``Authorization: Bearer`` header, if there is one."""
-    return bearer_token(req.headers.get("Authorization", ""))
-
-
 @login_manager.request_loader
 def _load_user_from_token(req: Request) -> User | None:
-    if not req.path.startswith(bp.url_prefix or "") or request_token(req) is None:
+    token = presented_token(req)
+    if not req.path.startswith(bp.url_prefix or "") or token is None:
         return None
-    return user_for_token(request_token(req) or "")
+    return user_for_token(token)
 
 
 @bp.before_request
 def _authenticate() -> None:
-    """A bad token is a 401 even where anonymous calls are allowed; cookie calls need CSRF."""
-    token = request_token(request)
+    """A bad token is a 401 even where anonymous calls are allowed, and even beside a good cookie (which
+    ``forums.security`` does not consult when a token is presented); cookie calls need CSRF."""
+    token = presented_token(request)
     if token is not None:
         if not current_user.is_authenticated:
             raise ApiError(401, _("A valid API token is required."))
@@ -42,6 +41,22 @@ def _authenticate() -> None:
     csrf.protect()
 
 
+@bp.before_request
+def _refuse_unsafe_json() -> None:
+    """Refuse a JSON body no field can take (too deep, too large a number, NUL, lone surrogates), after sign-in."""
+    if not request.is_json:
+        return
+    try:
+        data = request.get_json(silent=True)  # cached: the view's json_body() reads the same object
+    except RecursionError:
+        raise ApiError(400, _("The request body is nested too deeply.")) from None
+    problem = json_problem(data) if data is not None else None
+    if problem is not None:
+        status, field, message = problem
+        raise ApiError(status, message if status == 400 else _("Some values are not valid."),
+                       {field: message} if status != 400 else None)
+
+
 @bp.app_errorhandler(ApiError)
-def _api_error(error: ApiError):  # type: ignore[no-untyped-def]
+def _api_error(error: ApiError) -> ResponseReturnValue:
     return error_response(error.status, error.message, error.fields, error.code)

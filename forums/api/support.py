@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,10 +12,45 @@ from flask import request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from forums import validation
 from forums.api.errors import ApiError
 from models import User, db
 
 MAX_PAGE = 100
+
+
+#: no body the API takes nests deeper than 3 (a policy's quotas); far deeper is an attack on the parser
+MAX_JSON_DEPTH = 16
+
+
+def json_problem(data: Any) -> tuple[int, str, str] | None:
+    """What no field of the API can take anywhere in a parsed JSON body: (status, field path, words), or None.
+
+    Looked at once for every body, before any view reads it, so that no value reaches a query or a
+    column that the database would refuse with an error instead of an answer: nesting deeper than
+    ``MAX_JSON_DEPTH`` (400), a whole number beyond 64 bits, a NUL character or a lone UTF-16 surrogate
+    (``"\\ud800"``) in a string or a key, a number that is not finite (422).
+    """
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return 400, "", _("The request body is nested too deeply.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not validation.is_clean_unicode(key):
+                    return 422, path or "body", _("Field names must be text without NUL characters or lone surrogates.")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{index}" if path else str(index), depth + 1)
+                         for index, item in enumerate(value))
+        elif isinstance(value, str) and not validation.is_clean_unicode(value):
+            return 422, path or "body", _("Text may not contain NUL characters or lone surrogates.")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > validation.MAX_JSON_INT:
+            return 422, path or "body", _("This number is too large.")
+        elif isinstance(value, float) and not math.isfinite(value):
+            return 422, path or "body", _("Expected a finite number.")
+    return None
 
 
 def json_body(*, allowed: Iterable[str], required: Iterable[str] = ()) -> dict[str, Any]:
@@ -48,33 +84,29 @@ def parse_time(value: Any, field: str) -> datetime:
     return moment
 
 
-def text_field(data: Mapping[str, Any], field: str, *, max_length: int, required: bool = False) -> str:
-    """A string field, stripped, with a length limit."""
+def text_field(data: Mapping[str, Any], field: str, *, max_length: int, required: bool = False,
+               single_line: bool = False) -> str:
+    """A string field, stripped, checked by ``forums.validation.text`` (length, NUL, one line); else a 422."""
     value = data.get(field)
-    if value is None:
-        if required:
-            raise ApiError(422, _("Some values are not valid."), {field: _("This field is required.")})
-        return ""
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise ApiError(422, _("Some values are not valid."), {field: _("Expected text.")})
-    value = value.strip()
-    if "\x00" in value:
-        raise ApiError(422, _("Some values are not valid."), {field: _("Text may not contain NUL characters.")})
-    if required and not value:
-        raise ApiError(422, _("Some values are not valid."), {field: _("This field is required.")})
-    if len(value) > max_length:
-        raise ApiError(422, _("Some values are not valid."),
-                       {field: _("At most %(n)d characters.", n=max_length)})
-    return value
+    errors: dict[str, str] = {}
+    clean = validation.text(value, field, errors, max_length=max_length, required=required, single_line=single_line)
+    if errors:
+        raise ApiError(422, _("Some values are not valid."), errors)
+    return clean
 
 
-def int_field(data: Mapping[str, Any], field: str, *, minimum: int | None = None) -> int:
-    """An integer field (booleans are not integers here)."""
+def int_field(data: Mapping[str, Any], field: str, *, minimum: int | None = None,
+              maximum: int = validation.MAX_ID) -> int:
+    """An integer field (booleans are not integers here), at most ``maximum`` (by default: as large as an id)."""
     value = data.get(field)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ApiError(422, _("Some values are not valid."), {field: _("Expected a whole number.")})
     if minimum is not None and value < minimum:
         raise ApiError(422, _("Some values are not valid."), {field: _("Must be at least %(n)d.", n=minimum)})
+    if value > maximum:
+        raise ApiError(422, _("Some values are not valid."), {field: _("Must be at most %(n)d.", n=maximum)})
     return value
 
 
@@ -102,18 +134,31 @@ def _decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        after = validation.whole_number(base64.urlsafe_b64decode(cursor.encode()).decode())
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")}) from None
+        after = None
+    if after is None:
+        raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")})
+    return after
 
 
 def page_limit() -> int:
     """The ``?limit=`` of a list, 1..100 (default 100)."""
-    raw = request.args.get("limit", str(MAX_PAGE))
-    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
+    limit = validation.whole_number(request.args.get("limit", str(MAX_PAGE)), maximum=MAX_PAGE)
+    if not limit:
         raise ApiError(422, _("Some values are not valid."), {"limit": _("A number from 1 to 100.")})
-    return int(raw)
+    return limit
+
+
+def query_id(name: str) -> int | None:
+    """The id a query parameter names (None when absent); a 422 when it cannot be one."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    value = validation.whole_number(raw)
+    if value is None:
+        raise ApiError(422, _("Some values are not valid."), {name: _("Expected an id: a whole number.")})
+    return value
 
 
 def paginate(statement: sa.Select[Any], id_column: Any, serialise: Callable[[Any], dict[str, Any]],

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
 
+from forums import validation
 from models import AuditEntry, db
 
 
@@ -43,10 +44,10 @@ class AuditFilter:
 def parse_object(text: str) -> tuple[str, int | None] | None:
     """``"participant"`` or ``"participant:12"`` as (type, id); None when it is neither."""
     object_type, sep, raw_id = text.strip().partition(":")
-    # isdigit() alone lets "²" through, which int() refuses: only ASCII digits are ids.
-    if not object_type or (sep and not (raw_id.isascii() and raw_id.isdigit())):
+    object_id = validation.whole_number(raw_id) if sep else None
+    if not object_type or (sep and object_id is None):
         return None
-    return object_type, int(raw_id) if sep else None
+    return object_type, object_id
 
 
 def filtered_entries(audit_filter: AuditFilter) -> sa.Select[tuple[AuditEntry]]:

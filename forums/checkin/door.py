@@ -17,6 +17,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from forums import validation
 from forums.accounts.permissions import can_facilitate, can_view_session
 from forums.audit import log as audit
 from forums.balance.queries import balance_stamp, session_balance, session_balance_under
@@ -102,7 +103,7 @@ def decode_position(cursor: str) -> Position:
         key, registration_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError, binascii.Error) as error:
         raise ValueError("unknown cursor") from error
-    if not isinstance(key, str) or not isinstance(registration_id, int):
+    if not isinstance(key, str) or not validation.is_id(registration_id):
         raise ValueError("unknown cursor")
     return key, registration_id
 

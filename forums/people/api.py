@@ -48,6 +48,7 @@ from forums.people import operations as people_operations
 from forums.people.operations import ParticipantInput
 from forums.registrations import operations
 from forums.sessions.api import staff_session
+from forums.validation import is_id
 from models import (
     LANGUAGE_CODES,
     Category,
@@ -148,7 +149,7 @@ def create_registration(session_id: int) -> ResponseReturnValue:
     check_types(data, {"participant_id": int, "status": str})
     if data["status"] not in {status.value for status in INITIAL_STATUSES}:
         raise _invalid("status", _("Choose invited or registered."))
-    participant = db.session.get(Participant, data["participant_id"])
+    participant = db.session.get(Participant, data["participant_id"]) if is_id(data["participant_id"]) else None
     if participant is None:
         raise _invalid("participant_id", _("No such participant."))
     try:

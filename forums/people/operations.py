@@ -95,10 +95,10 @@ class ParticipantInput:
 def _validated_participant(data: ParticipantInput, lookup: dict[str, dict[str, Category]]) -> tuple[dict[str, Any], dict[int, Category]]:
     errors: dict[str, str] = {}
     values = {
-        "name": validation.text(data.name, "name", errors, max_length=200, required=True),
-        "organisation": validation.text(data.organisation, "organisation", errors, max_length=200),
-        "email": validation.text(data.email, "email", errors, max_length=254).lower(),
-        "phone": validation.text(data.phone, "phone", errors, max_length=40),
+        "name": validation.text(data.name, "name", errors, max_length=200, required=True, single_line=True),
+        "organisation": validation.text(data.organisation, "organisation", errors, max_length=200, single_line=True),
+        "email": validation.text(data.email, "email", errors, max_length=254, single_line=True).lower(),
+        "phone": validation.text(data.phone, "phone", errors, max_length=40, single_line=True),
     }
     if values["email"] and "email" not in errors and not validation.EMAIL.match(values["email"]):
         errors["email"] = _("Not an e-mail address.")

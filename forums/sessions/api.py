@@ -43,6 +43,7 @@ from forums.api.support import (
     not_found,
     paginate,
     parse_time,
+    query_id,
     signed_in_user,
     staff_user,
 )
@@ -126,11 +127,9 @@ def _query_time(name: str) -> datetime | None:
 def list_sessions() -> ResponseReturnValue:
     """Sessions the caller may see, by ``?forum=`` and overlapping ``?from=`` .. ``?to=``."""
     statement = sa.select(ForumSession).where(visible_sessions_filter(current_user)).options(*SESSION_LOADING)
-    forum = request.args.get("forum")
+    forum = query_id("forum")
     if forum is not None:
-        if not forum.isdigit():
-            raise ApiError(422, _("Some values are not valid."), {"forum": _("Expected a whole number.")})
-        statement = statement.where(ForumSession.forum_id == int(forum))
+        statement = statement.where(ForumSession.forum_id == forum)
     since, until = _query_time("from"), _query_time("to")
     if since is not None:
         statement = statement.where(ForumSession.ends_at >= since)

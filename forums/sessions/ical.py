@@ -117,7 +117,9 @@ def calendar_bytes(
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
-    # NAME is RFC 7986; X-WR-CALNAME is what Apple, Google and Outlook read.
+    # NAME is RFC 7986; X-WR-CALNAME is what Apple, Google and Outlook read. icalendar escapes line
+    # breaks in an event's text but refuses them in these, so a title stored on two lines goes on one.
+    name = " ".join(name.splitlines())
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add_component(_timezone_component(timezone_name, events))

@@ -53,7 +53,7 @@ def _times(changes: Mapping[str, Any], values: dict[str, Any], errors: dict[str,
 def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "title": validation.text(title, "title", errors, max_length=200, required=True),
+        "title": validation.text(title, "title", errors, max_length=200, required=True, single_line=True),
         "description": validation.text(description, "description", errors, max_length=5000),
     }
     validation.choice({"kind": kind}, "kind", ForumKind, values, errors)
@@ -99,12 +99,13 @@ def _session_values(changes: Mapping[str, Any], current: ForumSession | None) ->
     values: dict[str, Any] = {}
     if "forum_id" in changes:
         forum_id = changes["forum_id"]
-        if not isinstance(forum_id, int) or isinstance(forum_id, bool) or db.session.get(Forum, forum_id) is None:
+        if not validation.is_id(forum_id) or db.session.get(Forum, forum_id) is None:
             errors["forum_id"] = _("No such forum.")
         values["forum_id"] = forum_id
     for field, limit in (("title", 200), ("description", 5000), ("venue", 200)):
         if field in changes:
-            values[field] = validation.text(changes[field], field, errors, max_length=limit, required=field == "title")
+            values[field] = validation.text(changes[field], field, errors, max_length=limit, required=field == "title",
+                                            single_line=field != "description")
     if "translations" in changes:
         values["translations"] = _translations(changes["translations"], ("title", "description"), errors)
     if "region" in changes:
@@ -143,7 +144,8 @@ def _translations(raw: Any, fields: tuple[str, ...], errors: dict[str, str]) -> 
         if language not in ("en", "ru", "tg") or not isinstance(texts, dict) or set(texts) - set(fields):
             errors["translations"] = _('Expected {"ru": {"title": "..."}, "tg": {...}}.')
             return {}
-        clean[language] = {field: validation.text(value, f"translations.{language}.{field}", errors, max_length=5000)
+        clean[language] = {field: validation.text(value, f"translations.{language}.{field}", errors, max_length=5000,
+                                                  single_line=field != "description")
                            for field, value in texts.items() if value}
     return clean
 
@@ -195,7 +197,8 @@ def _agenda_values(forum_session: ForumSession, changes: Mapping[str, Any], item
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if "title" in changes:
-        values["title"] = validation.text(changes["title"], "title", errors, max_length=300, required=True)
+        values["title"] = validation.text(changes["title"], "title", errors, max_length=300, required=True,
+                                          single_line=True)
     if "translations" in changes:
         values["translations"] = _translations(changes["translations"], ("title",), errors)
     validation.choice(changes, "kind", AgendaKind, values, errors)
@@ -205,7 +208,7 @@ def _agenda_values(forum_session: ForumSession, changes: Mapping[str, Any], item
             errors["starts_at"] = _("The item must lie within the session's time.")
     if "speaker_ids" in changes:
         ids = changes["speaker_ids"] or []
-        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        if not isinstance(ids, list) or not all(validation.is_id(i) for i in ids):
             errors["speaker_ids"] = _("Expected a list of participant ids.")
         else:
             found = set(db.session.scalars(sa.select(Participant.id).where(Participant.id.in_(ids))))
