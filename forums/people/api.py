@@ -58,8 +58,8 @@ from models import (
     RegistrationStatus,
     db,
 )
-
 from models.registrations import INITIAL, in_order
+
 #: JSON types of a participant's writable fields
 PARTICIPANT_FIELDS: dict[str, type] = {
     "name": str, "organisation": str, "email": str, "phone": str, "languages": list, "categories": dict,
@@ -176,8 +176,8 @@ def update_registration(registration_id: int) -> ResponseReturnValue:
     if data["status"] not in {status.value for status in RegistrationStatus}:
         raise _invalid("status", _("Choose one of: %(values)s.", values=", ".join(s.value for s in RegistrationStatus)))
     try:
-        operations.change_status(registration, RegistrationStatus(data["status"]))
         # Audits the change and each person it moves up from the waitlist.
+        operations.change_status(registration, RegistrationStatus(data["status"]))
     except operations.RegistrationError:
         # Staff may make any move (ALLOWED_TRANSITIONS): only a seat the session no longer has is refused.
         raise ApiError(409, _("The session is full: no seat is free. Waitlist the person or free a seat first."),
