@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm import contains_eager, joinedload, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -66,13 +66,18 @@ def _participant_or_404(token: str) -> Participant:
     return participant
 
 
+#: the sessions a person's page may show: a draft is the organisers' work in progress, not yet an
+#: invitation, so it is neither listed, nor opened, nor answered, nor put in the calendar through the link
+NOT_DRAFT = ForumSession.status != SessionStatus.draft
+
+
 def _registrations(participant_id: int) -> list[Registration]:
-    """The person's registrations with their sessions, soonest session first."""
+    """The person's registrations with their sessions (drafts left out), soonest session first."""
     session_loader = joinedload(Registration.forum_session)
     return list(db.session.scalars(
         sa.select(Registration)
         .join(Registration.forum_session)
-        .where(Registration.participant_id == participant_id)
+        .where(Registration.participant_id == participant_id, NOT_DRAFT)
         .options(session_loader.joinedload(ForumSession.region), session_loader.joinedload(ForumSession.forum),
                  raiseload("*"))
         .order_by(ForumSession.starts_at, ForumSession.id)
@@ -86,8 +91,9 @@ def _calendar_sessions(participant_id: int) -> list[ForumSession]:
     ``selectinload`` would send the sessions' ids in IN lists of 500, one query more per 500 sessions.
     """
     sessions = [each.forum_session for each in _registrations(participant_id) if each.status in IN_CALENDAR]
-    in_calendar = sa.select(Registration.session_id).where(Registration.participant_id == participant_id,
-                                                           Registration.status.in_(IN_CALENDAR))
+    in_calendar = (sa.select(Registration.session_id).join(Registration.forum_session)
+                   .where(Registration.participant_id == participant_id, Registration.status.in_(IN_CALENDAR),
+                          NOT_DRAFT))
     agendas: dict[int, list[AgendaItem]] = defaultdict(list)
     for item in db.session.scalars(
         sa.select(AgendaItem).where(AgendaItem.session_id.in_(in_calendar)).options(raiseload("*"))
@@ -103,8 +109,9 @@ def _calendar_sessions(participant_id: int) -> list[ForumSession]:
 def _registration_or_404(participant: Participant, session_id: int) -> Registration:
     registration = db.session.scalar(
         sa.select(Registration)
-        .where(Registration.participant_id == participant.id, Registration.session_id == session_id)
-        .options(joinedload(Registration.forum_session))
+        .join(Registration.forum_session)
+        .where(Registration.participant_id == participant.id, Registration.session_id == session_id, NOT_DRAFT)
+        .options(contains_eager(Registration.forum_session))
     )
     if registration is None:
         abort(404)

@@ -87,6 +87,28 @@ def test_unknown_token_and_other_peoples_sessions_are_not_found(client, create_s
     assert client.get(f"{base}/sessions/{mine.id}").status_code == 200
 
 
+def test_draft_sessions_are_not_shown_opened_answered_or_put_in_the_calendar(client, create_session,
+                                                                              create_participant, invite):
+    draft = create_session(title="Draft round table not yet announced", status="draft")
+    published = create_session(title="Published round table")
+    person = create_participant()
+    invite(draft, person)
+    invite(published, person)
+    base = page_of(person)
+
+    page = client.get(base).get_data(as_text=True)
+    assert "Published round table" in page and "Draft round table" not in page
+    assert client.get(f"{base}/sessions/{draft.id}").status_code == 404
+    assert client.post(f"{base}/sessions/{draft.id}/answer", data={"answer": "accept"}).status_code == 404
+    calendar = client.get(f"{base}/calendar.ics").get_data(as_text=True)
+    assert "Published round table" in calendar and "Draft round table" not in calendar
+
+    # Once published, it is the person's invitation like any other.
+    draft.status = SessionStatus.published
+    db.session.commit()
+    assert "Draft round table" in client.get(base).get_data(as_text=True)
+
+
 def test_tokens_are_long_random_and_distinct(app, create_participant):
     tokens = {links.issue(create_participant(f"Person {n}")).token for n in range(5)}
     assert len(tokens) == 5
