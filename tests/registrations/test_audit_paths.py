@@ -123,7 +123,8 @@ def _session_form(forum_session: ForumSession, **overrides: str) -> dict[str, st
 def test_capacity_increase_on_the_session_edit_page(organiser, full_session):
     forum_session, _seated, waiting = full_session(seats=1, waiting=3)
 
-    response = organiser.post(f"/staff/sessions/{forum_session.id}/edit", data=_session_form(forum_session, capacity="3"))
+    response = organiser.post(f"/staff/sessions/{forum_session.id}/edit",
+                              data=_session_form(forum_session, capacity="3"))
 
     assert response.status_code == 302, response.get_data(as_text=True)
     assert [status_of(each.id) for each in waiting] == [RegistrationStatus.registered] * 2 + [

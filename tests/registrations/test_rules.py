@@ -33,8 +33,9 @@ HOME = "models/registrations.py"
 #: literal status collections that are data, not rules: the mixes demo and synthetic data are drawn from,
 #: and stage names (which are spelled like statuses)
 NOT_RULES = {
-    ("forums/data/demo.py", ("[RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed, "
-                             "RegistrationStatus.attended, RegistrationStatus.declined, RegistrationStatus.cancelled]")),
+    ("forums/data/demo.py", ("[RegistrationStatus.invited, RegistrationStatus.registered, "
+                             "RegistrationStatus.confirmed, RegistrationStatus.attended, "
+                             "RegistrationStatus.declined, RegistrationStatus.cancelled]")),
     ("forums/data/synthetic.py", ("[RegistrationStatus.declined, RegistrationStatus.cancelled, "
                                   "RegistrationStatus.waitlisted]")),
     ("forums/balance/rules.py", "('invited', 'registered', 'confirmed', 'attended')"),  # STAGES
