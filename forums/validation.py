@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 
 #: keys of dimensions and categories (used in URLs, the API and CSV files): the forms and the API read these
-SLUG_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+SLUG_MAX = 40
+SLUG_PATTERN = rf"^[a-z][a-z0-9_]{{0,{SLUG_MAX - 1}}}$"
 SLUG_MESSAGE = _l("Use lowercase letters, digits and underscores, starting with a letter.")
 SLUG = re.compile(SLUG_PATTERN)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -150,17 +151,6 @@ def choice(changes: Mapping[str, Any], field: str, enum_cls: type[Any], values: 
         errors[field] = _("Choose one of: %(values)s.", values=", ".join(m.value for m in enum_cls))
     else:
         values[field] = enum_cls(changes[field])
-
-
-def slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """A lowercase slug key and display names in English (required), Russian and Tajik."""
-    key = text(key, "key", errors, max_length=40, required=True)
-    if "key" not in errors and not SLUG.match(key):
-        errors["key"] = str(SLUG_MESSAGE)
-    clean = {f"name_{lang}": text(names.get(lang), f"name_{lang}", errors, max_length=120, required=lang == "en",
-                                  single_line=True)
-             for lang in ("en", "ru", "tg")}
-    return key, clean
 
 
 def check_version(obj: Any, expected_version: int | None) -> None:

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
+from forums import validation
 from forums.accounts.permissions import can_facilitate
 from forums.api import bp
 from forums.api.errors import ApiError
@@ -44,6 +45,7 @@ from forums.api.support import (
     staff_user,
 )
 from forums.audit import log as audit
+from forums.people import limits
 from forums.people import operations as people_operations
 from forums.people.operations import ParticipantInput
 from forums.registrations import operations
@@ -221,10 +223,10 @@ REGISTRATION_REF = {"$ref": "#/components/schemas/Registration"}
 
 
 PARTICIPANT_INPUT, PARTICIPANT_PATCH = input_schemas({
-    "name": text_schema(200, required=True),
-    "organisation": text_schema(200),
-    "email": {"type": "string", "format": "email", "maxLength": 254, "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$"},
-    "phone": {"type": "string", "pattern": r"^\+?[0-9 ()\-]{5,40}$"},
+    "name": text_schema(limits.NAME_MAX, required=True),
+    "organisation": text_schema(limits.ORGANISATION_MAX),
+    "email": {"type": "string", "format": "email", "maxLength": limits.EMAIL_MAX, "pattern": validation.EMAIL.pattern},
+    "phone": {"type": "string", "maxLength": limits.PHONE_MAX, "pattern": validation.PHONE.pattern},
     "languages": {"type": "array", "items": {"type": "string", "enum": list(LANGUAGE_CODES)}},
     "categories": {**CATEGORIES_SCHEMA, "additionalProperties": {"type": ["string", "null"]},
                    "description": "{dimension key: category key}; an empty or null key clears it"},

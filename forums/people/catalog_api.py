@@ -39,7 +39,9 @@ from forums.api.support import (
     signed_in_user,
     staff_user,
 )
+from forums.people import limits as people_limits
 from forums.people import operations as people_operations
+from forums.sessions import limits as session_limits
 from forums.sessions import operations as session_operations
 from models import Dimension, Forum, ForumKind, db
 
@@ -140,18 +142,19 @@ FORUM_ID = path_parameter("forum_id")
 DIMENSION_KEY = path_parameter("key", "string")
 NAMES_INPUT: dict[str, Any] = {
     "key": {"type": "string", "pattern": r"^[a-z][a-z0-9_]{0,39}$"},
-    "name": {**text_schema(120, required=True), "description": "in English"},
-    "name_ru": text_schema(120),
-    "name_tg": text_schema(120),
+    "name": {**text_schema(people_limits.DISPLAY_NAME_MAX, required=True), "description": "in English"},
+    "name_ru": text_schema(people_limits.DISPLAY_NAME_MAX),
+    "name_tg": text_schema(people_limits.DISPLAY_NAME_MAX),
 }
 NAMES_OUTPUT: dict[str, Any] = {field: {"type": "string"} for field in ("key", "name", "name_ru", "name_tg")}
 
 
 FORUM_INPUT, FORUM_PATCH = input_schemas({
-    "title": text_schema(200, required=True),
+    "title": text_schema(session_limits.TITLE_MAX, required=True),
     "kind": {"type": "string", "enum": [kind.value for kind in ForumKind]},
-    "description": text_schema(5000),
-    "retention_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 36500,
+    "description": text_schema(session_limits.DESCRIPTION_MAX),
+    "retention_days": {"type": ["integer", "null"], "minimum": session_limits.RETENTION_DAYS_MIN,
+                       "maximum": session_limits.RETENTION_DAYS_MAX,
                        "description": "days after a session ends before its personal data is purged"},
 }, ["title", "kind"], {"version": VERSION_SCHEMA})
 

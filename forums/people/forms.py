@@ -24,6 +24,7 @@ from forums.forms import (
     VersionedForm,
     options,
 )
+from forums.people import limits
 from forums.validation import SLUG_MESSAGE, SLUG_PATTERN
 from models import (
     LANGUAGE_CODES,
@@ -35,10 +36,10 @@ from models import (
 class ParticipantForm(VersionedForm):
     """A person in the register; :func:`participant_form` adds one select per dimension."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
-    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limits.NAME_MAX)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=limits.ORGANISATION_MAX)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=limits.EMAIL_MAX)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=limits.PHONE_MAX)])
     languages = MultiCheckboxField(_l("Languages"), choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
                                    validators=[Optional()])
 
@@ -77,9 +78,9 @@ class DimensionForm(AppForm):
     """A new dimension of representation (e.g. age band)."""
 
     key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
 
 
 class CategoryForm(AppForm):
@@ -87,16 +88,16 @@ class CategoryForm(AppForm):
 
     dimension = SelectField(_l("Dimension"), validators=[InputRequired()])
     key = StringField(_l("Key"), validators=[DataRequired(), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)])
-    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=120)])
-    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
     counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
 
 
 class ParticipantFilterForm(AppForm):
     """A name search and one category select per dimension (``cat_<dimension>``), sent by GET."""
 
-    q = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=limits.NAME_MAX)])
 
     #: dimension key -> form field name
     category_fields: dict[str, str] = {}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from forums import validation
 from forums.audit import log as audit
+from forums.people import limits
 from forums.people.names import search_key
 from models import (
     LANGUAGE_CODES,
@@ -27,6 +28,17 @@ from models import (
 )
 
 # Dimensions and categories -------------------------------------------------------------------------
+
+def _slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A lowercase slug key and display names in English (required), Russian and Tajik."""
+    key = validation.text(key, "key", errors, max_length=validation.SLUG_MAX, required=True)
+    if "key" not in errors and not validation.SLUG.match(key):
+        errors["key"] = str(validation.SLUG_MESSAGE)
+    clean = {f"name_{lang}": validation.text(names.get(lang), f"name_{lang}", errors, max_length=limits.DISPLAY_NAME_MAX,
+                                             required=lang == "en", single_line=True)
+             for lang in ("en", "ru", "tg")}
+    return key, clean
+
 
 def dimensions_with_categories() -> list[Dimension]:
     """Every dimension with its categories, in display order."""
@@ -43,7 +55,7 @@ def category_lookup() -> dict[str, dict[str, Category]]:
 def create_dimension(key: str, name_en: str, name_ru: str = "", name_tg: str = "") -> Dimension:
     """Add a dimension of representation (e.g. age band)."""
     errors: dict[str, str] = {}
-    key, names = validation.slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
+    key, names = _slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
     validation.check(errors)
     if db.session.scalar(sa.select(Dimension.id).where(Dimension.key == key)) is not None:
         raise validation.Conflict(_("A dimension with this key already exists."), "key")
@@ -59,7 +71,7 @@ def create_category(dimension: Dimension, key: str, name_en: str, name_ru: str =
                     counts_toward_balance: bool = True) -> Category:
     """Add a category to a dimension."""
     errors: dict[str, str] = {}
-    key, names = validation.slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
+    key, names = _slug_and_names(key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
     if not isinstance(counts_toward_balance, bool):
         errors["counts_toward_balance"] = _("Expected true or false.")
     validation.check(errors)
@@ -95,10 +107,12 @@ class ParticipantInput:
 def _validated_participant(data: ParticipantInput, lookup: dict[str, dict[str, Category]]) -> tuple[dict[str, Any], dict[int, Category]]:
     errors: dict[str, str] = {}
     values = {
-        "name": validation.text(data.name, "name", errors, max_length=200, required=True, single_line=True),
-        "organisation": validation.text(data.organisation, "organisation", errors, max_length=200, single_line=True),
-        "email": validation.text(data.email, "email", errors, max_length=254, single_line=True).lower(),
-        "phone": validation.text(data.phone, "phone", errors, max_length=40, single_line=True),
+        "name": validation.text(data.name, "name", errors, max_length=limits.NAME_MAX, required=True,
+                                  single_line=True),
+        "organisation": validation.text(data.organisation, "organisation", errors, max_length=limits.ORGANISATION_MAX,
+                                          single_line=True),
+        "email": validation.text(data.email, "email", errors, max_length=limits.EMAIL_MAX, single_line=True).lower(),
+        "phone": validation.text(data.phone, "phone", errors, max_length=limits.PHONE_MAX, single_line=True),
     }
     if values["email"] and "email" not in errors and not validation.EMAIL.match(values["email"]):
         errors["email"] = _("Not an e-mail address.")

@@ -6,6 +6,7 @@ A session the caller may not see is a 404, never a 403, so its existence does no
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -47,7 +48,9 @@ from forums.api.support import (
     signed_in_user,
     staff_user,
 )
+from forums.sessions import limits
 from forums.sessions import operations as session_operations
+from forums.sessions.operations import AGENDA_TRANSLATED, SESSION_TRANSLATED
 from models import (
     AgendaItem,
     AgendaKind,
@@ -221,35 +224,35 @@ ITEM_ID = path_parameter("item_id")
 ANYONE = [{}, {"bearer": []}]
 
 
-def _translations(*fields: str) -> dict[str, Any]:
-    """Texts in other languages, e.g. ``{"ru": {"title": "..."}}``."""
+def _translations(fields: Mapping[str, int]) -> dict[str, Any]:
+    """Texts in other languages, e.g. ``{"ru": {"title": "..."}}``, each field as long as ``fields`` allows."""
     texts = {"type": "object", "additionalProperties": False,
-             "properties": {field: {"type": ["string", "null"], "maxLength": 5000, "pattern": NO_NUL}
-                            for field in fields}}
+             "properties": {field: {"type": ["string", "null"], "maxLength": longest, "pattern": NO_NUL}
+                            for field, longest in fields.items()}}
     return {"type": "object", "additionalProperties": False,
             "properties": {language: texts for language in ("en", "ru", "tg")}}
 
 
 SESSION_INPUT, SESSION_PATCH = input_schemas({
     "forum_id": {"type": "integer"},
-    "title": text_schema(200, required=True),
-    "description": text_schema(5000),
-    "translations": _translations("title", "description"),
+    "title": text_schema(limits.TITLE_MAX, required=True),
+    "description": text_schema(limits.DESCRIPTION_MAX),
+    "translations": _translations(SESSION_TRANSLATED),
     "starts_at": TIME_SCHEMA,
     "ends_at": {**TIME_SCHEMA, "description": "after starts_at"},
-    "venue": text_schema(200),
+    "venue": text_schema(limits.VENUE_MAX),
     "region": {"type": "string", "description": "a category key of dimension region"},
-    "capacity": {"type": "integer", "minimum": 1, "maximum": 100000},
+    "capacity": {"type": "integer", "minimum": limits.CAPACITY_MIN, "maximum": limits.CAPACITY_MAX},
     "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
     "status": {"type": "string", "enum": [s.value for s in SessionStatus]},
 }, ["forum_id", "title", "starts_at", "ends_at", "region", "capacity"], {"version": VERSION_SCHEMA})
 AGENDA_INPUT, AGENDA_PATCH = input_schemas({
-    "title": text_schema(300, required=True),
+    "title": text_schema(limits.AGENDA_TITLE_MAX, required=True),
     "starts_at": TIME_SCHEMA,
     "ends_at": TIME_SCHEMA,
     "kind": {"type": "string", "enum": [k.value for k in AgendaKind]},
     "speaker_ids": {"type": "array", "items": {"type": "integer"}, "description": "participant ids"},
-    "translations": _translations("title"),
+    "translations": _translations(AGENDA_TRANSLATED),
 }, ["title", "starts_at", "ends_at", "kind"],
     {"position": {"type": "integer", "description": "the item's place in the agenda, 0 first"}})
 
@@ -267,7 +270,7 @@ SCHEMAS: dict[str, Any] = {
             "ends_at": TIME_SCHEMA,
             "title": {"type": "string"},
             "kind": {"type": "string", "enum": [k.value for k in AgendaKind]},
-            "translations": _translations("title"),
+            "translations": _translations(AGENDA_TRANSLATED),
             "speakers": {"type": "array", "items": {
                 "type": "object", "required": ["name", "organisation"],
                 "properties": {"name": {"type": "string"}, "organisation": {"type": "string"}},
@@ -283,12 +286,12 @@ SCHEMAS: dict[str, Any] = {
             "forum_id": {"type": "integer"},
             "title": {"type": "string"},
             "description": {"type": "string"},
-            "translations": _translations("title", "description"),
+            "translations": _translations(SESSION_TRANSLATED),
             "starts_at": TIME_SCHEMA,
             "ends_at": TIME_SCHEMA,
             "venue": {"type": "string"},
             "region": {"type": "string"},
-            "capacity": {"type": "integer", "minimum": 1},
+            "capacity": {"type": "integer", "minimum": limits.CAPACITY_MIN},
             "visibility": {"type": "string", "enum": [v.value for v in Visibility]},
             "status": {"type": "string", "enum": [s.value for s in SessionStatus]},
             "version": {"type": "integer"},

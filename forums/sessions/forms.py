@@ -36,6 +36,7 @@ from forums.forms import (
     wall_clock,
 )
 from forums.i18n import to_local
+from forums.sessions import limits
 from forums.sessions.queries import SessionFilter
 from models import (
     AGENDA_KIND_LABELS,
@@ -47,30 +48,30 @@ from models import (
 class ForumForm(VersionedForm):
     """A forum: title, kind, description and how long its personal data is kept."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.TITLE_MAX)])
     kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in FORUM_KIND_LABELS.items()))
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
     retention_days = IntegerField(_l("Keep personal data for (days after each session)"),
-                                  validators=[Optional(), NumberRange(min=1, max=36500)])
+                                  validators=[Optional(), NumberRange(min=limits.RETENTION_DAYS_MIN, max=limits.RETENTION_DAYS_MAX)])
 
 
 class SessionForm(VersionedForm):
     """A session; times are Asia/Dushanbe wall-clock, titles optionally in Russian and Tajik."""
 
     forum_id = SelectField(_l("Forum"), coerce=int, validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=200)])
-    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    description_ru = TextAreaField(_l("Description in Russian"), validators=[Optional(), Length(max=5000)])
-    description_tg = TextAreaField(_l("Description in Tajik"), validators=[Optional(), Length(max=5000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.TITLE_MAX)])
+    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
+    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_ru = TextAreaField(_l("Description in Russian"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_tg = TextAreaField(_l("Description in Tajik"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
     starts_on = DateField(_l("Start date"), validators=[InputRequired()])
     starts_time = TimeField(_l("Start time"), validators=[InputRequired()])
     ends_on = DateField(_l("End date (if not the start date)"), validators=[Optional()])
     ends_time = TimeField(_l("End time"), validators=[InputRequired()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=limits.VENUE_MAX)])
     region = SelectField(_l("Region"), validators=[InputRequired()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
+    capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=limits.CAPACITY_MIN, max=limits.CAPACITY_MAX)])
     visibility = SelectField(_l("Who may see the agenda"),
                              choices=options((v.value, label) for v, label in VISIBILITY_LABELS.items()))
 
@@ -127,9 +128,9 @@ class SessionForm(VersionedForm):
 class AgendaItemForm(AppForm):
     """A timed agenda item with its speakers, chosen from the register."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=300)])
-    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.AGENDA_TITLE_MAX)])
+    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=limits.AGENDA_TITLE_MAX)])
+    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=limits.AGENDA_TITLE_MAX)])
     kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in AGENDA_KIND_LABELS.items()))
     on = DateField(_l("Date"), validators=[InputRequired()])
     starts_time = TimeField(_l("Start time"), validators=[InputRequired()])

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from forums import validation
 from forums.audit import log as audit
 from forums.registrations import operations
+from forums.sessions import limits
 from forums.sessions.scheduling import Slot, outside_session, overlapping_keys
 from models import (
     AgendaItem,
@@ -53,13 +54,14 @@ def _times(changes: Mapping[str, Any], values: dict[str, Any], errors: dict[str,
 def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
-        "title": validation.text(title, "title", errors, max_length=200, required=True, single_line=True),
-        "description": validation.text(description, "description", errors, max_length=5000),
+        "title": validation.text(title, "title", errors, max_length=limits.TITLE_MAX, required=True, single_line=True),
+        "description": validation.text(description, "description", errors, max_length=limits.DESCRIPTION_MAX),
     }
     validation.choice({"kind": kind}, "kind", ForumKind, values, errors)
     if retention_days not in (None, ""):
-        if not isinstance(retention_days, int) or isinstance(retention_days, bool) or not 1 <= retention_days <= 36500:
-            errors["retention_days"] = _("A number of days from 1 to 36500.")
+        if not isinstance(retention_days, int) or isinstance(retention_days, bool) or not limits.RETENTION_DAYS_MIN <= retention_days <= limits.RETENTION_DAYS_MAX:
+            errors["retention_days"] = _("A number of days from %(min)d to %(max)d.", min=limits.RETENTION_DAYS_MIN,
+                                               max=limits.RETENTION_DAYS_MAX)
         values["retention_days"] = retention_days
     else:
         values["retention_days"] = None
@@ -91,6 +93,9 @@ def update_forum(forum: Forum, title: Any, kind: Any, description: Any = "", ret
 
 SESSION_FIELDS = ("forum_id", "title", "description", "translations", "starts_at", "ends_at", "venue",
                   "region", "capacity", "visibility", "status")
+#: the fields a session's and an agenda item's translations may hold, with their longest length
+SESSION_TRANSLATED = {"title": limits.TITLE_MAX, "description": limits.DESCRIPTION_MAX}
+AGENDA_TRANSLATED = {"title": limits.AGENDA_TITLE_MAX}
 
 
 def _session_values(changes: Mapping[str, Any], current: ForumSession | None) -> dict[str, Any]:
@@ -102,12 +107,13 @@ def _session_values(changes: Mapping[str, Any], current: ForumSession | None) ->
         if not validation.is_id(forum_id) or db.session.get(Forum, forum_id) is None:
             errors["forum_id"] = _("No such forum.")
         values["forum_id"] = forum_id
-    for field, limit in (("title", 200), ("description", 5000), ("venue", 200)):
+    for field, limit in (("title", limits.TITLE_MAX), ("description", limits.DESCRIPTION_MAX),
+                         ("venue", limits.VENUE_MAX)):
         if field in changes:
             values[field] = validation.text(changes[field], field, errors, max_length=limit, required=field == "title",
                                             single_line=field != "description")
     if "translations" in changes:
-        values["translations"] = _translations(changes["translations"], ("title", "description"), errors)
+        values["translations"] = _translations(changes["translations"], SESSION_TRANSLATED, errors)
     if "region" in changes:
         region = db.session.scalar(
             sa.select(Category).join(Dimension).where(Dimension.key == "region", Category.key == changes["region"])
@@ -118,10 +124,10 @@ def _session_values(changes: Mapping[str, Any], current: ForumSession | None) ->
             values["region_id"] = region.id
     if "capacity" in changes:
         capacity = changes["capacity"]
-        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
-            errors["capacity"] = _("Capacity must be at least 1.")
-        elif capacity > 100000:
-            errors["capacity"] = _("Capacity must be at most 100000.")
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < limits.CAPACITY_MIN:
+            errors["capacity"] = _("Capacity must be at least %(n)d.", n=limits.CAPACITY_MIN)
+        elif capacity > limits.CAPACITY_MAX:
+            errors["capacity"] = _("Capacity must be at most %(n)d.", n=limits.CAPACITY_MAX)
         elif current is not None and capacity < operations.seated_count(current.id):
             errors["capacity"] = _("%(n)d people already hold a seat; move some to the waitlist first.",
                                    n=operations.seated_count(current.id))
@@ -133,7 +139,7 @@ def _session_values(changes: Mapping[str, Any], current: ForumSession | None) ->
     return values
 
 
-def _translations(raw: Any, fields: tuple[str, ...], errors: dict[str, str]) -> dict[str, dict[str, str]]:
+def _translations(raw: Any, fields: Mapping[str, int], errors: dict[str, str]) -> dict[str, dict[str, str]]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
@@ -144,8 +150,8 @@ def _translations(raw: Any, fields: tuple[str, ...], errors: dict[str, str]) -> 
         if language not in ("en", "ru", "tg") or not isinstance(texts, dict) or set(texts) - set(fields):
             errors["translations"] = _('Expected {"ru": {"title": "..."}, "tg": {...}}.')
             return {}
-        clean[language] = {field: validation.text(value, f"translations.{language}.{field}", errors, max_length=5000,
-                                                  single_line=field != "description")
+        clean[language] = {field: validation.text(value, f"translations.{language}.{field}", errors,
+                                                  max_length=fields[field], single_line=field != "description")
                            for field, value in texts.items() if value}
     return clean
 
@@ -197,10 +203,10 @@ def _agenda_values(forum_session: ForumSession, changes: Mapping[str, Any], item
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if "title" in changes:
-        values["title"] = validation.text(changes["title"], "title", errors, max_length=300, required=True,
-                                          single_line=True)
+        values["title"] = validation.text(changes["title"], "title", errors, max_length=limits.AGENDA_TITLE_MAX,
+                                          required=True, single_line=True)
     if "translations" in changes:
-        values["translations"] = _translations(changes["translations"], ("title",), errors)
+        values["translations"] = _translations(changes["translations"], AGENDA_TRANSLATED, errors)
     validation.choice(changes, "kind", AgendaKind, values, errors)
     starts_at, ends_at = _times(changes, values, errors, item)
     if starts_at and ends_at and not errors:
@@ -220,7 +226,18 @@ def _agenda_values(forum_session: ForumSession, changes: Mapping[str, Any], item
 
 
 def _set_speakers(item: AgendaItem, speaker_ids: list[int]) -> None:
-    item.speakers = [AgendaSpeaker(participant_id=pid, position=pos) for pos, pid in enumerate(speaker_ids)]
+    """Make ``speaker_ids`` the item's speakers, in that order.
+
+    A speaker who stays keeps their row (only its position changes): replacing every row would insert
+    the new ones before the old ones are deleted, and (item, participant) is unique.
+    """
+    kept = {speaker.participant_id: speaker for speaker in item.speakers}
+    speakers = []
+    for position, participant_id in enumerate(speaker_ids):
+        speaker = kept.pop(participant_id, None) or AgendaSpeaker(participant_id=participant_id)
+        speaker.position = position
+        speakers.append(speaker)
+    item.speakers = speakers
 
 
 def add_agenda_item(forum_session: ForumSession, changes: Mapping[str, Any]) -> AgendaItem:
