@@ -37,6 +37,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Host header gets a 400, so absolute links the app builds (personal links) cannot be made
         # to point at someone else's server. None accepts any host (development).
         TRUSTED_HOSTS=None,
+        # The smallest number of people a count may show to someone without the right to see them
+        # one by one (SECURITY.md T15, T23): exports are k-anonymous with this k, the aggregate report
+        # hides cells below it, and a facilitator's live panel shows no category below it.
+        SMALL_COUNT_THRESHOLD=5,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -51,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The debugger runs any code typed into an error page: never in production.
         raise RuntimeError("FLASK_PRODUCTION=1 with debug mode on; refusing to start.")
     _check_trusted_hosts(app)
+    _check_small_count_threshold(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -80,3 +85,10 @@ def _check_trusted_hosts(app: Flask) -> None:
     hosts = app.config["TRUSTED_HOSTS"]
     if hosts is not None and not (isinstance(hosts, list | tuple) and all(isinstance(host, str) for host in hosts)):
         raise RuntimeError('FLASK_TRUSTED_HOSTS must be a JSON list, e.g. \'["desk.example.org"]\'.')
+
+
+def _check_small_count_threshold(app: Flask) -> None:
+    """Refuse a SMALL_COUNT_THRESHOLD below 2: a count of one person would be shown."""
+    threshold = app.config["SMALL_COUNT_THRESHOLD"]
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 2:
+        raise RuntimeError("FLASK_SMALL_COUNT_THRESHOLD must be a whole number of at least 2 (default 5).")

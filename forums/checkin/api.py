@@ -7,7 +7,7 @@ every few seconds without reading (and auditing) the list each time.
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -142,9 +142,14 @@ def checkin_undo(session_id: int, registration_id: int) -> ResponseReturnValue:
 
 @bp.route("/sessions/<int:session_id>/checkin/summary")
 def checkin_summary(session_id: int) -> ResponseReturnValue:
-    """Counts and the attended-stage balance for the live panel; no names, so not audited."""
+    """Counts and the attended-stage balance for the live panel; no names, so not audited.
+
+    Staff get the exact report; a facilitator the coarse one (``forums.checkin.coarse``), whose
+    ``detail`` is ``"coarse"``: where each category stands, no counts, nothing below the threshold.
+    """
     forum_session = checkin_session(session_id)
-    return jsonify(checkin.live_summary(forum_session))
+    threshold = None if signed_in_user().is_staff else current_app.config["SMALL_COUNT_THRESHOLD"]
+    return jsonify(checkin.live_summary(forum_session, threshold))
 
 
 _REGISTRATION_SCHEMA: dict[str, Any] = {
@@ -192,7 +197,10 @@ SCHEMAS: dict[str, Any] = {
             "expected": {"type": "integer"},
             "seated": {"type": "integer"},
             "capacity": {"type": "integer"},
-            "balance": {"type": ["object", "null"], "description": "the attended-stage balance report"},
+            "balance": {"type": ["object", "null"],
+                        "description": "the attended-stage balance report for staff; for a facilitator a "
+                                       "coarse one (detail: coarse) with each category's status only, no "
+                                       "counts, and no category while fewer than k people are present"},
         },
     },
 }

@@ -21,6 +21,7 @@ from forums import validation
 from forums.accounts.permissions import can_facilitate, can_view_session
 from forums.audit import log as audit
 from forums.balance.queries import balance_stamp, session_balance, session_balance_under
+from forums.checkin.coarse import coarse_report
 from forums.people import operations as people_operations
 from forums.people.names import likely_duplicates, search_key
 from forums.people.operations import ParticipantInput
@@ -358,8 +359,12 @@ def unassign_facilitator(session_id: int, user_id: int) -> bool:
     return True
 
 
-def live_summary(forum_session: ForumSession) -> dict[str, object]:
-    """Counts, seats and the attended-stage balance report: what the live panel polls (no names)."""
+def live_summary(forum_session: ForumSession, small_count_threshold: int | None = None) -> dict[str, object]:
+    """Counts, seats and the attended-stage balance report: what the live panel polls (no names).
+
+    With ``small_count_threshold`` (for a facilitator) the balance is the coarse one of
+    ``forums.checkin.coarse``: no count per category, nothing per category below the threshold.
+    """
     counts = attendance(forum_session.id, forum_session.capacity)
     # The panel polls every few seconds: between check-ins this worker's copy of the report holds.
     stamp = balance_stamp(forum_session.id)
@@ -371,5 +376,6 @@ def live_summary(forum_session: ForumSession) -> dict[str, object]:
         "expected": counts.expected,
         "seated": counts.seated,
         "capacity": counts.capacity,
-        "balance": balance.to_json(),
+        "balance": (balance.to_json() if small_count_threshold is None
+                    else coarse_report(balance, small_count_threshold).to_json()),
     }
