@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, IntegerField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange
 
 from forums.audit import log as audit
@@ -64,8 +65,8 @@ class AggregateForm(AppForm):
     """Which sessions the counts for a report cover."""
 
     scope = RadioField(_l("Sessions"), default="session", choices=[
-        ("session", _l("This session")),
-        ("forum", _l("Every session of this forum")),
+        SelectChoice("session", _l("This session")),
+        SelectChoice("forum", _l("Every session of this forum")),
     ])
 
 
@@ -124,7 +125,7 @@ def export_registrations(session_id: int) -> Response | str:
 @bp.route("/sessions/<int:session_id>/export/counts", methods=("POST",))
 @login_required
 def export_counts(session_id: int) -> Response | str:
-    """CSV of people per category, stage and session, for reports to headquarters: no rows of people, small cells hidden."""
+    """CSV of people per category, stage and session for reports to headquarters: no people, small cells hidden."""
     _require_role((Role.admin, Role.organiser))
     forum_session = db.session.get(ForumSession, session_id)
     if forum_session is None:
@@ -134,17 +135,15 @@ def export_counts(session_id: int) -> Response | str:
     if not form.validate_on_submit():
         return render_template("data/export.html", form=ExportForm(formdata=None), aggregate_form=form,
                                forum_session=forum_session, k=k)
-    if form.scope.data == "forum":
-        sessions = list(db.session.scalars(
-            sa.select(ForumSession).where(ForumSession.forum_id == forum_session.forum_id)
-            .order_by(ForumSession.starts_at, ForumSession.id)))
-        owner, owner_id, filename = "forum", forum_session.forum_id, f"forum-{forum_session.forum_id}-counts.csv"
-    else:
-        sessions = [forum_session]
-        owner, owner_id, filename = "session", session_id, f"session-{session_id}-counts.csv"
+    whole_forum = form.scope.data == "forum"
+    sessions = list(db.session.scalars(
+        sa.select(ForumSession).where(ForumSession.forum_id == forum_session.forum_id)
+        .order_by(ForumSession.starts_at, ForumSession.id))) if whole_forum else [forum_session]
     report = exports.aggregate_report(sessions, k)
-    audit.record("export.aggregate", owner, owner_id,
+    audit.record("export.aggregate", "forum" if whole_forum else "session",
+                 forum_session.forum_id if whole_forum else session_id,
                  detail=f"sessions={len(sessions)} cells={len(report.cells)} hidden={report.hidden} k={k}")
+    filename = f"forum-{forum_session.forum_id}-counts.csv" if whole_forum else f"session-{session_id}-counts.csv"
     db.session.commit()
     response = Response("".join(exports.aggregate_lines(report)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -3,7 +3,9 @@
 import csv
 import inspect
 import io
+import random
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -68,14 +70,61 @@ def test_codes_do_not_follow_the_order_of_ids():
     assert len(set(codes)) == len(codes)
 
 
-def test_categories_held_by_fewer_than_five_are_suppressed(client, create_user, login, dummy_meeting):
+def test_categories_are_suppressed_until_no_row_stands_out(client, create_user, login, dummy_meeting):
     login(create_user("organiser"))
     rows = _export(client, dummy_meeting.id)
-    groups = sorted(row["group"] for row in rows)
-    assert groups == ["civil_society"] * 5 + ["other/suppressed"]
-    assert {row["region"] for row in rows} == {"dushanbe"}
-    # four women and two men: both groups are below five, so neither may be shown
+    # Five civil society and one journalist: showing "civil_society" five times would leave a sixth
+    # row that can only be the journalist, so no group is shown; four women and two men, likewise.
+    assert {row["group"] for row in rows} == {"other/suppressed"}
     assert {row["gender"] for row in rows} == {"other/suppressed"}
+    assert {row["region"] for row in rows} == {"dushanbe"} and {row["status"] for row in rows} == {"registered"}
+
+
+def _quasi_identifiers(row: dict[str, str]) -> tuple[str, ...]:
+    return tuple(value for key, value in row.items() if key not in {"code", "name", "organisation"})
+
+
+def test_a_unique_combination_of_common_values_is_suppressed(client, create_user, login, create_session,
+                                                            create_participant):
+    # Each group, region and gender here is held by five people or more, which the old column-by-column
+    # rule showed as they are; but only one person is a Kulyab man of the government.
+    forum_session = create_session(capacity=50)
+    crowds = [("government", "dushanbe", "man"), ("government", "kulyab", "woman"), ("media", "kulyab", "man")]
+    for n, (group, region, gender) in enumerate(crowd for crowd in crowds for _ in range(5)):
+        person = create_participant(f"Person {n}", group=group, region=region, gender=gender)
+        operations.register(forum_session, person, RegistrationStatus.registered)
+    lone = create_participant("Lone Official", group="government", region="kulyab", gender="man")
+    operations.register(forum_session, lone, RegistrationStatus.registered)
+    db.session.commit()
+    login(create_user("organiser"))
+    rows = _export(client, forum_session.id)
+    combinations = Counter(_quasi_identifiers(row) for row in rows)
+    assert ("registered", "government", "kulyab", "man") not in combinations
+    assert min(combinations.values()) >= 5, combinations
+
+
+@pytest.mark.parametrize("k", [5, 3])
+def test_every_combination_in_the_file_is_shared_by_k_rows(app, client, create_user, login, create_session,
+                                                          create_participant, k):
+    """Property-style: a varied meeting, drawn at random with a fixed seed, exported with k from the config."""
+    app.config["SMALL_COUNT_THRESHOLD"] = k
+    draw = random.Random(14)
+    forum_session = create_session(capacity=200)
+    groups, regions = ["government", "uto", "media", "minorities", "business"], ["dushanbe", "kulyab", "karategin"]
+    for n in range(60):
+        person = create_participant(f"Person {n}", group=draw.choice(groups), region=draw.choice(regions),
+                                    gender=draw.choice(["woman", "man"]))
+        operations.register(forum_session, person, draw.choice([RegistrationStatus.invited,
+                                                                 RegistrationStatus.registered]))
+    db.session.commit()
+    login(create_user("admin", can_export_names=True))
+    for form in ({}, {"include_names": "y"}):
+        rows = _export(client, forum_session.id, **form)
+        assert len(rows) == 60
+        combinations = Counter(_quasi_identifiers(row) for row in rows)
+        assert min(combinations.values()) >= k, combinations
+        # Not everything is thrown away.
+        assert any(value != "other/suppressed" for row in rows for value in _quasi_identifiers(row))
 
 
 def test_names_need_the_permission_and_the_tick(client, create_user, login, dummy_meeting):
@@ -126,7 +175,7 @@ def test_formula_names_are_neutralised_in_the_file(client, create_user, login, c
 def test_the_file_is_produced_line_by_line_in_batches(app, dummy_meeting, monkeypatch, count_queries):
     monkeypatch.setattr(exports, "BATCH_SIZE", 4)
     with app.test_request_context():
-        plan = exports.plan_export(dummy_meeting.id, with_names=False)
+        plan = exports.plan_export(dummy_meeting.id, with_names=False, k=5)
         with count_queries() as counted:
             lines = exports.export_lines(plan)
             assert inspect.isgenerator(lines)
