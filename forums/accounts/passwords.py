@@ -1,4 +1,8 @@
-"""Password rules (OWASP ASVS 5.0 6.2): long enough, long ones allowed, common ones refused."""
+"""Password rules (OWASP ASVS 5.0 6.2): long enough, long ones allowed, common and predictable ones refused.
+
+The rules themselves are ``forums.accounts.password_rules`` (pure); this module gives them the list of
+common passwords and says in words why a password is refused.
+"""
 
 from importlib import resources
 
@@ -6,8 +10,8 @@ from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-MIN_LENGTH = 12
-MAX_LENGTH = 256
+from forums.accounts import password_rules
+from forums.accounts.password_rules import MAX_LENGTH, MIN_LENGTH
 
 
 def _common_passwords() -> frozenset[str]:
@@ -15,16 +19,23 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-_COMMON = _common_passwords()
+#: the 3,000 most common passwords (common-passwords.md), lower case
+COMMON_PASSWORDS = _common_passwords()
 
 
 def _problem(password: str) -> str | None:
-    if len(password) < MIN_LENGTH:
+    reason = password_rules.weakness(password, COMMON_PASSWORDS)
+    if reason == password_rules.TOO_SHORT:
         return _("The password needs at least %(n)d characters.", n=MIN_LENGTH)
-    if len(password) > MAX_LENGTH:
+    if reason == password_rules.TOO_LONG:
         return _("The password may have at most %(n)d characters.", n=MAX_LENGTH)
-    if password.lower() in _COMMON:
+    if reason == password_rules.COMMON:
         return _("This password is too common; choose another.")
+    if reason == password_rules.FEW_CHARACTERS:
+        return _("This password repeats too few different characters; choose another.")
+    if reason == password_rules.PREDICTABLE:
+        return _("This password is too easy to guess: it is made of common words, keyboard or number runs "
+                 "and repeats. A few unrelated words make a strong passphrase.")
     return None
 
 
