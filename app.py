@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("FLASK_PRODUCTION=1 with debug mode on; refusing to start.")
     _check_trusted_hosts(app)
     _check_small_count_threshold(app)
+    _warn_of_per_worker_throttle(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -81,10 +82,30 @@ def _require_secret_key(app: Flask) -> None:
 
 
 def _check_trusted_hosts(app: Flask) -> None:
-    """Refuse a TRUSTED_HOSTS that is not a list of names (``a.org,b.org`` would silently match no host)."""
+    """Refuse a TRUSTED_HOSTS that is not a list of names (``a.org,b.org`` would silently match no host),
+    and production without one: any Host header would be answered, and personal links built from it."""
     hosts = app.config["TRUSTED_HOSTS"]
     if hosts is not None and not (isinstance(hosts, list | tuple) and all(isinstance(host, str) for host in hosts)):
         raise RuntimeError('FLASK_TRUSTED_HOSTS must be a JSON list, e.g. \'["desk.example.org"]\'.')
+    if app.config["PRODUCTION"] and not hosts:
+        raise RuntimeError('FLASK_PRODUCTION=1 needs FLASK_TRUSTED_HOSTS, the host names the app answers to, '
+                           'e.g. \'["desk.example.org"]\'; refusing to start.')
+
+
+def _warn_of_per_worker_throttle(app: Flask) -> None:
+    """Say at start-up that an in-memory sign-in throttle counts per worker process (and per host).
+
+    gunicorn's workers are separate processes: with ``memory://`` each keeps its own count, so an
+    address gets LOGIN_RATE_LIMIT once per worker. The app cannot see how many workers will fork from
+    it, so production says it whenever the storage is in memory (one worker on one host is the only
+    setup where the limit holds as written).
+    """
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if app.config["PRODUCTION"] and app.config.get("RATELIMIT_ENABLED", True) and storage.startswith("memory://"):
+        app.logger.warning(
+            "The sign-in throttle counts in memory (RATELIMIT_STORAGE_URI %s): the limit of %s is per worker "
+            "process and per host, not for the whole app. With several workers, set FLASK_RATELIMIT_STORAGE_URI "
+            "to a shared store, e.g. redis://127.0.0.1:6379/0.", storage, app.config["LOGIN_RATE_LIMIT"])
 
 
 def _check_small_count_threshold(app: Flask) -> None:

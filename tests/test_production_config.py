@@ -87,7 +87,7 @@ def test_trusted_hosts_that_are_not_a_list_of_names_refuse_to_start(monkeypatch,
 def test_every_pooled_sqlite_connection_gets_wal_foreign_keys_and_busy_timeout(tmp_path):
     """Several connections open at once, as under gunicorn threads: each one, not just the first."""
     config = {**base_config("sqlite:///" + str(tmp_path / "pool.sqlite")), "PRODUCTION": True,
-              "TESTING": False, "SECRET_KEY": PRODUCTION_SECRET}
+              "TESTING": False, "SECRET_KEY": PRODUCTION_SECRET, "TRUSTED_HOSTS": [HOST]}
     application = create_app(config)
     with application.app_context():
         # Raw DBAPI connections: a SQLAlchemy connection would begin a write transaction and the
@@ -106,3 +106,43 @@ def test_every_pooled_sqlite_connection_gets_wal_foreign_keys_and_busy_timeout(t
                 connection.close()
             db.engine.dispose()
 
+
+
+def test_production_refuses_to_start_without_trusted_hosts(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLASK_PRODUCTION", "1")
+    monkeypatch.setenv("FLASK_SECRET_KEY", PRODUCTION_SECRET)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "unused.sqlite"))
+    with pytest.raises(RuntimeError, match="needs FLASK_TRUSTED_HOSTS"):
+        create_app()
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", "[]")
+    with pytest.raises(RuntimeError, match="needs FLASK_TRUSTED_HOSTS"):
+        create_app()
+
+
+def _throttle_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records
+            if record.levelname == "WARNING" and "sign-in throttle" in record.getMessage()]
+
+
+def test_production_says_at_start_up_that_an_in_memory_throttle_counts_per_worker(monkeypatch, tmp_path, caplog):
+    monkeypatch.chdir(tmp_path)
+    for name, value in (("FLASK_PRODUCTION", "1"), ("FLASK_SECRET_KEY", PRODUCTION_SECRET),
+                        ("FLASK_TRUSTED_HOSTS", json.dumps([HOST])),
+                        ("DATABASE_URL", "sqlite:///" + str(tmp_path / "unused.sqlite"))):
+        monkeypatch.setenv(name, value)
+    create_app()
+    warning, = _throttle_warnings(caplog)
+    assert "per worker" in warning and "memory://" in warning and "FLASK_RATELIMIT_STORAGE_URI" in warning
+
+    caplog.clear()
+    monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    create_app()
+    assert _throttle_warnings(caplog) == []
+
+    caplog.clear()
+    monkeypatch.delenv("FLASK_RATELIMIT_STORAGE_URI")
+    monkeypatch.delenv("FLASK_PRODUCTION")
+    monkeypatch.delenv("FLASK_TRUSTED_HOSTS")
+    create_app()  # development: one process, nothing to say
+    assert _throttle_warnings(caplog) == []

@@ -91,7 +91,7 @@ def test_hsts_over_https_and_in_production(app_config, client):
     https = client.get("/", base_url="https://localhost")
     max_age = re.search(r"max-age=(\d+)", https.headers["Strict-Transport-Security"])
     assert max_age and int(max_age[1]) >= 31536000
-    production = create_app({**app_config, "PRODUCTION": True})
+    production = create_app({**app_config, "PRODUCTION": True, "TRUSTED_HOSTS": ["localhost"]})
     with production.app_context():
         assert "Strict-Transport-Security" in production.test_client().get("/").headers
 
@@ -127,7 +127,8 @@ def test_session_cookie_is_httponly_and_samesite(client, create_user, login):
 def test_production_cookies_are_secure_with_the_host_prefix(app_config, password_hash):
     from models import Role, User, db
 
-    production = create_app({**app_config, "PRODUCTION": True, "SECRET_KEY": "p" * 48})
+    production = create_app({**app_config, "PRODUCTION": True, "SECRET_KEY": "p" * 48,
+                             "TRUSTED_HOSTS": ["localhost"]})
     with production.app_context():
         db.session.add(User(email="staff@example.org", password_hash=password_hash, role=Role.organiser))
         db.session.commit()
