@@ -21,6 +21,7 @@ import csv
 import io
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,7 +35,15 @@ from forums.validation import ValidationFailed
 from models import PendingImport, db
 
 MAX_BYTES = 2 * 1024 * 1024
+#: lines of people a file may have (blank lines aside), good or not
 MAX_ROWS = 5000
+#: no line of people comes near this (a name, an organisation, an e-mail, a phone, codes and keys)
+MAX_LINE_LENGTH = 4000
+#: problems listed at most: past them, reading stops and the file is to be corrected first
+MAX_ERRORS = 100
+#: the longest a preview may spend checking lines against the register, in seconds: past it, checking
+#: stops with a message and nothing is kept (the import itself, after a preview, is not cut short)
+PREVIEW_SECONDS = 20.0
 UPLOAD_MAX_AGE = timedelta(hours=24)
 BASE_COLUMNS = ("name", "organisation", "email", "phone", "languages")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -64,21 +73,38 @@ class ImportReport:
     rows: list[tuple[int, ParticipantInput]] = field(default_factory=list)
     errors: list[LineError] = field(default_factory=list)
     created: int = 0
+    #: reading or checking stopped early (too many problems, too long): the rest of the file was not looked at
+    stopped: bool = False
 
     @property
     def is_clean(self) -> bool:
         """Whether no line has a problem."""
         return not self.errors
 
+    def add(self, error: LineError) -> None:
+        """Note a problem; at ``MAX_ERRORS`` the list ends with a last line saying so, and reading stops."""
+        if self.stopped:
+            return
+        self.errors.append(error)
+        if len(self.errors) >= MAX_ERRORS:
+            self.stop(LineError(error.line, "", _("More than %(n)d problems: correct these and upload the file "
+                                                  "again to see the rest.", n=MAX_ERRORS)))
+
+    def stop(self, error: LineError) -> None:
+        """Stop reading or checking with ``error`` as the last problem."""
+        if not self.stopped:
+            self.errors.append(error)
+            self.stopped = True
+
 
 def _decode(raw: bytes, report: ImportReport) -> str | None:
     if len(raw) > MAX_BYTES:
-        report.errors.append(LineError(0, "", _("The file is larger than 2 MB; split it.")))
+        report.stop(LineError(0, "", _("The file is larger than 2 MB; split it.")))
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.errors.append(LineError(0, "", _("The file is not UTF-8 text; save it as “CSV UTF-8”.")))
+        report.stop(LineError(0, "", _("The file is not UTF-8 text; save it as “CSV UTF-8”.")))
         return None
 
 
@@ -88,13 +114,12 @@ def _check_header(header: list[str], dimension_keys: set[str], report: ImportRep
     seen: set[str] = set()
     for column in columns:
         if column not in known:
-            report.errors.append(LineError(1, column, _("Unknown column; use %(columns)s.",
-                                                         columns=", ".join(sorted(known)))))
+            report.add(LineError(1, column, _("Unknown column; use %(columns)s.", columns=", ".join(sorted(known)))))
         elif column in seen:
-            report.errors.append(LineError(1, column, _("This column appears twice.")))
+            report.add(LineError(1, column, _("This column appears twice.")))
         seen.add(column)
     if "name" not in columns:
-        report.errors.append(LineError(1, "name", _("The column “name” is missing.")))
+        report.add(LineError(1, "name", _("The column “name” is missing.")))
     return columns
 
 
@@ -122,39 +147,54 @@ def parse_csv(raw: bytes, dimension_keys: set[str]) -> ImportReport:
     try:
         header = next(reader, None)
         if header is None:
-            report.errors.append(LineError(1, "", _("The file is empty.")))
+            report.add(LineError(1, "", _("The file is empty.")))
             return report
         columns = _check_header(header, dimension_keys, report)
         line = reader.line_num
+        people = 0
         for cells in reader:
             line_start, line = line + 1, reader.line_num
+            if report.stopped:
+                break
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(report.rows) >= MAX_ROWS:
-                report.errors.append(LineError(line_start, "", _("More than %(n)d people; split the file.", n=MAX_ROWS)))
-                break
-            if len(cells) > len(columns):
-                report.errors.append(LineError(line_start, "", _("This line has %(found)d cells; the header has %(expected)d.",
-                                                                  found=len(cells), expected=len(columns))))
-                continue
-            report.rows.append((line_start, _participant_input(dict(zip(columns, cells, strict=False)), dimension_keys)))
+            people += 1
+            if people > MAX_ROWS:
+                report.stop(LineError(line_start, "", _("More than %(n)d people; split the file.", n=MAX_ROWS)))
+            elif sum(len(cell) + 1 for cell in cells) > MAX_LINE_LENGTH:
+                report.stop(LineError(line_start, "", _("This line is longer than %(n)d characters; is it a file of "
+                                                        "people, one per line?", n=MAX_LINE_LENGTH)))
+            elif len(cells) > len(columns):
+                report.add(LineError(line_start, "", _("This line has %(found)d cells; the header has %(expected)d.",
+                                                       found=len(cells), expected=len(columns))))
+            else:
+                report.rows.append((line_start, _participant_input(dict(zip(columns, cells, strict=False)),
+                                                                   dimension_keys)))
     except csv.Error as error:
-        report.errors.append(LineError(reader.line_num, "", _("The file cannot be read as CSV (%(reason)s).", reason=str(error))))
+        report.add(LineError(reader.line_num, "", _("The file cannot be read as CSV (%(reason)s).", reason=str(error))))
     return report
 
 
-def apply_import(report: ImportReport) -> ImportReport:
+def apply_import(report: ImportReport, *, time_limit: float | None = None) -> ImportReport:
     """Create every parsed person in the caller's transaction, adding each refused line to ``errors``.
 
     The caller commits only when ``report.is_clean`` and rolls back otherwise (and after a preview).
+    A preview passes ``time_limit`` (seconds): past it, checking stops with a problem saying so.
     """
     lookup = people_operations.category_lookup()
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     for line, data in report.rows:
+        if report.stopped:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            report.stop(LineError(line, "", _("Checking the file took too long and stopped here; split it into "
+                                              "smaller files.")))
+            break
         try:
             people_operations.create_participant(data, lookup)
         except ValidationFailed as failure:
             for field_name, message in failure.fields.items():
-                report.errors.append(LineError(line, field_name.removeprefix("categories."), message))
+                report.add(LineError(line, field_name.removeprefix("categories."), message))
         else:
             report.created += 1
     report.errors.sort(key=lambda error: error.line)

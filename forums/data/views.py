@@ -157,7 +157,7 @@ def _checked(raw: bytes) -> imports.ImportReport:
     report = imports.parse_csv(raw, {dimension.key for dimension in people_operations.dimensions_with_categories()})
     if report.is_clean:
         try:
-            imports.apply_import(report)
+            imports.apply_import(report, time_limit=imports.PREVIEW_SECONDS)
         finally:
             db.session.rollback()
     return report

@@ -255,3 +255,34 @@ def test_facilitators_may_not_import(client, create_user, login):
     assert client.get("/data/participants/import").status_code == 403
     assert _upload(client, GOOD).status_code == 403
     assert _participants() == 0
+
+
+def test_a_file_of_bad_lines_stops_at_the_first_problems_and_answers_at_once(client, create_user, login, monkeypatch):
+    login(create_user("organiser"))
+    response = _upload(client, "name\n" + "a,b\n" * 200_000)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(page) < 100_000
+    assert page.count("This line has 2 cells") == imports.MAX_ERRORS
+    assert f"More than {imports.MAX_ERRORS} problems" in page
+    # Bad lines count toward the limit of people as good ones do.
+    monkeypatch.setattr(imports, "MAX_ROWS", 50)
+    monkeypatch.setattr(imports, "MAX_ERRORS", 1000)
+    page = _upload(client, "name\n" + "a,b\n" * 200).get_data(as_text=True)
+    assert "Line 52: More than 50 people; split the file." in page
+    assert _participants() == 0 and _waiting() == 0
+
+
+def test_a_line_longer_than_any_person_is_refused(client, create_user, login):
+    login(create_user("organiser"))
+    page = _upload(client, GOOD + "x" * (imports.MAX_LINE_LENGTH + 1) + "\n").get_data(as_text=True)
+    assert f"Line 5: This line is longer than {imports.MAX_LINE_LENGTH} characters" in page
+    assert _participants() == 0 and _waiting() == 0
+
+
+def test_a_preview_that_takes_too_long_stops_with_a_message_and_keeps_nothing(client, create_user, login,
+                                                                             monkeypatch):
+    login(create_user("organiser"))
+    monkeypatch.setattr(imports, "PREVIEW_SECONDS", 0.0)
+    page = _upload(client, GOOD).get_data(as_text=True)
+    assert "Checking the file took too long and stopped here; split it into smaller files." in page
+    assert _participants() == 0 and _waiting() == 0
