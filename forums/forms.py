@@ -222,5 +222,9 @@ class VersionedForm(AppForm):
     def expected_version(self) -> int | None:
         """The version the editor saw, or None when the form was opened for a new object."""
         raw = self.version.data or ""
-        # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-        return int(raw) if raw.isascii() and raw.isdigit() else None
+        if not raw:
+            return None
+        # Anything but a version this app could have given out (ASCII digits of a sane length) is a copy
+        # of nothing: refused as stale rather than read as "new" (no check) or, past 4,300 digits, a crash.
+        number = validation.whole_number(raw, maximum=validation.MAX_JSON_INT)
+        return number if number is not None else -1

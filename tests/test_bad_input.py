@@ -201,6 +201,18 @@ def test_a_line_break_in_a_one_line_form_field_is_refused_beside_it(app, world, 
     assert db.session.get(ForumSession, world.sessions["public"]).version == version
 
 
+@pytest.mark.parametrize("version", ["9" * 5000, "99999999999999999999", "²", "-1"])
+def test_a_version_no_copy_could_have_is_refused_as_stale_not_a_crash(app, world, version):
+    client, _headers = _admin(app, world)
+    url = f"/staff/sessions/{world.sessions['public']}/edit"
+    values = _form_values(client.get(url).get_data(as_text=True))
+    before = database_state()
+    response = client.post(url, data={**values, "title": "A new title", "version": version})
+    assert response.status_code == 422
+    assert "Someone else changed this since you opened it." in response.get_data(as_text=True)
+    assert database_state() == before
+
+
 def test_a_line_break_stored_before_the_rule_cannot_add_a_line_to_a_calendar(app, world, client):
     forum_session = db.session.get(ForumSession, world.sessions["public"])
     forum_session.title = "Water\r\nX-INJECTED:title"
