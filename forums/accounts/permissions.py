@@ -1,14 +1,53 @@
-"""Who may see and do what: need-to-know rules shared by pages and the API."""
+"""Who may see and do what: need-to-know rules shared by pages and the API.
+
+403 or 404: one answer for the same situation, on pages and in the API alike.
+
+1. **Role first.** A signed-in user whose role may never use a page or call (a facilitator on a staff page, an
+   organiser on an admin page) gets 403, whatever the id in the address: the page's existence is no secret.
+   Anonymous readers get the sign-in page, or 401 from the API.
+2. **Then the object.** An object that does not exist, or that the reader may not know exists (a session
+   neither public nor theirs, someone else's token or registration), is a 404: a 403 would confirm it exists.
+3. **Seen but not theirs.** An object the reader may see but not act on (the check-in or live balance of a
+   published public session they do not facilitate) is a 403.
+
+The role check is ``forums.web.staff_required`` / ``admins_only`` on pages and ``forums.api.support.staff_user``
+in the API; the object check is :func:`session_or_abort` for sessions (the one kind whose visibility depends on
+the reader) and :func:`object_or_404` for every kind only staff reach. ``tests/accounts/test_permissions_matrix.py``
+holds every route to this rule.
+"""
+
+import enum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm.interfaces import ORMOption
 
-from models import ForumSession, SessionFacilitator, SessionStatus, User, Visibility, db
+from models import ForumSession, Model, SessionFacilitator, SessionStatus, User, Visibility, db
+
+Loaded = TypeVar("Loaded", bound=Model)
+
+
+class Need(enum.Enum):
+    """What a reader wants of a session."""
+
+    #: its agenda: anyone for a published public session, staff and its facilitators for any other
+    read = "read"
+    #: its check-in and live balance: staff and its facilitators
+    facilitate = "facilitate"
+    #: everything else (editing, registrations, selection, exports): staff
+    manage = "manage"
+
+
+def is_staff(user: User | None) -> bool:
+    """Whether ``user`` is signed in as an admin or organiser."""
+    return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
 def current_staff() -> bool:
     """Whether the signed-in user is an admin or organiser."""
-    return bool(current_user.is_authenticated and current_user.is_staff)
+    return is_staff(current_user)
 
 
 def is_facilitator_of(user: User, session_id: int) -> bool:
@@ -23,7 +62,7 @@ def can_facilitate(user: User | None, session_id: int) -> bool:
     """Staff, or a facilitator assigned to the session: check-in and the live balance."""
     if user is None or not user.is_authenticated:
         return False
-    return user.is_staff or is_facilitator_of(user, session_id)
+    return is_staff(user) or is_facilitator_of(user, session_id)
 
 
 def is_publicly_visible(forum_session: ForumSession) -> bool:
@@ -46,3 +85,37 @@ def visible_sessions_filter(user: User | None) -> sa.ColumnElement[bool]:
         return sa.true()
     assigned = sa.select(SessionFacilitator.session_id).where(SessionFacilitator.user_id == user.id)
     return sa.or_(public, ForumSession.id.in_(assigned))
+
+
+def session_refusal(user: User | None, forum_session: ForumSession | None, need: Need) -> int | None:
+    """The status that refuses ``need`` on the session by the rule above, or None when it is allowed.
+
+    The caller has already sent anonymous readers of anything but ``Need.read`` to sign in (or a 401).
+    """
+    if need is Need.manage and not is_staff(user):
+        return 403  # role first: no session is managed by anyone but staff
+    if forum_session is None:
+        return 404
+    if need is Need.manage or (can_view_session(user, forum_session) if need is Need.read
+                               else can_facilitate(user, forum_session.id)):
+        return None
+    return 403 if can_view_session(user, forum_session) else 404
+
+
+def session_or_abort(session_id: int, need: Need, *options: ORMOption) -> ForumSession:
+    """The session, loaded with ``options``, if the signed-in reader may do ``need``; else 403 or 404 by the rule."""
+    forum_session = db.session.scalar(sa.select(ForumSession).where(ForumSession.id == session_id).options(*options))
+    refusal = session_refusal(current_user, forum_session, need)
+    if refusal is not None:
+        abort(refusal)
+    assert forum_session is not None  # session_refusal refuses a missing one
+    return forum_session
+
+
+def object_or_404(model: type[Loaded], object_id: int, *options: ORMOption, **filters: Any) -> Loaded:
+    """An object of a kind only staff reach (the role was checked before), or 404; ``filters`` must match too
+    (an agenda item of another session is as unknown as a missing one)."""
+    loaded = db.session.scalar(sa.select(model).where(model.id == object_id).filter_by(**filters).options(*options))
+    if loaded is None:
+        abort(404)
+    return loaded

@@ -8,11 +8,11 @@ nothing and says why in words.
 import math
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from forums.accounts.permissions import can_facilitate
+from forums.accounts.permissions import Need, can_facilitate, object_or_404, session_or_abort, session_refusal
 from forums.api import bp
 from forums.api.errors import ApiError
 from forums.api.openapi import error_responses, json_body, json_response
@@ -33,28 +33,22 @@ _COUNT_FIELDS = ("min_count", "max_count")
 
 
 def _readable_session(session_id: int) -> ForumSession:
-    """The session if the caller is staff or one of its facilitators; 401 anonymous, else 404."""
-    user = signed_in_user()
-    forum_session = db.session.get(ForumSession, session_id)
-    if forum_session is None or not can_facilitate(user, session_id):
-        raise not_found()
-    return forum_session
+    """The session if the caller is staff or one of its facilitators; 401 anonymous, else 403 or 404 by the rule
+    of ``forums.accounts.permissions``."""
+    signed_in_user()
+    return session_or_abort(session_id, Need.facilitate)
 
 
 def _writable_session(session_id: int) -> ForumSession:
-    """The session if the caller is staff; its facilitators get 403, others 404."""
-    forum_session = _readable_session(session_id)
+    """The session if the caller is staff; 401 anonymous, 403 any other role, 404 a session that is not there."""
     staff_user()
-    return forum_session
+    return session_or_abort(session_id, Need.manage)
 
 
 def _staff_forum(forum_id: int) -> Forum:
     """The forum, for staff only."""
     staff_user()
-    forum = db.session.get(Forum, forum_id)
-    if forum is None:
-        raise not_found()
-    return forum
+    return object_or_404(Forum, forum_id)
 
 
 def _invalid(fields: dict[str, str], message: str | None = None) -> ApiError:
@@ -173,8 +167,11 @@ def get_session_balance(session_id: int) -> ResponseReturnValue:
     """
     user = signed_in_user()
     stamp = balance_queries.balance_stamp(session_id)
-    if stamp is None or not can_facilitate(user, session_id):
+    if stamp is None:
         raise not_found()
+    if not can_facilitate(user, session_id):
+        # Refused: load the session only now, for the 403-or-404 of forums.accounts.permissions.
+        abort(session_refusal(user, db.session.get(ForumSession, session_id), Need.facilitate) or 404)
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
         raise _invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})

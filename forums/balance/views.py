@@ -18,13 +18,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import DecimalField, IntegerField
 from wtforms.validators import NumberRange, Optional
 
-from forums.accounts.permissions import can_facilitate, current_staff
+from forums.accounts.permissions import Need, current_staff, object_or_404, session_or_abort
 from forums.balance import policies, policy_rules
 from forums.balance import queries as balance_queries
 from forums.balance.policy_rules import PolicyProblem
@@ -204,32 +204,18 @@ def dimension_view(balance: DimensionBalance, suggestions: Sequence[Suggestion],
     )
 
 
-def _facilitated_session(session_id: int) -> ForumSession:
-    """The session if the reader is staff or one of its facilitators, else a 404."""
-    forum_session = db.session.get(ForumSession, session_id)
-    if forum_session is None or not can_facilitate(current_user, session_id):
-        abort(404)
-    return forum_session
-
-
-def _staff_session(session_id: int) -> ForumSession:
-    if not current_staff():
-        abort(404)
-    return _facilitated_session(session_id)
-
-
 def _staff_forum(forum_id: int) -> Forum:
-    forum = db.session.get(Forum, forum_id) if current_staff() else None
-    if forum is None:
-        abort(404)
-    return forum
+    """The forum, for staff (403 for anyone else, ``forums.accounts.permissions``), or 404."""
+    if not current_staff():
+        abort(403)
+    return object_or_404(Forum, forum_id)
 
 
 @bp.route("/sessions/<int:session_id>/balance")
 @login_required
 def session_dashboard(session_id: int) -> str:
     """Who is in the room at a stage, per dimension, against the policy, and what to change."""
-    forum_session = _facilitated_session(session_id)
+    forum_session = session_or_abort(session_id, Need.facilitate)
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
         abort(404)
@@ -425,7 +411,7 @@ def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
 @login_required
 def session_policy(session_id: int) -> ResponseReturnValue:
     """Edit a session's own policy (its override of the forum's)."""
-    forum_session = _staff_session(session_id)
+    forum_session = session_or_abort(session_id, Need.manage)
     current = policies.session_policy(session_id)
     pool = balance_queries.invited_pool(session_id)
     return _policy_editor(forum_session, current, pool, "balance/session_policy.html",
@@ -436,7 +422,7 @@ def session_policy(session_id: int) -> ResponseReturnValue:
 @login_required
 def remove_session_policy(session_id: int) -> Response:
     """Drop the session's own policy so the forum's applies again."""
-    forum_session = _staff_session(session_id)
+    forum_session = session_or_abort(session_id, Need.manage)
     if ActionForm().validate_on_submit():
         policies.remove_session_policy(forum_session)
         db.session.commit()

@@ -11,6 +11,7 @@ from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from forums.accounts.permissions import Need, session_or_abort
 from forums.api import bp
 from forums.api.errors import ApiError
 from forums.api.openapi import PAGING_PARAMETERS, error_responses, json_response
@@ -34,16 +35,10 @@ MAX_QUERY_LENGTH = 200
 
 
 def checkin_session(session_id: int) -> ForumSession:
-    """The session if the caller may run its check-in; 404 when they may not know it, else 403."""
-    user = signed_in_user()
-    forum_session = db.session.get(ForumSession, session_id)
-    status = checkin.access_status(user, forum_session)
-    if status == 404:
-        raise not_found()
-    if status == 403:
-        raise ApiError(403, _("You are not allowed to do this."))
-    assert forum_session is not None
-    return forum_session
+    """The session if the caller may run its check-in; 401 anonymous, else 403 or 404 by the rule of
+    ``forums.accounts.permissions``."""
+    signed_in_user()
+    return session_or_abort(session_id, Need.facilitate)
 
 
 def person_json(person: checkin.ExpectedPerson) -> dict[str, Any]:
@@ -65,8 +60,7 @@ def _invalid(field: str, message: str) -> ApiError:
 def add_facilitator(session_id: int) -> ResponseReturnValue:
     """Assign an existing facilitator user to a session (staff only)."""
     staff_user()
-    if db.session.get(ForumSession, session_id) is None:
-        raise not_found()
+    session_or_abort(session_id, Need.manage)
     data = json_body(allowed={"email"}, required={"email"})
     email = text_field(data, "email", max_length=254, required=True)
     try:

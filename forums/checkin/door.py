@@ -18,7 +18,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from forums import validation
-from forums.accounts.permissions import can_facilitate, can_view_session
 from forums.audit import log as audit
 from forums.balance.queries import balance_stamp, session_balance, session_balance_under
 from forums.checkin.coarse import coarse_report
@@ -310,15 +309,6 @@ def duplicate_hints(session_id: int, name: str) -> list[DuplicateHint]:
                       statuses.get(participant_id))
         for participant_id, score in scored
     ]
-
-
-def access_status(user: User | None, forum_session: ForumSession | None) -> int:
-    """200 when ``user`` may run the session's check-in; 404 when they may not know it exists, else 403."""
-    if forum_session is None:
-        return 404
-    if can_facilitate(user, forum_session.id):
-        return 200
-    return 403 if can_view_session(user, forum_session) else 404
 
 
 def facilitators(session_id: int) -> list[User]:

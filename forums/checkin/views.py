@@ -10,14 +10,23 @@ from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, raiseload
 from werkzeug.wrappers import Response
 
 from forums import validation
-from forums.accounts.permissions import current_staff
+from forums.accounts.permissions import Need, current_staff, session_or_abort
 from forums.audit import log as audit
 from forums.balance.policies import infeasible_reason, load_catalogue, percent
 from forums.balance.queries import session_balance_details
@@ -51,16 +60,10 @@ REFRESH_SECONDS = 8
 
 
 def _checkin_session(session_id: int) -> ForumSession:
-    """The session with its forum and region, if the reader may run its check-in; else 404 or 403."""
-    forum_session = db.session.scalar(
-        sa.select(ForumSession).where(ForumSession.id == session_id)
-        .options(joinedload(ForumSession.forum), joinedload(ForumSession.region), raiseload("*"))
-    )
-    status = checkin.access_status(current_user, forum_session)
-    if status != 200:
-        abort(status)
-    assert forum_session is not None
-    return forum_session
+    """The session with its forum and region, if the reader may run its check-in; else 403 or 404 by the rule of
+    ``forums.accounts.permissions``."""
+    return session_or_abort(session_id, Need.facilitate, joinedload(ForumSession.forum),
+                            joinedload(ForumSession.region), raiseload("*"))
 
 
 def _list_page(session_id: int, size: int) -> tuple[str, list[checkin.ExpectedPerson], str | None]:
@@ -293,17 +296,11 @@ def paper(session_id: int) -> str | Response:
                            next_cursor=next_cursor, status_labels=STATUS_LABELS)
 
 
-def _staff_session(session_id: int) -> None:
-    """Only staff manage facilitators; anyone else gets the 404 of a page they may not know."""
-    if not current_staff() or db.session.get(ForumSession, session_id) is None:
-        abort(404)
-
-
 @bp.route("/sessions/<int:session_id>/facilitators", methods=["POST"])
 @login_required
 def add_facilitator(session_id: int) -> Response:
     """Assign a facilitator to the session by e-mail (staff only)."""
-    _staff_session(session_id)
+    session_or_abort(session_id, Need.manage)
     email = request.form.get("email", "").strip()[:254]
     try:
         user = checkin.assign_facilitator(session_id, email)
@@ -321,7 +318,7 @@ def add_facilitator(session_id: int) -> Response:
 @login_required
 def remove_facilitator(session_id: int, user_id: int) -> Response:
     """Take a facilitator off the session (staff only)."""
-    _staff_session(session_id)
+    session_or_abort(session_id, Need.manage)
     if checkin.unassign_facilitator(session_id, user_id):
         db.session.commit()
         flash(_("The facilitator was removed from this session."), "info")

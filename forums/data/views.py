@@ -30,6 +30,7 @@ from wtforms import BooleanField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange
 
+from forums.accounts.permissions import Need, session_or_abort
 from forums.audit import log as audit
 from forums.data import exports, imports, retention
 from forums.forms import ActionForm, AppForm
@@ -102,9 +103,7 @@ class EraseLookupForm(AppForm):
 def export_registrations(session_id: int) -> Response | str:
     """CSV of a session's registrations: pseudonymous codes, names only with permission."""
     _require_role((Role.admin, Role.organiser))
-    forum_session = db.session.get(ForumSession, session_id)
-    if forum_session is None:
-        abort(404)
+    forum_session = session_or_abort(session_id, Need.manage)
     form = ExportForm()
     k = current_app.config["SMALL_COUNT_THRESHOLD"]
     if not form.validate_on_submit():
@@ -127,9 +126,7 @@ def export_registrations(session_id: int) -> Response | str:
 def export_counts(session_id: int) -> Response | str:
     """CSV of people per category, stage and session for reports to headquarters: no people, small cells hidden."""
     _require_role((Role.admin, Role.organiser))
-    forum_session = db.session.get(ForumSession, session_id)
-    if forum_session is None:
-        abort(404)
+    forum_session = session_or_abort(session_id, Need.manage)
     form = AggregateForm()
     k = current_app.config["SMALL_COUNT_THRESHOLD"]
     if not form.validate_on_submit():

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from forums import validation
-from forums.accounts.permissions import can_facilitate
+from forums.accounts.permissions import object_or_404
 from forums.api import bp
 from forums.api.errors import ApiError
 from forums.api.openapi import (
@@ -41,7 +41,6 @@ from forums.api.support import (
     json_body,
     not_found,
     paginate,
-    signed_in_user,
     staff_user,
 )
 from forums.audit import log as audit
@@ -167,12 +166,8 @@ def create_registration(session_id: int) -> ResponseReturnValue:
 @bp.route("/registrations/<int:registration_id>", methods=["PATCH"])
 def update_registration(registration_id: int) -> ResponseReturnValue:
     """Move a registration to another status (staff); a freed seat goes to the first waitlisted."""
-    user = signed_in_user()
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or not (user.is_staff or can_facilitate(user, registration.session_id)):
-        raise not_found()
-    if not user.is_staff:
-        raise ApiError(403, _("You are not allowed to do this."))
+    staff_user()
+    registration = object_or_404(Registration, registration_id)
     data = json_body(allowed={"status"}, required={"status"})
     check_types(data, {"status": str})
     if data["status"] not in {status.value for status in RegistrationStatus}:
@@ -199,7 +194,8 @@ def list_registrations(session_id: int) -> ResponseReturnValue:
     status = request.args.get("status")
     if status is not None:
         if status not in {s.value for s in RegistrationStatus}:
-            raise _invalid("status", _("Choose one of: %(values)s.", values=", ".join(s.value for s in RegistrationStatus)))
+            raise _invalid("status", _("Choose one of: %(values)s.",
+                                       values=", ".join(s.value for s in RegistrationStatus)))
         statement = statement.where(Registration.status == RegistrationStatus(status))
     page = paginate(statement, Registration.id, registration_with_person_json)
     audit.record("registrations.read", "session", session_id, detail=f"{len(page['items'])} rows")

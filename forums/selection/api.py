@@ -13,11 +13,12 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from forums.accounts.permissions import Need, session_or_abort
 from forums.api import bp
 from forums.api.errors import ApiError
 from forums.api.openapi import error_responses, json_response
 from forums.api.openapi import json_body as body_schema
-from forums.api.support import json_body, not_found, staff_user
+from forums.api.support import json_body, staff_user
 from forums.balance import policies
 from forums.i18n import current_language
 from forums.selection import draw as selection_service
@@ -32,7 +33,7 @@ from forums.selection.views import (
     relaxation_text,
 )
 from forums.validation import is_id
-from models import ForumSession, db
+from models import db
 
 _FIELDS = ("pool", "size", "seed", "algorithm", "exclude", "max_per_organisation")
 
@@ -113,8 +114,7 @@ def _infeasible(error: InfeasibleSelection, spec: PanelSpec) -> ResponseReturnVa
 def draw_selection(session_id: int) -> ResponseReturnValue:
     """Draw a panel from a pool that meets the session's policy, with everyone's probability."""
     staff_user()
-    if db.session.get(ForumSession, session_id) is None:
-        raise not_found()
+    session_or_abort(session_id, Need.manage)
     data = json_body(allowed=_FIELDS, required=("pool", "size"))
     spec = _spec(session_id, data)
     try:

@@ -23,6 +23,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from forums import validation
+from forums.accounts.permissions import Need, session_or_abort
 from forums.balance import policies
 from forums.balance.rules import BalanceReport, CategoryBalance
 from forums.balance.views import limits_text, people, status_text
@@ -163,7 +164,7 @@ def _excluded() -> frozenset[int]:
 
 
 def _forum_session(session_id: int) -> ForumSession:
-    return db.get_or_404(ForumSession, session_id)
+    return session_or_abort(session_id, Need.manage)
 
 
 def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelSpec:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
-from forums.accounts.permissions import can_view_session, visible_sessions_filter
+from forums.accounts.permissions import Need, can_view_session, session_or_abort, visible_sessions_filter
 from forums.api import bp
 from forums.api.errors import ApiError
 from forums.api.openapi import (
@@ -45,7 +45,6 @@ from forums.api.support import (
     paginate,
     parse_time,
     query_id,
-    signed_in_user,
     staff_user,
 )
 from forums.sessions import limits
@@ -82,14 +81,9 @@ _UNENCODED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
 
 
 def staff_session(session_id: int) -> ForumSession:
-    """The session for a staff-only action: 404 if the caller may not know it, 403 if they only see it."""
-    user = signed_in_user()
-    forum_session = db.session.get(ForumSession, session_id)
-    if forum_session is None or not can_view_session(user, forum_session):
-        raise not_found()
-    if not user.is_staff:
-        raise ApiError(403, _("You are not allowed to do this."))
-    return forum_session
+    """The session for a staff-only action: 401 anonymous, 403 any other role, 404 a session that is not there."""
+    staff_user()
+    return session_or_abort(session_id, Need.manage)
 
 
 def _loaded_session(session_id: int) -> ForumSession | None:
@@ -194,7 +188,11 @@ def _agenda_item(forum_session: ForumSession, item_id: int) -> AgendaItem:
 
 @bp.route("/sessions/<int:session_id>/agenda/<int:item_id>", methods=["PATCH"])
 def update_agenda_item(session_id: int, item_id: int) -> ResponseReturnValue:
-    """Change an agenda item, or move it to ``position`` (0 is first) in the agenda (staff)."""
+    """Change an agenda item, or move it to ``position`` (0 is first) in the agenda (staff).
+
+    Agendas run in time order (``forums.sessions.scheduling``): a new start time moves the item, and
+    ``position`` only moves it among the items that start at the same time (any other place is a 422).
+    """
     item = _agenda_item(staff_session(session_id), item_id)
     data = json_body(allowed={*AGENDA_FIELDS, "position"})
     check_types(data, {"position": int})
@@ -254,7 +252,9 @@ AGENDA_INPUT, AGENDA_PATCH = input_schemas({
     "speaker_ids": {"type": "array", "items": {"type": "integer"}, "description": "participant ids"},
     "translations": _translations(AGENDA_TRANSLATED),
 }, ["title", "starts_at", "ends_at", "kind"],
-    {"position": {"type": "integer", "description": "the item's place in the agenda, 0 first"}})
+    {"position": {"type": "integer", "description": "the item's place in the agenda, 0 first; agendas run in "
+                                                     "time order, so only among the items that start at the "
+                                                     "same time"}})
 
 SESSION_REF = {"$ref": "#/components/schemas/Session"}
 AGENDA_ITEM_REF = {"$ref": "#/components/schemas/AgendaItem"}

@@ -101,11 +101,17 @@ def test_anonymous_callers_get_401(client, room):
 
 def test_a_facilitator_of_another_session_cannot_know_it_exists(client, room, create_session, create_user, token_for):
     other = create_session(title="Elsewhere")
+    hidden = create_session(title="Closed round table", visibility="invitation")
     headers = facilitator_of(create_user, token_for, other.id)
-    for path in (f"/api/v1/sessions/{room.id}/balance", f"/api/v1/sessions/{room.id}/policy"):
+    for path in (f"/api/v1/sessions/{hidden.id}/balance", f"/api/v1/sessions/{hidden.id}/policy",
+                 f"/api/v1/sessions/{room.id + 999}/balance"):
         assert client.get(path, headers=headers).status_code == 404
-    assert put_policy(client, headers, room.id, []).status_code == 404
-    assert client.get(f"/api/v1/sessions/{room.id + 999}/balance", headers=headers).status_code == 404
+    # The public room is no secret: the facilitator may see it exists but not read its balance.
+    for path in (f"/api/v1/sessions/{room.id}/balance", f"/api/v1/sessions/{room.id}/policy"):
+        assert client.get(path, headers=headers).status_code == 403
+    # Writing a policy is for staff: role first, whichever session.
+    assert put_policy(client, headers, room.id, []).status_code == 403
+    assert put_policy(client, headers, hidden.id, []).status_code == 403
 
 
 def test_the_sessions_facilitator_reads_but_may_not_write(client, room, create_user, token_for):

@@ -73,11 +73,13 @@ def test_who_may_see_the_dashboard(client, room, create_session, create_user, lo
     other = create_session(title="Elsewhere")
     db.session.add(SessionFacilitator(session_id=other.id, user_id=facilitator.id))
     db.session.commit()
+    hidden = create_session(title="Closed round table", visibility="invitation")
     login(facilitator)
-    assert client.get(f"/sessions/{room.id}/balance").status_code == 404
+    assert client.get(f"/sessions/{hidden.id}/balance").status_code == 404  # may not know it exists
+    assert client.get(f"/sessions/{room.id}/balance").status_code == 403  # public, but not theirs
     assert client.get(f"/sessions/{other.id}/balance").status_code == 200
-    assert client.get(f"/sessions/{other.id}/policy").status_code == 404  # policies are for staff
-    assert client.get(f"/forums/{other.forum_id}/balance").status_code == 404
+    assert client.get(f"/sessions/{other.id}/policy").status_code == 403  # policies are for staff: role first
+    assert client.get(f"/forums/{other.forum_id}/balance").status_code == 403
 
 
 def test_the_editor_shows_the_policy_in_force_with_shares_as_percentages(room, organiser):

@@ -163,8 +163,9 @@ def test_facilitators_see_their_sessions_only(client, create_user, login, create
     assert client.get(f"/sessions/{public.id}/checkin").status_code == 403
     assert client.get(f"/sessions/{hidden.id}/checkin/sheet").status_code == 404
     assert client.post(f"/sessions/{hidden.id}/checkin/paper", data={"registration_id": "1"}).status_code == 404
-    # Managing facilitators is for staff.
-    assert client.post(f"/sessions/{mine.id}/facilitators", data={"email": facilitator.email}).status_code == 404
+    # Managing facilitators is for staff: role first, 403 whichever session (forums.accounts.permissions).
+    assert client.post(f"/sessions/{mine.id}/facilitators", data={"email": facilitator.email}).status_code == 403
+    assert client.post(f"/sessions/{hidden.id}/facilitators", data={"email": facilitator.email}).status_code == 403
 
 
 def test_staff_assign_a_facilitator_on_the_page(client, staff, create_user, create_session):
