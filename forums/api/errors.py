@@ -25,12 +25,19 @@ class ApiError(Exception):
     """An error answered in the API's format; raising it rolls the request's transaction back."""
 
     def __init__(self, status: int, message: str, fields: dict[str, str] | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields or {}
         self.code = code or ERROR_CODES.get(status, "error")
+        #: more members of the error object for this kind of error (e.g. ``duplicates``), beside the three above
+        self.details = details or {}
+
+
+def invalid(fields: dict[str, str], message: str | None = None) -> ApiError:
+    """The 422 of input that breaks a rule: ``fields`` says, per field, what is wrong."""
+    return ApiError(422, message or default_message(422), fields)
 
 
 def default_message(status: int) -> str:
@@ -51,10 +58,11 @@ def default_message(status: int) -> str:
 
 
 def error_response(status: int, message: str | None = None, fields: dict[str, str] | None = None,
-                   code: str | None = None) -> tuple[Response, int]:
-    """A JSON error response."""
+                   code: str | None = None, details: dict[str, Any] | None = None) -> tuple[Response, int]:
+    """A JSON error response; ``details`` adds members to the error object (never replacing the three)."""
     body: dict[str, Any] = {
         "error": {
+            **(details or {}),
             "code": code or ERROR_CODES.get(status, "error"),
             "message": message or default_message(status),
             "fields": fields or {},

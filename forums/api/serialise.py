@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from forums.api import bp
-from forums.api.errors import ApiError, error_response
+from forums.api.errors import error_response, invalid
 from forums.i18n import display_zone
 from forums.validation import Conflict, ValidationFailed
 from models import (
@@ -163,7 +163,7 @@ def check_types(data: Mapping[str, Any], expected: Mapping[str, type]) -> None:
         if value is not None and (is_bool_mismatch or not isinstance(value, expected_type)):
             fields[field] = _type_messages()[expected_type]
     if fields:
-        raise ApiError(422, _("Some values are not valid."), fields)
+        raise invalid(fields)
 
 
 def expected_version(data: Mapping[str, Any]) -> int | None:

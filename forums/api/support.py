@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forums import validation
-from forums.api.errors import ApiError
+from forums.api.errors import ApiError, invalid
 from models import User, db
 
 MAX_PAGE = 100
@@ -66,21 +66,20 @@ def json_body(*, allowed: Iterable[str], required: Iterable[str] = ()) -> dict[s
     fields = {key: _("Unknown field.") for key in data if key not in allowed}
     fields.update({key: _("This field is required.") for key in required if data.get(key) is None})
     if fields:
-        raise ApiError(422, _("Some values are not valid."), fields)
+        raise invalid(fields)
     return data
 
 
 def parse_time(value: Any, field: str) -> datetime:
     """An ISO 8601 time with an offset; a time without one is ambiguous and refused."""
     if not isinstance(value, str):
-        raise ApiError(422, _("Some values are not valid."), {field: _("Expected an ISO 8601 time.")})
+        raise invalid({field: _("Expected an ISO 8601 time.")})
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ApiError(422, _("Some values are not valid."), {field: _("Expected an ISO 8601 time.")}) from None
+        raise invalid({field: _("Expected an ISO 8601 time.")}) from None
     if moment.tzinfo is None:
-        raise ApiError(422, _("Some values are not valid."),
-                       {field: _("The time needs an offset, e.g. +05:00.")})
+        raise invalid({field: _("The time needs an offset, e.g. +05:00.")})
     return moment
 
 
@@ -89,11 +88,11 @@ def text_field(data: Mapping[str, Any], field: str, *, max_length: int, required
     """A string field, stripped, checked by ``forums.validation.text`` (length, NUL, one line); else a 422."""
     value = data.get(field)
     if value is not None and not isinstance(value, str):
-        raise ApiError(422, _("Some values are not valid."), {field: _("Expected text.")})
+        raise invalid({field: _("Expected text.")})
     errors: dict[str, str] = {}
     clean = validation.text(value, field, errors, max_length=max_length, required=required, single_line=single_line)
     if errors:
-        raise ApiError(422, _("Some values are not valid."), errors)
+        raise invalid(errors)
     return clean
 
 
@@ -102,11 +101,11 @@ def int_field(data: Mapping[str, Any], field: str, *, minimum: int | None = None
     """An integer field (booleans are not integers here), at most ``maximum`` (by default: as large as an id)."""
     value = data.get(field)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ApiError(422, _("Some values are not valid."), {field: _("Expected a whole number.")})
+        raise invalid({field: _("Expected a whole number.")})
     if minimum is not None and value < minimum:
-        raise ApiError(422, _("Some values are not valid."), {field: _("Must be at least %(n)d.", n=minimum)})
+        raise invalid({field: _("Must be at least %(n)d.", n=minimum)})
     if value > maximum:
-        raise ApiError(422, _("Some values are not valid."), {field: _("Must be at most %(n)d.", n=maximum)})
+        raise invalid({field: _("Must be at most %(n)d.", n=maximum)})
     return value
 
 
@@ -138,7 +137,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         after = None
     if after is None:
-        raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")})
+        raise invalid({"cursor": _("Unknown cursor.")})
     return after
 
 
@@ -146,7 +145,7 @@ def page_limit() -> int:
     """The ``?limit=`` of a list, 1..100 (default 100)."""
     limit = validation.whole_number(request.args.get("limit", str(MAX_PAGE)), maximum=MAX_PAGE)
     if not limit:
-        raise ApiError(422, _("Some values are not valid."), {"limit": _("A number from 1 to 100.")})
+        raise invalid({"limit": _("A number from 1 to 100.")})
     return limit
 
 
@@ -157,7 +156,7 @@ def query_id(name: str) -> int | None:
         return None
     value = validation.whole_number(raw)
     if value is None:
-        raise ApiError(422, _("Some values are not valid."), {name: _("Expected an id: a whole number.")})
+        raise invalid({name: _("Expected an id: a whole number.")})
     return value
 
 
@@ -182,7 +181,7 @@ def paginate_loaded(rows: Sequence[Any], serialise: Callable[[Any], dict[str, An
     if after is not None:
         ids = [row.id for row in rows]
         if after not in ids:
-            raise ApiError(422, _("Some values are not valid."), {"cursor": _("Unknown cursor.")})
+            raise invalid({"cursor": _("Unknown cursor.")})
         start = ids.index(after) + 1
     return _page(rows[start:start + limit], more=len(rows) > start + limit, serialise=serialise)
 

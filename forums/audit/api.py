@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from forums.api import bp
-from forums.api.errors import ApiError
+from forums.api.errors import ApiError, invalid
 from forums.api.openapi import (
     PAGING_PARAMETERS,
     error_responses,
@@ -32,8 +32,7 @@ def _filter_from_query() -> audit.AuditFilter:
     if request.args.get("object"):
         parsed = audit.parse_object(request.args["object"])
         if parsed is None:
-            raise ApiError(422, _("Some values are not valid."),
-                           {"object": _("A type, or a type and an id: participant:12.")})
+            raise invalid({"object": _("A type, or a type and an id: participant:12.")})
         object_type, object_id = parsed
     since = parse_time(request.args["since"], "since") if request.args.get("since") else None
     return audit.AuditFilter(actor=request.args.get("actor", ""), object_type=object_type,

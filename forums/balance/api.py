@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from forums.accounts.permissions import Need, can_facilitate, object_or_404, session_or_abort, session_refusal
 from forums.api import bp
-from forums.api.errors import ApiError
+from forums.api.errors import ApiError, invalid
 from forums.api.openapi import error_responses, json_body, json_response
 from forums.api.serialise import iso_time
 from forums.api.support import json_body as read_json_body
@@ -51,32 +51,28 @@ def _staff_forum(forum_id: int) -> Forum:
     return object_or_404(Forum, forum_id)
 
 
-def _invalid(fields: dict[str, str], message: str | None = None) -> ApiError:
-    return ApiError(422, message or _("Some values are not valid."), fields)
-
-
 def _number(value: Any, field: str, *, whole: bool) -> float | int | None:
     """A count (whole) or share (fraction) field: a JSON number or null."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _invalid({field: _("Expected a whole number.") if whole else _("Expected a number from 0 to 1.")})
+        raise invalid({field: _("Expected a whole number.") if whole else _("Expected a number from 0 to 1.")})
     if whole:
         if isinstance(value, float) and not value.is_integer():
-            raise _invalid({field: _("Expected a whole number.")})
+            raise invalid({field: _("Expected a whole number.")})
         return int(value)
     return float(value)
 
 
 def _parse_quota(item: Any, prefix: str) -> Quota:
     if not isinstance(item, dict):
-        raise _invalid({prefix: _("Expected an object.")})
+        raise invalid({prefix: _("Expected an object.")})
     allowed = {"dimension", "category", *policies.QUOTA_FIELDS}
     unknown = {f"{prefix}.{key}": _("Unknown field.") for key in item if key not in allowed}
     missing = {f"{prefix}.{key}": _("This field is required.")
                for key in ("dimension", "category") if not isinstance(item.get(key), str) or not item.get(key)}
     if unknown or missing:
-        raise _invalid({**unknown, **missing})
+        raise invalid({**unknown, **missing})
     limits: dict[str, Any] = {name: _number(item.get(name), f"{prefix}.{name}", whole=name in _COUNT_FIELDS)
               for name in policies.QUOTA_FIELDS}
     return Quota(item["dimension"], item["category"], **limits)
@@ -87,9 +83,9 @@ def _parse_quotas() -> list[Quota]:
     data = read_json_body(allowed={"quotas"}, required={"quotas"})
     raw = data["quotas"]
     if not isinstance(raw, list):
-        raise _invalid({"quotas": _("Expected a list.")})
+        raise invalid({"quotas": _("Expected a list.")})
     if len(raw) > MAX_QUOTAS:
-        raise _invalid({"quotas": _("At most %(n)d lines.", n=MAX_QUOTAS)})
+        raise invalid({"quotas": _("At most %(n)d lines.", n=MAX_QUOTAS)})
     return [_parse_quota(item, f"quotas[{index}]") for index, item in enumerate(raw)]
 
 
@@ -107,7 +103,7 @@ def _refusal(problems: list[PolicyProblem], quotas: list[Quota], catalogue: poli
         fields[key] = f"{fields[key]} {message}" if key in fields else message
         if message not in messages:
             messages.append(message)
-    return _invalid(fields, _("The policy was not saved: %(reasons)s", reasons=" ".join(messages)))
+    return invalid(fields, _("The policy was not saved: %(reasons)s", reasons=" ".join(messages)))
 
 
 def _save(owner: ForumSession | Forum) -> None:
@@ -174,7 +170,7 @@ def get_session_balance(session_id: int) -> ResponseReturnValue:
         abort(session_refusal(user, db.session.get(ForumSession, session_id), Need.facilitate) or 404)
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
-        raise _invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
+        raise invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
     body = balance_queries.session_balance_json_under(session_id, stage, stamp)
     end_reads()
     return current_app.response_class(body + "\n", mimetype="application/json")

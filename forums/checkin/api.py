@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from forums.accounts.permissions import Need, session_or_abort
 from forums.api import bp
-from forums.api.errors import ApiError
+from forums.api.errors import ApiError, invalid
 from forums.api.openapi import PAGING_PARAMETERS, error_responses, json_response
 from forums.api.openapi import json_body as body_schema
 from forums.api.serialise import iso_time, registration_json
@@ -52,10 +52,6 @@ def person_json(person: checkin.ExpectedPerson) -> dict[str, Any]:
     }
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, _("Some values are not valid."), {field: message})
-
-
 @bp.route("/sessions/<int:session_id>/facilitators", methods=["POST"])
 def add_facilitator(session_id: int) -> ResponseReturnValue:
     """Assign an existing facilitator user to a session (staff only)."""
@@ -68,7 +64,7 @@ def add_facilitator(session_id: int) -> ResponseReturnValue:
     except checkin.CheckinError as error:
         if error.code == "duplicate":
             raise ApiError(409, _("This facilitator is assigned to the session already.")) from None
-        raise _invalid("email", _("No active facilitator account has this e-mail.")) from None
+        raise invalid({"email": _("No active facilitator account has this e-mail.")}) from None
     db.session.commit()
     return jsonify({"session_id": session_id, "user_id": user.id, "email": user.email}), 201
 
@@ -79,14 +75,14 @@ def checkin_list(session_id: int) -> ResponseReturnValue:
     forum_session = checkin_session(session_id)
     query = request.args.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
-        raise _invalid("q", _("At most %(n)d characters.", n=MAX_QUERY_LENGTH))
+        raise invalid({"q": _("At most %(n)d characters.", n=MAX_QUERY_LENGTH)})
     limit = page_limit()
     after = None
     if request.args.get("cursor"):
         try:
             after = checkin.decode_position(request.args["cursor"])
         except ValueError:
-            raise _invalid("cursor", _("Unknown cursor.")) from None
+            raise invalid({"cursor": _("Unknown cursor.")}) from None
     people, next_position = checkin.search_expected(session_id, query, after=after, limit=limit)
     counts = checkin.attendance(session_id, forum_session.capacity)
     audit.record("checkin.list", "session", session_id, detail=f"{len(people)} rows")
@@ -111,13 +107,13 @@ def checkin_create(session_id: int) -> ResponseReturnValue:
     registration_id = int_field(data, "registration_id", minimum=1)
     request_id = text_field(data, "request_id", max_length=80) if "request_id" in data else None
     if request_id == "":
-        raise _invalid("request_id", _("This field is required."))
+        raise invalid({"request_id": _("This field is required.")})
     try:
         registration = checkin.check_in_once(session_id, registration_id, request_id, via="api")
     except checkin.CheckinError as error:
         if error.code == "request_reused":
             raise ApiError(409, _("This request id was already used for someone else.")) from None
-        raise _invalid("registration_id", _("No such registration in this session.")) from None
+        raise invalid({"registration_id": _("No such registration in this session.")}) from None
     db.session.commit()
     return jsonify(registration_json(registration))
 

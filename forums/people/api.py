@@ -1,4 +1,4 @@
-"""The participant register and registrations: ``/participants``, ``/sessions/{id}/registrations``,
+"""The participant register: ``/participants``,
 ``/registrations/{id}``.
 
 Staff only (admin and organiser): a list of who meets whom, with affiliations, can get people hurt,
@@ -9,20 +9,17 @@ the contract.
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import selectinload
 
 from forums import validation
-from forums.accounts.permissions import object_or_404
 from forums.api import bp
-from forums.api.errors import ApiError
+from forums.api.errors import ApiError, invalid
 from forums.api.openapi import (
-    PAGING_PARAMETERS,
     error_responses,
     json_response,
-    list_of,
 )
 from forums.api.openapi import json_body as body_schema
 from forums.api.serialise import (
@@ -33,33 +30,24 @@ from forums.api.serialise import (
     input_schemas,
     participant_json,
     path_parameter,
-    registration_json,
-    registration_with_person_json,
     text_schema,
 )
 from forums.api.support import (
     json_body,
     not_found,
-    paginate,
     staff_user,
 )
 from forums.audit import log as audit
-from forums.people import limits
+from forums.people import duplicates, limits
 from forums.people import operations as people_operations
 from forums.people.operations import ParticipantInput
-from forums.registrations import operations
-from forums.sessions.api import staff_session
-from forums.validation import is_id
 from models import (
     LANGUAGE_CODES,
     Category,
     Participant,
     ParticipantCategory,
-    Registration,
-    RegistrationStatus,
     db,
 )
-from models.registrations import INITIAL, in_order
 
 #: JSON types of a participant's writable fields
 PARTICIPANT_FIELDS: dict[str, type] = {
@@ -70,11 +58,7 @@ CATEGORY_LOADING = (
     selectinload(Participant.categories).joinedload(ParticipantCategory.category).joinedload(Category.dimension)
 )
 #: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
-INITIAL_STATUSES = in_order(INITIAL)
 
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, _("Some values are not valid."), {field: message})
 
 
 def _participant_input(data: dict[str, Any], current: Participant | None) -> ParticipantInput:
@@ -82,10 +66,10 @@ def _participant_input(data: dict[str, Any], current: Participant | None) -> Par
     check_types(data, PARTICIPANT_FIELDS)
     # The services compare these with sets and dict keys, where a nested list or object would break.
     if not all(isinstance(code, str) for code in data.get("languages") or ()):
-        raise _invalid("languages", _("Unknown language code; use %(codes)s.", codes=", ".join(LANGUAGE_CODES)))
+        raise invalid({"languages": _("Unknown language code; use %(codes)s.", codes=", ".join(LANGUAGE_CODES))})
     for dimension_key, category_key in (data.get("categories") or {}).items():
         if not isinstance(category_key, str | None):
-            raise _invalid(f"categories.{dimension_key}", _("Unknown category."))
+            raise invalid({f"categories.{dimension_key}": _("Unknown category.")})
 
     def given(field: str, default: Any) -> Any:
         return data[field] if field in data else default
@@ -114,10 +98,31 @@ def _participant(participant_id: int) -> Participant:
 def create_participant() -> ResponseReturnValue:
     """Add a person to the register, with one category per dimension (staff)."""
     staff_user()
-    data = json_body(allowed=PARTICIPANT_FIELDS, required={"name", "categories"})
+    data = json_body(allowed={*PARTICIPANT_FIELDS, "allow_duplicate"}, required={"name", "categories"})
+    allow_duplicate = data.pop("allow_duplicate", False)
+    if not isinstance(allow_duplicate, bool):
+        raise invalid({"allow_duplicate": _("Expected true or false.")})
+    # Created first, so a 422 for bad values comes before a 409 and the values compared are the saved ones.
     participant = people_operations.create_participant(_participant_input(data, None))
+    if not allow_duplicate:
+        _refuse_duplicates(participant)
     db.session.commit()
     return jsonify(participant_json(_participant(participant.id))), 201
+
+
+def _refuse_duplicates(participant: Participant) -> None:
+    """A 409 naming, by id, the people of the register who may be this new one (``forums.people.duplicates``)."""
+    matches = duplicates.find_one(duplicates.Identity(participant.name, participant.email, participant.phone),
+                                  exclude=[participant.id])
+    if not matches:
+        return
+    fields = {field: _("Participant %(ids)s has the same value.",
+                       ids=", ".join(str(match.participant_id) for match in matches if field in match.fields))
+              for field in duplicates.FIELDS if any(field in match.fields for match in matches)}
+    raise ApiError(409, _("This person may already be in the register: send \"allow_duplicate\": true to add them "
+                          "anyway."), fields, code="duplicate",
+                   details={"duplicates": [{"id": match.participant_id, "matched": list(match.fields)}
+                                           for match in matches]})
 
 
 @bp.route("/participants/<int:participant_id>")
@@ -142,80 +147,16 @@ def update_participant(participant_id: int) -> ResponseReturnValue:
     return jsonify(participant_json(_participant(participant_id)))
 
 
-@bp.route("/sessions/<int:session_id>/registrations", methods=["POST"])
-def create_registration(session_id: int) -> ResponseReturnValue:
-    """Invite or register a person (staff); ``registered`` past capacity is waitlisted."""
-    forum_session = staff_session(session_id)
-    data = json_body(allowed={"participant_id", "status"}, required={"participant_id", "status"})
-    check_types(data, {"participant_id": int, "status": str})
-    if data["status"] not in {status.value for status in INITIAL_STATUSES}:
-        raise _invalid("status", _("Choose invited or registered."))
-    participant = db.session.get(Participant, data["participant_id"]) if is_id(data["participant_id"]) else None
-    if participant is None:
-        raise _invalid("participant_id", _("No such participant."))
-    try:
-        registration = operations.register(forum_session, participant, RegistrationStatus(data["status"]))
-    except operations.RegistrationError:
-        # register() refuses only duplicates here: the status was checked above.
-        message = _("This person already has a registration for this session.")
-        raise ApiError(409, message, {"participant_id": message}) from None
-    db.session.commit()
-    return jsonify(registration_json(registration)), 201
-
-
-@bp.route("/registrations/<int:registration_id>", methods=["PATCH"])
-def update_registration(registration_id: int) -> ResponseReturnValue:
-    """Move a registration to another status (staff); a freed seat goes to the first waitlisted."""
-    staff_user()
-    registration = object_or_404(Registration, registration_id)
-    data = json_body(allowed={"status"}, required={"status"})
-    check_types(data, {"status": str})
-    if data["status"] not in {status.value for status in RegistrationStatus}:
-        raise _invalid("status", _("Choose one of: %(values)s.", values=", ".join(s.value for s in RegistrationStatus)))
-    try:
-        # Audits the change and each person it moves up from the waitlist.
-        operations.change_status(registration, RegistrationStatus(data["status"]))
-    except operations.RegistrationError:
-        # Staff may make any move (ALLOWED_TRANSITIONS): only a seat the session no longer has is refused.
-        raise ApiError(409, _("The session is full: no seat is free. Waitlist the person or free a seat first."),
-                       {"status": _("No seat is free.")}) from None
-    db.session.commit()
-    return jsonify(registration_json(registration))
-
-
-@bp.route("/sessions/<int:session_id>/registrations")
-def list_registrations(session_id: int) -> ResponseReturnValue:
-    """A session's registrations with each person's name and categories (staff); the read is audited."""
-    staff_session(session_id)
-    statement = (
-        sa.select(Registration).where(Registration.session_id == session_id)
-        .options(joinedload(Registration.participant).options(CATEGORY_LOADING), raiseload("*"))
-    )
-    status = request.args.get("status")
-    if status is not None:
-        if status not in {s.value for s in RegistrationStatus}:
-            raise _invalid("status", _("Choose one of: %(values)s.",
-                                       values=", ".join(s.value for s in RegistrationStatus)))
-        statement = statement.where(Registration.status == RegistrationStatus(status))
-    page = paginate(statement, Registration.id, registration_with_person_json)
-    audit.record("registrations.read", "session", session_id, detail=f"{len(page['items'])} rows")
-    db.session.commit()
-    return jsonify(page)
-
-
 # OpenAPI ------------------------------------------------------------------------------------------
 
-REGISTRATION_STATUS = {"type": "string", "enum": [s.value for s in RegistrationStatus]}
 CATEGORIES_SCHEMA = {
     "type": "object",
     "description": "{dimension key: category key}",
     "additionalProperties": {"type": "string"},
 }
 PARTICIPANT_ID = path_parameter("participant_id")
-SESSION_ID = path_parameter("session_id")
-REGISTRATION_ID = path_parameter("registration_id")
 PARTICIPANT_REF = {"$ref": "#/components/schemas/Participant"}
-REGISTRATION_REF = {"$ref": "#/components/schemas/Registration"}
+
 
 
 PARTICIPANT_INPUT, PARTICIPANT_PATCH = input_schemas({
@@ -227,15 +168,22 @@ PARTICIPANT_INPUT, PARTICIPANT_PATCH = input_schemas({
     "categories": {**CATEGORIES_SCHEMA, "additionalProperties": {"type": ["string", "null"]},
                    "description": "{dimension key: category key}; an empty or null key clears it"},
 }, ["name", "categories"], {"version": VERSION_SCHEMA})
+#: only a new person can be the same as someone already in the register
+PARTICIPANT_INPUT["properties"] = {**PARTICIPANT_INPUT["properties"], "allow_duplicate": {
+    "type": "boolean", "default": False,
+    "description": "add the person even when the register may already hold them (same name in any script, "
+                   "e-mail or phone); without it such a person is a 409 `duplicate` naming the ids"}}
+#: the 409 of a person who may already be in the register: the error format plus the ids and what matched
+DUPLICATE_ERROR = {"allOf": [{"$ref": "#/components/schemas/Error"}, {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {"duplicates": {
+        "type": "array", "items": {
+            "type": "object", "required": ["id", "matched"],
+            "properties": {"id": {"type": "integer"},
+                           "matched": {"type": "array", "items": {"type": "string", "enum": list(duplicates.FIELDS)}}},
+        }}}}},
+}]}
 
-
-REGISTRATION_PROPERTIES: dict[str, Any] = {
-    "id": {"type": "integer"},
-    "participant_id": {"type": "integer"},
-    "session_id": {"type": "integer"},
-    "status": REGISTRATION_STATUS,
-    "checked_in_at": {"type": ["string", "null"], "format": "date-time"},
-}
 
 SCHEMAS: dict[str, Any] = {
     "Participant": {
@@ -254,24 +202,17 @@ SCHEMAS: dict[str, Any] = {
             "version": {"type": "integer"},
         },
     },
-    "Registration": {
-        "type": "object",
-        "required": list(REGISTRATION_PROPERTIES),
-        "properties": REGISTRATION_PROPERTIES,
-    },
-    "RegistrationWithPerson": {
-        "type": "object",
-        "required": [*REGISTRATION_PROPERTIES, "name", "categories"],
-        "properties": {**REGISTRATION_PROPERTIES, "name": {"type": "string"}, "categories": CATEGORIES_SCHEMA},
-    },
+
 }
 
 PATHS: dict[str, Any] = {
     "/participants": {
         "post": {
-            "summary": "Add a person to the register (staff)",
+            "summary": "Add a person to the register (staff); one who may already be in it is a 409 `duplicate`",
             "requestBody": body_schema(PARTICIPANT_INPUT),
-            "responses": {"201": json_response("The participant", PARTICIPANT_REF), **error_responses(*WRITE_ERRORS)},
+            "responses": {"201": json_response("The participant", PARTICIPANT_REF), **error_responses(*WRITE_ERRORS),
+                          "409": json_response("The register may already hold this person (code `duplicate`): "
+                                               "`error.duplicates` names them", DUPLICATE_ERROR)},
         },
     },
     "/participants/{participant_id}": {
@@ -287,35 +228,5 @@ PATHS: dict[str, Any] = {
             "responses": {"200": json_response("The participant", PARTICIPANT_REF), **error_responses(*WRITE_ERRORS)},
         },
     },
-    "/sessions/{session_id}/registrations": {
-        "get": {
-            "summary": "A session's registrations with names and categories (staff); the read is audited",
-            "parameters": [SESSION_ID, {"name": "status", "in": "query", "schema": REGISTRATION_STATUS},
-                           *PAGING_PARAMETERS],
-            "responses": {"200": json_response("A page of registrations",
-                                               list_of({"$ref": "#/components/schemas/RegistrationWithPerson"})),
-                          **error_responses(401, 403, 404, 422)},
-        },
-        "post": {
-            "summary": "Invite or register a person (staff); past capacity a registration is waitlisted",
-            "parameters": [SESSION_ID],
-            "requestBody": body_schema({
-                "type": "object", "additionalProperties": False, "required": ["participant_id", "status"],
-                "properties": {"participant_id": {"type": "integer"},
-                               "status": {"type": "string", "enum": [s.value for s in INITIAL_STATUSES]}},
-            }),
-            "responses": {"201": json_response("The registration", REGISTRATION_REF), **error_responses(*WRITE_ERRORS)},
-        },
-    },
-    "/registrations/{registration_id}": {
-        "patch": {
-            "summary": "Change a registration's status (staff); a freed seat promotes the first waitlisted",
-            "parameters": [REGISTRATION_ID],
-            "requestBody": body_schema({
-                "type": "object", "additionalProperties": False, "required": ["status"],
-                "properties": {"status": REGISTRATION_STATUS},
-            }),
-            "responses": {"200": json_response("The registration", REGISTRATION_REF), **error_responses(*WRITE_ERRORS)},
-        },
-    },
+
 }

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from forums.accounts.permissions import Need, session_or_abort
 from forums.api import bp
-from forums.api.errors import ApiError
+from forums.api.errors import invalid
 from forums.api.openapi import error_responses, json_response
 from forums.api.openapi import json_body as body_schema
 from forums.api.support import json_body, staff_user
@@ -38,10 +38,6 @@ from models import db
 _FIELDS = ("pool", "size", "seed", "algorithm", "exclude", "max_per_organisation")
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, _("Some values are not valid."), {field: message})
-
-
 def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -49,9 +45,9 @@ def _whole(value: Any) -> bool:
 def _ids(value: Any, field: str) -> tuple[int, ...]:
     """A list of participant ids, at most ``MAX_POOL`` long."""
     if not isinstance(value, list) or not all(is_id(item) for item in value):
-        raise _invalid(field, _("Expected a list of participant ids."))
+        raise invalid({field: _("Expected a list of participant ids.")})
     if len(value) > MAX_POOL:
-        raise _invalid(field, _("At most %(n)d people.", n=MAX_POOL))
+        raise invalid({field: _("At most %(n)d people.", n=MAX_POOL)})
     return tuple(value)
 
 
@@ -61,7 +57,7 @@ def _number(data: dict[str, Any], field: str, low: int, high: int) -> int | None
     if value is None:
         return None
     if not _whole(value) or not low <= value <= high:
-        raise _invalid(field, _("A whole number from %(low)d to %(high)d.", low=low, high=high))
+        raise invalid({field: _("A whole number from %(low)d to %(high)d.", low=low, high=high)})
     return int(value)
 
 
@@ -70,11 +66,11 @@ def _spec(session_id: int, data: dict[str, Any]) -> PanelSpec:
     pool = data["pool"]
     if pool != WAITLIST:
         if not isinstance(pool, list):
-            raise _invalid("pool", _("Expected \"waitlist\" or a list of participant ids."))
+            raise invalid({"pool": _("Expected \"waitlist\" or a list of participant ids.")})
         pool = _ids(pool, "pool")
     algorithm = data.get("algorithm") or "maximin"
     if algorithm not in ALGORITHMS:
-        raise _invalid("algorithm", _("One of: %(values)s.", values=", ".join(ALGORITHMS)))
+        raise invalid({"algorithm": _("One of: %(values)s.", values=", ".join(ALGORITHMS))})
     size = _number(data, "size", 1, MAX_POOL)
     seed = _number(data, "seed", 0, MAX_SEED)
     assert size is not None  # required by json_body
@@ -120,7 +116,7 @@ def draw_selection(session_id: int) -> ResponseReturnValue:
     try:
         draw = selection_service.draw_panel(spec)
     except PoolError as error:
-        raise _invalid(error.field, pool_error_text(error)) from None
+        raise invalid({error.field: pool_error_text(error)}) from None
     except InfeasibleSelection as error:
         db.session.rollback()
         return _infeasible(error, spec)
