@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from forums.database import normalise_database_url  # noqa: E402  (the path above makes the project importable)
 
-GOALS = {"agenda page": 0.5, "balance JSON": 0.35}
+#: issue 13: both cached targets at 0.35 of the bare app, answered through Flask's routing, sign-in and hooks
+GOALS = {"agenda page": 0.35, "balance JSON": 0.35}
 ADMIN_EMAIL = "bench-admin@example.org"
 
 
@@ -231,7 +232,8 @@ def main() -> None:
               f"wrk -t2 -c{args.connections} -d{args.duration}s, gunicorn --workers 2")
         print(f"machine before: {machine()}")
         print(f"{'target':22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'ratio':>6}  goal")
-        print(f"{'bare Flask':22} {bare['rps']:9.1f} {bare['p50']:8.2f} {bare['p99']:8.2f} {bare['errors']:8d} {1:6.2f}")
+        print(f"{'bare Flask':22} {bare['rps']:9.1f} {bare['p50']:8.2f} {bare['p99']:8.2f} "
+              f"{bare['errors']:8d} {1:6.2f}")
         for name, url, headers in targets:
             result = wrk(url, args.duration, args.connections, headers)
             ratio = result["rps"] / bare["rps"]

@@ -12,7 +12,7 @@ from forums.accounts.permissions import (
 from forums.i18n import current_language
 from forums.sessions import queries, stamps
 from forums.sessions.views import session_tool_links
-from forums.web.cache import end_reads, kept
+from forums.web.cache import autocommit_reads, end_reads, kept
 from forums.web.conditional import conditional_response
 from models import ForumSession, utcnow
 
@@ -52,6 +52,7 @@ def _sees_everyones_page() -> bool:
 
 def _everyones_page(session_id: int) -> Response:
     """The agenda as every visitor sees it, kept per language while its stamp holds: one query."""
+    autocommit_reads()
     found = stamps.agenda_stamp(session_id)
     if found is None or not can_view_session(current_user, found.forum_session):
         abort(404)

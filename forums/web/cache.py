@@ -92,6 +92,19 @@ def kept(name: str, key: Hashable, stamp: Hashable, make: Callable[[], V]) -> V:
     return value
 
 
+def autocommit_reads() -> None:
+    """Let the request read without a transaction, unless it has already begun one.
+
+    A stamp is one statement, and a cached answer reads nothing else: BEGIN and ROLLBACK would be
+    two more round trips to PostgreSQL, which on a busy machine cost more than the query itself.
+    A miss reads on in autocommit too, which changes nothing at READ COMMITTED, where every
+    statement sees what was committed before it. (SQLite still begins one: forums.database takes
+    its write lock for every transaction, which ``end_reads`` gives back.)
+    """
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def end_reads() -> None:
     """End the request's database transaction: what follows only sends what was read or kept.
 

@@ -471,7 +471,8 @@ def test_every_caller_allowed_shares_one_copy_and_others_are_refused(app, client
     assert client.get(url, headers=as_facilitator).get_json() == report
     assert flask_calls.count == 1, "one copy serves every caller allowed to read it"
 
-    assert client.get(url, headers=as_outsider).status_code == 404
+    # A public session the outsider may see but not facilitate: 403 (forums.accounts.permissions.session_refusal).
+    assert client.get(url, headers=as_outsider).status_code == 403
     assert client.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
     assert client.get(url).status_code == 401
     assert client.get(f"/api/v1/sessions/{room.id + 1000}/balance", headers=staff_api).status_code == 404
@@ -501,7 +502,7 @@ def test_a_withdrawn_right_is_refused_on_the_very_next_request(client, balance_r
         db.session.execute(sa.update(User).where(User.id == user.id).values(role=Role.facilitator))
     db.session.commit()
 
-    expected = 404 if withdrawal in ("facilitator unassigned", "demoted to facilitator") else 401
+    expected = 403 if withdrawal in ("facilitator unassigned", "demoted to facilitator") else 401
     assert client.get(url, headers=headers).status_code == expected
 
 
