@@ -1,21 +1,15 @@
-"""Personal links of participants, and a session's calendar file."""
+"""Personal links of participants: ``/participants/{id}/link`` (staff only, audited)."""
 
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
-from forums.accounts.permissions import can_view_session
 from forums.api import bp
 from forums.api.openapi import error_responses, json_response
 from forums.api.support import not_found, staff_user
 from forums.audit import log as audit
-from forums.i18n import current_language, display_zone
 from forums.people import links
-from forums.sessions import calendar as calendar_views
-from forums.sessions import queries
-from forums.web.conditional import conditional_response
 from models import Participant, db
 
 
@@ -43,22 +37,6 @@ def participant_link(participant_id: int) -> ResponseReturnValue:
     return {"url": personal_url(link.token)}, 201 if rotating else 200
 
 
-@bp.get("/sessions/<int:session_id>/calendar.ics")
-def session_calendar(session_id: int) -> Response:
-    """The session as one VEVENT, for anyone who may see the session."""
-    forum_session = queries.session_with_agenda(session_id)
-    if forum_session is None or not can_view_session(current_user, forum_session):
-        raise not_found()
-    locale = current_language()
-    body = calendar_views.sessions_calendar(
-        [forum_session], name=forum_session.localized("title", locale), locale=locale, zone=display_zone(),
-        url_for_session=lambda each: url_for("public.session_page", session_id=each.id, _external=True),
-    )
-    response = conditional_response(body, mimetype="text/calendar", last_modified=forum_session.updated_at)
-    response.headers["Content-Disposition"] = f'attachment; filename="session-{session_id}.ics"'
-    return response
-
-
 _LINK_SCHEMA: dict[str, Any] = {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}
 _PARTICIPANT_ID = [{"name": "participant_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 
@@ -76,16 +54,5 @@ PATHS: dict[str, Any] = {
                           **error_responses(401, 403, 404)},
         },
     },
-    "/sessions/{session_id}/calendar.ics": {
-        "get": {
-            "summary": "The session as an iCalendar (RFC 5545) file with one VEVENT",
-            "security": [{"bearer": []}, {}],
-            "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {
-                "200": {"description": "The calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
-                "304": {"description": "Not modified since the copy the client holds"},
-                **error_responses(401, 404),
-            },
-        },
-    },
+
 }

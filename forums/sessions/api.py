@@ -1,4 +1,5 @@
-"""Sessions and their agendas: ``/sessions``, ``/sessions/{id}``, ``/sessions/{id}/agenda``.
+"""Forums, sessions, their agendas and calendar files: ``/forums``, ``/sessions``, ``/sessions/{id}/agenda``,
+``/sessions/{id}/calendar.ics``.
 
 ``PATCH`` and ``DELETE /sessions/{id}/agenda/{item_id}`` extend the contract. Anyone may read a
 published public session; staff and its facilitators may read any other; only staff change them.
@@ -11,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import Response, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,6 +35,7 @@ from forums.api.serialise import (
     agenda_item_json,
     check_types,
     expected_version,
+    forum_json,
     input_schemas,
     path_parameter,
     session_json,
@@ -45,15 +47,21 @@ from forums.api.support import (
     paginate,
     parse_time,
     query_id,
+    signed_in_user,
     staff_user,
 )
-from forums.sessions import limits
+from forums.i18n import current_language, display_zone
+from forums.sessions import calendar as calendar_views
+from forums.sessions import limits, queries
 from forums.sessions import operations as session_operations
 from forums.sessions.operations import AGENDA_TRANSLATED, SESSION_TRANSLATED
+from forums.web.conditional import conditional_response
 from models import (
     AgendaItem,
     AgendaKind,
     AgendaSpeaker,
+    Forum,
+    ForumKind,
     ForumSession,
     SessionStatus,
     Visibility,
@@ -213,6 +221,80 @@ def delete_agenda_item(session_id: int, item_id: int) -> ResponseReturnValue:
     return "", 204
 
 
+# Forums -------------------------------------------------------------------------------------------
+
+#: JSON types of a forum's writable fields
+FORUM_FIELDS: dict[str, type] = {"title": str, "kind": str, "description": str, "retention_days": int}
+
+
+@bp.route("/forums")
+def list_forums() -> ResponseReturnValue:
+    """Forums, oldest first (signed-in users)."""
+    signed_in_user()
+    return jsonify(paginate(sa.select(Forum), Forum.id, forum_json))
+
+
+@bp.route("/forums", methods=["POST"])
+def create_forum() -> ResponseReturnValue:
+    """Add a forum (staff)."""
+    staff_user()
+    data = json_body(allowed={"title", "kind", "description", "retention_days"}, required={"title", "kind"})
+    check_types(data, FORUM_FIELDS)
+    forum = session_operations.create_forum(data["title"], data["kind"], data.get("description"),
+                                            data.get("retention_days"))
+    db.session.commit()
+    return jsonify(forum_json(forum)), 201
+
+
+def _forum(forum_id: int) -> Forum:
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        raise not_found()
+    return forum
+
+
+@bp.route("/forums/<int:forum_id>")
+def get_forum(forum_id: int) -> ResponseReturnValue:
+    """One forum (signed-in users)."""
+    signed_in_user()
+    return jsonify(forum_json(_forum(forum_id)))
+
+
+@bp.route("/forums/<int:forum_id>", methods=["PATCH"])
+def update_forum(forum_id: int) -> ResponseReturnValue:
+    """Change some of a forum's fields (staff); a stale ``version`` is a 409."""
+    staff_user()
+    forum = _forum(forum_id)
+    data = json_body(allowed={*FORUM_FIELDS, "version"})
+    check_types(data, FORUM_FIELDS)
+    session_operations.update_forum(
+        forum,
+        data.get("title", forum.title),
+        data.get("kind", forum.kind.value),
+        data.get("description", forum.description),
+        data.get("retention_days", forum.retention_days),
+        expected_version=expected_version(data),
+    )
+    db.session.commit()
+    return jsonify(forum_json(forum))
+
+
+# Calendar -----------------------------------------------------------------------------------------
+
+@bp.get("/sessions/<int:session_id>/calendar.ics")
+def session_calendar(session_id: int) -> Response:
+    """The session as one VEVENT, for anyone who may see the session."""
+    forum_session = session_or_abort(session_id, Need.read, *queries.AGENDA_LOADING)
+    locale = current_language()
+    body = calendar_views.sessions_calendar(
+        [forum_session], name=forum_session.localized("title", locale), locale=locale, zone=display_zone(),
+        url_for_session=lambda each: url_for("public.session_page", session_id=each.id, _external=True),
+    )
+    response = conditional_response(body, mimetype="text/calendar", last_modified=forum_session.updated_at)
+    response.headers["Content-Disposition"] = f'attachment; filename="session-{session_id}.ics"'
+    return response
+
+
 # OpenAPI ------------------------------------------------------------------------------------------
 
 TIME_SCHEMA = {"type": "string", "format": "date-time",
@@ -259,7 +341,31 @@ AGENDA_INPUT, AGENDA_PATCH = input_schemas({
 SESSION_REF = {"$ref": "#/components/schemas/Session"}
 AGENDA_ITEM_REF = {"$ref": "#/components/schemas/AgendaItem"}
 
+FORUM_ID = path_parameter("forum_id")
+
+FORUM_INPUT, FORUM_PATCH = input_schemas({
+    "title": text_schema(limits.TITLE_MAX, required=True),
+    "kind": {"type": "string", "enum": [kind.value for kind in ForumKind]},
+    "description": text_schema(limits.DESCRIPTION_MAX),
+    "retention_days": {"type": ["integer", "null"], "minimum": limits.RETENTION_DAYS_MIN,
+                       "maximum": limits.RETENTION_DAYS_MAX,
+                       "description": "days after a session ends before its personal data is purged"},
+}, ["title", "kind"], {"version": VERSION_SCHEMA})
+
+
 SCHEMAS: dict[str, Any] = {
+    "Forum": {
+        "type": "object",
+        "required": ["id", "title", "kind", "description", "retention_days", "version"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": {"type": "string"},
+            "kind": {"type": "string", "enum": [kind.value for kind in ForumKind]},
+            "description": {"type": "string"},
+            "retention_days": {"type": ["integer", "null"]},
+            "version": {"type": "integer"},
+        },
+    },
     "AgendaItem": {
         "type": "object",
         "required": ["id", "position", "starts_at", "ends_at", "title", "kind", "translations", "speakers"],
@@ -301,6 +407,47 @@ SCHEMAS: dict[str, Any] = {
 }
 
 PATHS: dict[str, Any] = {
+    "/forums": {
+        "get": {
+            "summary": "Forums (signed-in users)",
+            "parameters": PAGING_PARAMETERS,
+            "responses": {"200": json_response("A page of forums", list_of({"$ref": "#/components/schemas/Forum"})),
+                          **error_responses(401, 422)},
+        },
+        "post": {
+            "summary": "Add a forum (staff)",
+            "requestBody": body_schema(FORUM_INPUT),
+            "responses": {"201": json_response("The forum", {"$ref": "#/components/schemas/Forum"}),
+                          **error_responses(*WRITE_ERRORS)},
+        },
+    },
+    "/forums/{forum_id}": {
+        "get": {
+            "summary": "One forum (signed-in users)",
+            "parameters": [FORUM_ID],
+            "responses": {"200": json_response("The forum", {"$ref": "#/components/schemas/Forum"}),
+                          **error_responses(401, 404)},
+        },
+        "patch": {
+            "summary": "Change some of a forum's fields (staff)",
+            "parameters": [FORUM_ID],
+            "requestBody": body_schema(FORUM_PATCH),
+            "responses": {"200": json_response("The forum", {"$ref": "#/components/schemas/Forum"}),
+                          **error_responses(*WRITE_ERRORS)},
+        },
+    },
+    "/sessions/{session_id}/calendar.ics": {
+        "get": {
+            "summary": "The session as an iCalendar (RFC 5545) file with one VEVENT",
+            "security": [{"bearer": []}, {}],
+            "parameters": [{"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {"description": "The calendar", "content": {"text/calendar": {"schema": {"type": "string"}}}},
+                "304": {"description": "Not modified since the copy the client holds"},
+                **error_responses(401, 404),
+            },
+        },
+    },
     "/sessions": {
         "get": {
             "summary": "Sessions the caller may see (the public: published public sessions)",

@@ -30,21 +30,18 @@ from models import (
 )
 from models.registrations import CLOSED, SEATED
 
+#: what a session's agenda page, calendar file and print read: forum, region, agenda items with speakers
+AGENDA_LOADING = (
+    joinedload(ForumSession.forum),
+    joinedload(ForumSession.region),
+    selectinload(ForumSession.agenda).selectinload(AgendaItem.speakers).joinedload(AgendaSpeaker.participant),
+    raiseload("*"),
+)
+
 
 def session_with_agenda(session_id: int) -> ForumSession | None:
     """A session with its forum, region and agenda with speakers."""
-    return db.session.scalar(
-        sa.select(ForumSession)
-        .where(ForumSession.id == session_id)
-        .options(
-            joinedload(ForumSession.forum),
-            joinedload(ForumSession.region),
-            selectinload(ForumSession.agenda)
-            .selectinload(AgendaItem.speakers)
-            .joinedload(AgendaSpeaker.participant),
-            raiseload("*"),
-        )
-    )
+    return db.session.scalar(sa.select(ForumSession).where(ForumSession.id == session_id).options(*AGENDA_LOADING))
 
 
 def upcoming_public_sessions(now: datetime, where: sa.ColumnElement[bool], limit: int = 100) -> list[ForumSession]:
@@ -146,6 +143,16 @@ def agenda_item_for_editing(item_id: int) -> AgendaItem | None:
     return db.session.scalar(
         sa.select(AgendaItem).where(AgendaItem.id == item_id)
         .options(joinedload(AgendaItem.forum_session), selectinload(AgendaItem.speakers))
+    )
+
+
+def agenda_item_to_delete(item_id: int) -> AgendaItem | None:
+    """An agenda item with its session, forum and speakers, for the page that asks before deleting it."""
+    return db.session.scalar(
+        sa.select(AgendaItem).where(AgendaItem.id == item_id)
+        .options(joinedload(AgendaItem.forum_session).joinedload(ForumSession.forum),
+                 selectinload(AgendaItem.speakers).joinedload(AgendaSpeaker.participant),
+                 raiseload("*"))
     )
 
 
