@@ -27,7 +27,7 @@ from models import (
     db,
 )
 from tests.conftest import TEST_YEAR, dushanbe_time, sign_in_without_password
-from tests.people.test_catalog_api import assert_api_error
+from tests.people.test_dimensions_api import assert_api_error
 from tests.people.test_pages import participant_data
 from tests.sessions.test_pages import session_data
 

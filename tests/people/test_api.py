@@ -11,7 +11,7 @@ from models import (
     SessionFacilitator,
     db,
 )
-from tests.people.test_catalog_api import assert_api_error, row_count
+from tests.people.test_dimensions_api import assert_api_error, row_count
 
 
 def _audited(action: str, object_id: int) -> int:

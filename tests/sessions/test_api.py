@@ -14,7 +14,7 @@ from models import (
     db,
 )
 from tests.conftest import TEST_YEAR, dushanbe_time
-from tests.people.test_catalog_api import assert_api_error, row_count
+from tests.people.test_dimensions_api import assert_api_error, row_count
 
 
 def _assign(user, forum_session) -> None:
@@ -197,8 +197,14 @@ def test_agenda_items_are_added_changed_moved_and_removed(client, create_user, t
                                                       "speaker_ids": [speaker.id]})
     assert second.get_json()["speakers"] == [{"name": "Sharipov Daler", "organisation": "Academy of Sciences"}]
     item_id = second.get_json()["id"]
-    moved = client.patch(f"{url}/{item_id}", headers=headers, json={"position": 0, "title": "Water rights today"})
-    assert moved.status_code == 200
+    # The agenda runs in time order: a place before an item that starts earlier is refused, nothing changes.
+    assert_api_error(client.patch(f"{url}/{item_id}", headers=headers,
+                                  json={"position": 0, "title": "Water rights today"}), 422, "position")
+    assert client.get(f"/api/v1/sessions/{forum_session.id}").get_json()["agenda"][1]["title"] == "Water rights"
+    # Starting together, the two may be put in either order.
+    moved = client.patch(f"{url}/{item_id}", headers=headers,
+                         json={"position": 0, "title": "Water rights today", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00"})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
     assert (moved.get_json()["position"], moved.get_json()["title"]) == (0, "Water rights today")
     agenda = client.get(f"/api/v1/sessions/{forum_session.id}").get_json()["agenda"]
     assert [entry["title"] for entry in agenda] == ["Water rights today", "Opening"]
