@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from flask import Flask
 
+from forums.accounts.tokens import issue_token
 from models import ForumSession, User, db
 from tests.accounts.test_permissions_matrix import World, build_url, world  # noqa: F401
-from tests.conftest import sign_in_without_password
+from tests.conftest import TEST_PASSWORD, sign_in_without_password
 
 #: beyond 64 bits, beyond 63 bits (PostgreSQL's bigint), beyond 31 bits (PostgreSQL's integer, every id)
 HUGE_NUMBERS = ("99999999999999999999", str(2**63), str(2**31))
@@ -34,8 +35,6 @@ def database_state(*, reads_audited: bool = False) -> dict[str, int]:
 
 
 def _admin(app: Flask, world: World) -> tuple[Any, dict[str, str]]:
-    from forums.accounts.tokens import issue_token
-
     admin = db.session.get(User, world.users["admin"])
     headers = {"Authorization": f"Bearer {issue_token(admin)}"}
     db.session.commit()
@@ -227,8 +226,6 @@ def test_a_line_break_stored_before_the_rule_cannot_add_a_line_to_a_calendar(app
 
 @pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20stolen=1", "/%09/evil.example", "/sessions%00"])
 def test_control_characters_in_next_send_the_reader_home(app, client, create_user, target):
-    from tests.conftest import TEST_PASSWORD
-
     user = create_user("organiser")
     response = client.post(f"/login?next={target}", data={"email": user.email, "password": TEST_PASSWORD})
     assert response.status_code in (302, 400)

@@ -192,5 +192,6 @@ def _page(rows: Sequence[Any], *, more: bool, serialise: Callable[[Any], dict[st
     if more:
         last_id = rows[-1].id
         args = {**request.args.to_dict(), "cursor": base64.urlsafe_b64encode(str(last_id).encode()).decode()}
+        assert request.endpoint is not None  # a list is only ever answered by a routed view
         next_url = url_for(request.endpoint, **(request.view_args or {}), **args, _external=False)
     return {"items": [serialise(row) for row in rows], "next": next_url}
