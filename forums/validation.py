@@ -82,9 +82,10 @@ def whole_number(raw: str | None, *, maximum: int = MAX_ID) -> int | None:
 def page_number(raw: str | None) -> int:
     """The page of a list a query string asks for: 1 when absent or nonsense, and a number too large for
     any list (``?page=99999999999999999999``) stands for the last possible page, past the end like page 99."""
-    if raw and raw.isascii() and raw.isdigit():
-        return max(1, whole_number(raw) or MAX_ID)
-    return 1
+    if not (raw and raw.isascii() and raw.isdigit()):
+        return 1
+    number = whole_number(raw)
+    return MAX_ID if number is None else max(1, number)
 
 
 def is_clean_unicode(value: str) -> bool:
@@ -156,4 +157,5 @@ def choice(changes: Mapping[str, Any], field: str, enum_cls: type[Any], values: 
 def check_version(obj: Any, expected_version: int | None) -> None:
     """Refuse an edit made from a copy older than the stored object."""
     if expected_version is not None and expected_version != obj.version:
-        raise Conflict(_("Someone else changed this since you opened it. Reload to see their changes, then edit again."))
+        raise Conflict(_("Someone else changed this since you opened it. Reload to see their changes, "
+                         "then edit again."))

@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup
 from flask import Flask
 
 from forums.accounts.tokens import issue_token
+from forums.validation import page_number
 from models import ForumSession, User, db
 from tests.accounts.test_permissions_matrix import World, build_url, world  # noqa: F401
 from tests.conftest import TEST_PASSWORD, sign_in_without_password
@@ -231,3 +232,9 @@ def test_control_characters_in_next_send_the_reader_home(app, client, create_use
     assert response.status_code in (302, 400)
     if response.status_code == 302:
         assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("raw, page", [(None, 1), ("", 1), ("abc", 1), ("0", 1), ("-3", 1), ("²", 1), ("7", 7),
+                                       ("99999999999999999999", 2**31 - 1), ("0" * 30 + "2", 2**31 - 1)])
+def test_page_numbers_from_a_query_string(raw, page):
+    assert page_number(raw) == page
