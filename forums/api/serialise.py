@@ -1,6 +1,4 @@
-"""JSON shapes of the API's resources (keys as in shared/contracts/API.md; fields may be added, never renamed).
-
-Also what every resource module needs around the shared services (forums.sessions.operations): a check of
+"""What every resource module of the API needs around the shared services (forums.sessions.operations): a check of
 JSON types before values reach them, their exceptions in the API's error format (so a broken rule is a
 422, a duplicate or a stale edit a 409, the same way everywhere), and the OpenAPI pieces that describe
 request bodies as the services accept them.
@@ -20,13 +18,6 @@ from forums.api.errors import error_response, invalid
 from forums.i18n import display_zone
 from forums.validation import Conflict, ValidationFailed
 from models import (
-    AgendaItem,
-    Category,
-    Dimension,
-    Forum,
-    ForumSession,
-    Participant,
-    Registration,
     db,
 )
 
@@ -34,110 +25,6 @@ from models import (
 def iso_time(moment: datetime | None) -> str | None:
     """An aware time as ISO 8601 in the display zone, e.g. ``2026-12-03T10:00:00+05:00``."""
     return None if moment is None else moment.astimezone(display_zone()).isoformat()
-
-
-def _key_and_names(named: Dimension | Category) -> dict[str, Any]:
-    return {"key": named.key, "name": named.name_en, "name_ru": named.name_ru, "name_tg": named.name_tg}
-
-
-def category_json(category: Category) -> dict[str, Any]:
-    """A category of a dimension, with its names in the three languages."""
-    return {**_key_and_names(category), "counts_toward_balance": category.counts_toward_balance}
-
-
-def dimension_json(dimension: Dimension) -> dict[str, Any]:
-    """A dimension of representation with its categories (loaded beforehand)."""
-    return {**_key_and_names(dimension),
-            "categories": [category_json(category) for category in dimension.categories]}
-
-
-def forum_json(forum: Forum) -> dict[str, Any]:
-    """A forum (a series of sessions)."""
-    return {
-        "id": forum.id,
-        "title": forum.title,
-        "kind": forum.kind.value,
-        "description": forum.description,
-        "retention_days": forum.retention_days,
-        "version": forum.version,
-    }
-
-
-def agenda_item_json(item: AgendaItem) -> dict[str, Any]:
-    """An agenda item; speakers are the only people a public reader sees, by name and organisation."""
-    return {
-        "id": item.id,
-        "position": item.position,
-        "starts_at": iso_time(item.starts_at),
-        "ends_at": iso_time(item.ends_at),
-        "title": item.title,
-        "kind": item.kind.value,
-        "translations": item.translations or {},
-        "speakers": [
-            {"name": speaker.participant.name, "organisation": speaker.participant.organisation}
-            for speaker in item.speakers
-        ],
-    }
-
-
-def session_json(forum_session: ForumSession) -> dict[str, Any]:
-    """A session with its agenda (region and agenda with speakers loaded beforehand)."""
-    return {
-        "id": forum_session.id,
-        "forum_id": forum_session.forum_id,
-        "title": forum_session.title,
-        "description": forum_session.description,
-        "translations": forum_session.translations or {},
-        "starts_at": iso_time(forum_session.starts_at),
-        "ends_at": iso_time(forum_session.ends_at),
-        "venue": forum_session.venue,
-        "region": forum_session.region.key,
-        "capacity": forum_session.capacity,
-        "visibility": forum_session.visibility.value,
-        "status": forum_session.status.value,
-        "version": forum_session.version,
-        "agenda": [agenda_item_json(item) for item in forum_session.agenda],
-    }
-
-
-def participant_categories(participant: Participant) -> dict[str, str]:
-    """``{dimension key: category key}`` (categories with their dimensions loaded beforehand)."""
-    return {link.category.dimension.key: link.category.key for link in participant.categories}
-
-
-def participant_json(participant: Participant) -> dict[str, Any]:
-    """A person in the register: only what staff recorded, nothing derived."""
-    return {
-        "id": participant.id,
-        "name": participant.name,
-        "organisation": participant.organisation,
-        "email": participant.email,
-        "phone": participant.phone,
-        "languages": participant.language_list,
-        "categories": participant_categories(participant),
-        "consent_at": iso_time(participant.consent_at),
-        "version": participant.version,
-    }
-
-
-def registration_json(registration: Registration) -> dict[str, Any]:
-    """A registration, without anything about the person but their id."""
-    return {
-        "id": registration.id,
-        "participant_id": registration.participant_id,
-        "session_id": registration.session_id,
-        "status": registration.status.value,
-        "checked_in_at": iso_time(registration.checked_in_at),
-    }
-
-
-def registration_with_person_json(registration: Registration) -> dict[str, Any]:
-    """A registration with the participant's name and categories, for the staff list."""
-    return {
-        **registration_json(registration),
-        "name": registration.participant.name,
-        "categories": participant_categories(registration.participant),
-    }
 
 
 def _type_messages() -> dict[type, str]:

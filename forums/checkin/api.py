@@ -16,7 +16,7 @@ from forums.api import bp
 from forums.api.errors import ApiError, invalid
 from forums.api.openapi import PAGING_PARAMETERS, error_responses, json_response
 from forums.api.openapi import json_body as body_schema
-from forums.api.serialise import iso_time, registration_json
+from forums.api.serialise import iso_time
 from forums.api.support import (
     int_field,
     json_body,
@@ -28,6 +28,7 @@ from forums.api.support import (
 )
 from forums.audit import log as audit
 from forums.checkin import door as checkin
+from forums.registrations.api import registration_json
 from models import ForumSession, db
 
 #: longest search accepted; names are at most 200 characters

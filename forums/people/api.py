@@ -28,7 +28,7 @@ from forums.api.serialise import (
     check_types,
     expected_version,
     input_schemas,
-    participant_json,
+    iso_time,
     path_parameter,
     text_schema,
 )
@@ -59,6 +59,29 @@ CATEGORY_LOADING = (
 )
 #: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
 
+
+
+
+# JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------
+
+def participant_categories(participant: Participant) -> dict[str, str]:
+    """``{dimension key: category key}`` (categories with their dimensions loaded beforehand)."""
+    return {link.category.dimension.key: link.category.key for link in participant.categories}
+
+
+def participant_json(participant: Participant) -> dict[str, Any]:
+    """A person in the register: only what staff recorded, nothing derived."""
+    return {
+        "id": participant.id,
+        "name": participant.name,
+        "organisation": participant.organisation,
+        "email": participant.email,
+        "phone": participant.phone,
+        "languages": participant.language_list,
+        "categories": participant_categories(participant),
+        "consent_at": iso_time(participant.consent_at),
+        "version": participant.version,
+    }
 
 
 def _participant_input(data: dict[str, Any], current: Participant | None) -> ParticipantInput:

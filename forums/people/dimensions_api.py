@@ -21,9 +21,7 @@ from forums.api.openapi import (
 from forums.api.openapi import json_body as body_schema
 from forums.api.serialise import (
     WRITE_ERRORS,
-    category_json,
     check_types,
-    dimension_json,
     path_parameter,
     text_schema,
 )
@@ -35,11 +33,29 @@ from forums.api.support import (
 )
 from forums.people import limits as people_limits
 from forums.people import operations as people_operations
-from models import Dimension, db
+from models import Category, Dimension, db
 
 #: JSON types of the writable fields
 NAMED_FIELDS: dict[str, type] = {"key": str, "name": str, "name_ru": str, "name_tg": str}
 
+
+
+
+# JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------
+
+def _key_and_names(named: Dimension | Category) -> dict[str, Any]:
+    return {"key": named.key, "name": named.name_en, "name_ru": named.name_ru, "name_tg": named.name_tg}
+
+
+def category_json(category: Category) -> dict[str, Any]:
+    """A category of a dimension, with its names in the three languages."""
+    return {**_key_and_names(category), "counts_toward_balance": category.counts_toward_balance}
+
+
+def dimension_json(dimension: Dimension) -> dict[str, Any]:
+    """A dimension of representation with its categories (loaded beforehand)."""
+    return {**_key_and_names(dimension),
+            "categories": [category_json(category) for category in dimension.categories]}
 
 
 @bp.route("/dimensions")

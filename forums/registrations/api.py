@@ -25,9 +25,8 @@ from forums.api.openapi import json_body as body_schema
 from forums.api.serialise import (
     WRITE_ERRORS,
     check_types,
+    iso_time,
     path_parameter,
-    registration_json,
-    registration_with_person_json,
 )
 from forums.api.support import (
     json_body,
@@ -35,7 +34,7 @@ from forums.api.support import (
     staff_user,
 )
 from forums.audit import log as audit
-from forums.people.api import CATEGORIES_SCHEMA, CATEGORY_LOADING
+from forums.people.api import CATEGORIES_SCHEMA, CATEGORY_LOADING, participant_categories
 from forums.registrations import operations
 from forums.sessions.api import staff_session
 from forums.validation import is_id
@@ -50,6 +49,29 @@ from models.registrations import INITIAL, in_order
 #: JSON types of a participant's writable fields
 
 INITIAL_STATUSES = in_order(INITIAL)
+
+
+
+# JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------
+
+def registration_json(registration: Registration) -> dict[str, Any]:
+    """A registration, without anything about the person but their id."""
+    return {
+        "id": registration.id,
+        "participant_id": registration.participant_id,
+        "session_id": registration.session_id,
+        "status": registration.status.value,
+        "checked_in_at": iso_time(registration.checked_in_at),
+    }
+
+
+def registration_with_person_json(registration: Registration) -> dict[str, Any]:
+    """A registration with the participant's name and categories, for the staff list."""
+    return {
+        **registration_json(registration),
+        "name": registration.participant.name,
+        "categories": participant_categories(registration.participant),
+    }
 
 
 @bp.route("/sessions/<int:session_id>/registrations", methods=["POST"])
@@ -81,7 +103,8 @@ def update_registration(registration_id: int) -> ResponseReturnValue:
     data = json_body(allowed={"status"}, required={"status"})
     check_types(data, {"status": str})
     if data["status"] not in {status.value for status in RegistrationStatus}:
-        raise invalid({"status": _("Choose one of: %(values)s.", values=", ".join(s.value for s in RegistrationStatus))})
+        raise invalid({"status": _("Choose one of: %(values)s.",
+                                   values=", ".join(s.value for s in RegistrationStatus))})
     try:
         # Audits the change and each person it moves up from the waitlist.
         operations.change_status(registration, RegistrationStatus(data["status"]))

@@ -32,13 +32,11 @@ from forums.api.serialise import (
     NO_NUL,
     VERSION_SCHEMA,
     WRITE_ERRORS,
-    agenda_item_json,
     check_types,
     expected_version,
-    forum_json,
     input_schemas,
+    iso_time,
     path_parameter,
-    session_json,
     text_schema,
 )
 from forums.api.support import (
@@ -86,6 +84,58 @@ SESSION_LOADING = (
 )
 # A "+" in a query string arrives as a space when the client did not encode it.
 _UNENCODED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
+
+
+
+# JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------
+
+def forum_json(forum: Forum) -> dict[str, Any]:
+    """A forum (a series of sessions)."""
+    return {
+        "id": forum.id,
+        "title": forum.title,
+        "kind": forum.kind.value,
+        "description": forum.description,
+        "retention_days": forum.retention_days,
+        "version": forum.version,
+    }
+
+
+def agenda_item_json(item: AgendaItem) -> dict[str, Any]:
+    """An agenda item; speakers are the only people a public reader sees, by name and organisation."""
+    return {
+        "id": item.id,
+        "position": item.position,
+        "starts_at": iso_time(item.starts_at),
+        "ends_at": iso_time(item.ends_at),
+        "title": item.title,
+        "kind": item.kind.value,
+        "translations": item.translations or {},
+        "speakers": [
+            {"name": speaker.participant.name, "organisation": speaker.participant.organisation}
+            for speaker in item.speakers
+        ],
+    }
+
+
+def session_json(forum_session: ForumSession) -> dict[str, Any]:
+    """A session with its agenda (region and agenda with speakers loaded beforehand)."""
+    return {
+        "id": forum_session.id,
+        "forum_id": forum_session.forum_id,
+        "title": forum_session.title,
+        "description": forum_session.description,
+        "translations": forum_session.translations or {},
+        "starts_at": iso_time(forum_session.starts_at),
+        "ends_at": iso_time(forum_session.ends_at),
+        "venue": forum_session.venue,
+        "region": forum_session.region.key,
+        "capacity": forum_session.capacity,
+        "visibility": forum_session.visibility.value,
+        "status": forum_session.status.value,
+        "version": forum_session.version,
+        "agenda": [agenda_item_json(item) for item in forum_session.agenda],
+    }
 
 
 def staff_session(session_id: int) -> ForumSession:
