@@ -98,10 +98,11 @@ def autocommit_reads() -> None:
     A stamp is one statement, and a cached answer reads nothing else: BEGIN and ROLLBACK would be
     two more round trips to PostgreSQL, which on a busy machine cost more than the query itself.
     A miss reads on in autocommit too, which changes nothing at READ COMMITTED, where every
-    statement sees what was committed before it. (SQLite still begins one: forums.database takes
-    its write lock for every transaction, which ``end_reads`` gives back.)
+    statement sees what was committed before it. Not on SQLite: it has no round trips to save, and
+    handing the connection back would reset the driver to issue BEGINs of its own, which
+    forums.database forbids (it begins every transaction itself; ``end_reads`` ends it early).
     """
-    if not db.session().in_transaction():
+    if db.engine.dialect.name != "sqlite" and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
