@@ -64,9 +64,12 @@ def login() -> str | Response:
     """Sign in with e-mail and password; the limit is per address, so nobody can lock an account."""
     form = LoginForm()
     if form.validate_on_submit():
+        # both fields are DataRequired, so a valid form has text in each
+        assert form.email.data is not None and form.password.data is not None
         email = form.email.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if check_password(user, form.password.data):
+            assert user is not None  # check_password is False without a user
             begin_session(user)
             audit.record("auth.login", "user", user.id)
             db.session.commit()
@@ -89,6 +92,7 @@ def logout() -> str | Response:
     if not form.validate_on_submit():
         return render_template("accounts/logout.html", form=form)
     user = db.session.get(User, current_user.id)
+    assert user is not None  # login_required: the signed-in account was loaded in this request
     end_all_sessions(user)
     audit.record("auth.logout", "user", user.id)
     db.session.commit()

@@ -115,7 +115,8 @@ def session_or_abort(session_id: int, need: Need, *options: ORMOption) -> ForumS
 def object_or_404(model: type[Loaded], object_id: int, *options: ORMOption, **filters: Any) -> Loaded:
     """An object of a kind only staff reach (the role was checked before), or 404; ``filters`` must match too
     (an agenda item of another session is as unknown as a missing one)."""
-    loaded = db.session.scalar(sa.select(model).where(model.id == object_id).filter_by(**filters).options(*options))
+    # filter_by names the id column the way it names the others: the base class declares no ``id`` for mypy
+    loaded = db.session.scalar(sa.select(model).filter_by(id=object_id, **filters).options(*options))
     if loaded is None:
         abort(404)
     return loaded

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField, SelectField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; types-WTForms is 3.2
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from forums.accounts.passwords import MAX_LENGTH, password_problem
@@ -41,14 +41,17 @@ class UserCreateForm(AppForm):
 
     def validate_email(self, field: EmailField) -> None:
         """Something like an address, and one account per address."""
-        local, _sep, domain = field.data.strip().partition("@")
-        if not local or "." not in domain or any(char.isspace() for char in field.data.strip()):
+        assert field.data is not None  # DataRequired stops the chain before this inline validator
+        address = field.data.strip()
+        local, _sep, domain = address.partition("@")
+        if not local or "." not in domain or any(char.isspace() for char in address):
             raise ValidationError(_("This is not an e-mail address."))
-        if db.session.scalar(sa.select(User.id).where(User.email == field.data.strip().lower())) is not None:
+        if db.session.scalar(sa.select(User.id).where(User.email == address.lower())) is not None:
             raise ValidationError(_("There is already an account with this e-mail."))
 
     def validate_password(self, field: PasswordField) -> None:
         """Long enough and not one of the common passwords."""
+        assert field.data is not None  # DataRequired stops the chain before this inline validator
         problem = password_problem(field.data)
         if problem:
             raise ValidationError(problem)
@@ -85,6 +88,8 @@ def user_create() -> str | Response:
     """Create a staff account."""
     form = UserCreateForm()
     if form.validate_on_submit():
+        # both fields are DataRequired, so a valid form has text in each
+        assert form.email.data is not None and form.password.data is not None
         user = User(email=form.email.data.strip().lower(), password_hash=hash_password(form.password.data),
                     role=Role(form.role.data))
         db.session.add(user)
