@@ -142,7 +142,8 @@ class ForumSession(Model):
     region: Mapped[Category] = relationship()
     agenda: Mapped[list[AgendaItem]] = relationship(
         back_populates="forum_session",
-        order_by="AgendaItem.position, AgendaItem.id",
+        # Time order first, hand order only among items that start together (forums.sessions.scheduling).
+        order_by="AgendaItem.starts_at, AgendaItem.position, AgendaItem.id",
         cascade="all, delete-orphan",
     )
     facilitators: Mapped[list[User]] = relationship(secondary="session_facilitator", viewonly=True)
@@ -159,6 +160,7 @@ class AgendaItem(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("forum_session.id", ondelete="CASCADE"), index=True)
+    #: the item's place in its agenda, which runs in time order; staff order only items that start together
     position: Mapped[int] = mapped_column(default=0)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)

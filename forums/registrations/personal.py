@@ -97,7 +97,8 @@ def _calendar_sessions(participant_id: int) -> list[ForumSession]:
     agendas: dict[int, list[AgendaItem]] = defaultdict(list)
     for item in db.session.scalars(
         sa.select(AgendaItem).where(AgendaItem.session_id.in_(in_calendar)).options(raiseload("*"))
-        .order_by(AgendaItem.session_id, AgendaItem.position, AgendaItem.id)  # ForumSession.agenda's order
+        # ForumSession.agenda's order: by time, then by hand among items that start together
+        .order_by(AgendaItem.session_id, AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
     ):
         agendas[item.session_id].append(item)
     for forum_session in sessions:

@@ -16,7 +16,7 @@ from forums import validation
 from forums.audit import log as audit
 from forums.registrations import operations
 from forums.sessions import limits
-from forums.sessions.scheduling import Slot, outside_session, overlapping_keys
+from forums.sessions.scheduling import Slot, agenda_key, move_target, outside_session, overlapping_keys
 from models import (
     AgendaItem,
     AgendaKind,
@@ -59,7 +59,8 @@ def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) 
     }
     validation.choice({"kind": kind}, "kind", ForumKind, values, errors)
     if retention_days not in (None, ""):
-        if not isinstance(retention_days, int) or isinstance(retention_days, bool) or not limits.RETENTION_DAYS_MIN <= retention_days <= limits.RETENTION_DAYS_MAX:
+        if (not isinstance(retention_days, int) or isinstance(retention_days, bool)
+                or not limits.RETENTION_DAYS_MIN <= retention_days <= limits.RETENTION_DAYS_MAX):
             errors["retention_days"] = _("A number of days from %(min)d to %(max)d.", min=limits.RETENTION_DAYS_MIN,
                                                max=limits.RETENTION_DAYS_MAX)
         values["retention_days"] = retention_days
@@ -180,9 +181,11 @@ def update_session(forum_session: ForumSession, changes: Mapping[str, Any],
     db.session.flush()
     if new_times:
         outside = [item for item in forum_session.agenda
-                   if outside_session(Slot(item.id, item.starts_at, item.ends_at), forum_session.starts_at, forum_session.ends_at)]
+                   if outside_session(Slot(item.id, item.starts_at, item.ends_at), forum_session.starts_at,
+                                      forum_session.ends_at)]
         if outside:
-            raise validation.ValidationFailed({"starts_at": _("%(n)d agenda items would fall outside the session; move them first.", n=len(outside))})
+            raise validation.ValidationFailed({"starts_at": _(
+                "%(n)d agenda items would fall outside the session; move them first.", n=len(outside))})
     if "capacity" in values:
         operations.promote_waitlisted(forum_session)
     audit.record("session.update", "session", forum_session.id, detail=",".join(sorted(values)))
@@ -240,8 +243,21 @@ def _set_speakers(item: AgendaItem, speaker_ids: list[int]) -> None:
     item.speakers = speakers
 
 
+def _renumber(forum_session: ForumSession) -> list[AgendaItem]:
+    """Put the agenda in agenda order (time first, see ``forums.sessions.scheduling``) and number it
+    0, 1, 2... in that order; returns the items in order."""
+    agenda = forum_session.agenda
+    # Sorting in place reorders the loaded list without adding or removing anything.
+    agenda.sort(key=lambda each: agenda_key(each.starts_at, each.position, each.id))
+    for position, each in enumerate(agenda):
+        each.position = position
+    return list(agenda)
+
+
 def add_agenda_item(forum_session: ForumSession, changes: Mapping[str, Any]) -> AgendaItem:
-    """Add a timed item; it must lie within the session (overlaps are allowed and flagged)."""
+    """Add a timed item; it must lie within the session (overlaps are allowed and flagged).
+
+    It takes its place by its start time, after any item that starts at the same moment."""
     required = ("title", "starts_at", "ends_at", "kind")
     validation.check({field: _("This field is required.") for field in required if changes.get(field) in (None, "")})
     values = _agenda_values(forum_session, changes, None)
@@ -250,6 +266,7 @@ def add_agenda_item(forum_session: ForumSession, changes: Mapping[str, Any]) -> 
     item = AgendaItem(forum_session=forum_session, position=position, **values)
     _set_speakers(item, speaker_ids)
     db.session.add(item)
+    _renumber(forum_session)
     forum_session.sequence += 1
     db.session.flush()
     audit.record("agenda.create", "agenda_item", item.id)
@@ -257,13 +274,14 @@ def add_agenda_item(forum_session: ForumSession, changes: Mapping[str, Any]) -> 
 
 
 def update_agenda_item(item: AgendaItem, changes: Mapping[str, Any]) -> AgendaItem:
-    """Change an agenda item under the same rules as adding one."""
+    """Change an agenda item under the same rules as adding one; a new start time moves it in the agenda."""
     values = _agenda_values(item.forum_session, changes, item)
     speaker_ids = values.pop("speaker_ids", None)
     for field, value in values.items():
         setattr(item, field, value)
     if speaker_ids is not None:
         _set_speakers(item, speaker_ids)
+    _renumber(item.forum_session)
     item.forum_session.sequence += 1
     db.session.flush()
     audit.record("agenda.update", "agenda_item", item.id)
@@ -271,13 +289,24 @@ def update_agenda_item(item: AgendaItem, changes: Mapping[str, Any]) -> AgendaIt
 
 
 def move_agenda_item(item: AgendaItem, offset: int) -> None:
-    """Move an item up (-1) or down (+1) in the agenda's order."""
-    items = list(item.forum_session.agenda)
+    """Move an item up (-1) or down (+1), or ``offset`` places, among the items that start at the same time.
+
+    Agendas run in time order (``forums.sessions.scheduling``): a move past an item that starts at
+    another time is refused with a message, and nothing changes; a move past either end stops there.
+    """
+    items = _renumber(item.forum_session)
     index = items.index(item)
-    target = min(max(index + offset, 0), len(items) - 1)
+    target = move_target([each.starts_at for each in items], index, index + offset)
+    if target is None:
+        raise validation.ValidationFailed({"position": _(
+            "The agenda runs in order of time: only items that start at the same time can be moved past each "
+            "other. To move this item, change its start time.")})
+    if target == index:
+        return
     items.insert(target, items.pop(index))
     for position, each in enumerate(items):
         each.position = position
+    _renumber(item.forum_session)
     item.forum_session.sequence += 1
     db.session.flush()
     audit.record("agenda.move", "agenda_item", item.id)
@@ -287,6 +316,7 @@ def delete_agenda_item(item: AgendaItem) -> None:
     """Remove an item from its session's agenda."""
     forum_session = item.forum_session
     forum_session.agenda.remove(item)
+    _renumber(forum_session)
     forum_session.sequence += 1
     db.session.flush()
     audit.record("agenda.delete", "agenda_item", item.id)

@@ -1,4 +1,16 @@
-"""Pure agenda rules: items must lie within their session; overlapping items are flagged."""
+"""Pure agenda rules: items lie within their session, overlaps are flagged, agendas run in time order.
+
+The order of an agenda (``ForumSession.agenda``, and so every page, print, calendar and API answer) is:
+
+1. by start time: an item added later at 15:00 sits between the ones at 14:15 and 17:00;
+2. items that start at the same moment (parallel tracks, a panel and its introduction) keep the order
+   staff gave them, their ``position`` (then their id: the order they were added).
+
+Staff cannot reorder items by hand against their times: "Move up" and "Move down" (and the API's
+``position``) only move an item among the items that start at the same moment. To put an item
+elsewhere, change its time. Positions are kept numbered 0, 1, 2... in this order after every change,
+so an item's ``position`` is its place in the agenda.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,3 +46,18 @@ def overlapping_pairs(slots: Sequence[Slot]) -> list[tuple[Slot, Slot]]:
 def overlapping_keys(slots: Sequence[Slot]) -> set[int | None]:
     """Keys of the items that overlap another one."""
     return {slot.key for pair in overlapping_pairs(slots) for slot in pair}
+
+
+def agenda_key(starts_at: datetime, position: int, key: int | None) -> tuple[datetime, int, int]:
+    """Sort key of an agenda item in agenda order (see the module docstring); unsaved items go last among equals."""
+    return (starts_at, position, key if key is not None else 2**63)
+
+
+def move_target(starts: Sequence[datetime], index: int, target: int) -> int | None:
+    """Where the item at ``index`` of an agenda in order (``starts``: each item's start) may go when asked
+    to go to place ``target``: ``target`` clamped to the agenda, or None when that place belongs to an
+    item that starts at another time (the item would break the time order)."""
+    target = min(max(target, 0), len(starts) - 1)
+    if any(starts[place] != starts[index] for place in range(min(index, target), max(index, target) + 1)):
+        return None
+    return target

@@ -64,8 +64,8 @@ def forum_create() -> str | Response | tuple[str, int]:
     """Create a forum."""
     form = ForumForm()
     if form.validate_on_submit():
-        forum = save(form, lambda: session_operations.create_forum(form.title.data, form.kind.data, form.description.data,
-                                                         form.retention_days.data))
+        forum = save(form, lambda: session_operations.create_forum(form.title.data, form.kind.data,
+                                                                   form.description.data, form.retention_days.data))
         if forum is not None:
             flash(_("Forum created."), "success")
             return redirect(url_for(".forum_list"))
@@ -81,8 +81,9 @@ def forum_edit(forum_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.version.data = str(forum.version)
     if form.validate_on_submit():
-        saved = save(form, lambda: session_operations.update_forum(forum, form.title.data, form.kind.data, form.description.data,
-                                                         form.retention_days.data, form.expected_version()))
+        saved = save(form, lambda: session_operations.update_forum(forum, form.title.data, form.kind.data,
+                                                                   form.description.data, form.retention_days.data,
+                                                                   form.expected_version()))
         if saved is not None:
             flash(_("Forum saved."), "success")
             return redirect(url_for(".forum_list"))
@@ -136,7 +137,8 @@ def session_edit(session_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.fill_from(forum_session)
     if form.validate_on_submit():
-        saved = save(form, lambda: session_operations.update_session(forum_session, form.changes(), form.expected_version()),
+        saved = save(form, lambda: session_operations.update_session(forum_session, form.changes(),
+                                                                     form.expected_version()),
                      SessionForm.FIELD_MAP)
         if saved is not None:
             flash(_("Session saved."), "success")
@@ -191,7 +193,8 @@ def session_cancel(session_id: int) -> str | Response:
         return redirect(_back_to(session_id))
     if request.form.get("confirmed") != "1":
         counts = registration_queries.status_counts(session_id)
-        return render_template("sessions/cancel_confirm.html", forum_session=forum_session, back_url=_back_to(session_id),
+        return render_template("sessions/cancel_confirm.html", forum_session=forum_session,
+                               back_url=_back_to(session_id),
                                counts=[(STATUS_LABELS[status], counts[status]) for status in CANCEL_COUNTED])
     if save(form, lambda: session_operations.cancel_session(forum_session)):
         flash(_("Session cancelled."), "success")
@@ -226,7 +229,8 @@ def agenda(session_id: int) -> Response | tuple[str, int]:
     forum_session = queries.session_for_editing(session_id) or abort(404)
     form = _agenda_form(forum_session)
     if form.validate_on_submit():
-        item = save(form, lambda: session_operations.add_agenda_item(forum_session, form.changes()), AgendaItemForm.FIELD_MAP)
+        item = save(form, lambda: session_operations.add_agenda_item(forum_session, form.changes()),
+                    AgendaItemForm.FIELD_MAP)
         if item is not None:
             flash(_("Agenda item added."), "success")
             return redirect(url_for(".agenda", session_id=session_id))
@@ -246,7 +250,8 @@ def agenda_item_edit(item_id: int) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.fill_from(item)
     if form.validate_on_submit():
-        saved = save(form, lambda: session_operations.update_agenda_item(item, form.changes()), AgendaItemForm.FIELD_MAP)
+        saved = save(form, lambda: session_operations.update_agenda_item(item, form.changes()),
+                     AgendaItemForm.FIELD_MAP)
         if saved is not None:
             flash(_("Agenda item saved."), "success")
             return redirect(url_for(".agenda", session_id=item.session_id))
@@ -258,14 +263,17 @@ def agenda_item_edit(item_id: int) -> str | Response | tuple[str, int]:
 @bp.route("/agenda/<int:item_id>/move/<any(up, down):direction>", methods=("POST",))
 @staff_required
 def agenda_item_move(item_id: int, direction: str) -> Response:
-    """Move an item one place up or down."""
+    """Move an item one place up or down among the items that start at the same time.
+
+    The agenda runs in time order (``forums.sessions.scheduling``), so the editor offers these buttons
+    only between items that start together; any other move is refused with a message, changing nothing.
+    """
     item = _agenda_item(item_id)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
     session_id = item.session_id
-    session_operations.move_agenda_item(item, -1 if direction == "up" else 1)
-    db.session.commit()
+    save(form, lambda: session_operations.move_agenda_item(item, -1 if direction == "up" else 1))
     return redirect(url_for(".agenda", session_id=session_id, _anchor=f"item-{item_id}"))
 
 

@@ -42,7 +42,7 @@ class Page(Generic[Row]):
         return self.number < self.pages
 
 
-def paged(statement: sa.Select[Any], number: int, *, scalars: bool = True) -> Page[Any]:
+def paged(statement: sa.Select[*tuple[Any, ...]], number: int, *, scalars: bool = True) -> Page[Any]:
     """Page ``number`` (``PER_PAGE`` rows) of ``statement``, with the count of all its rows."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
     number = max(1, number)

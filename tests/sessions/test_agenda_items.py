@@ -76,3 +76,71 @@ def test_an_item_with_speakers_is_edited_through_the_api(client, create_user, to
     assert client.patch(url, headers=headers, json={"speaker_ids": []}).status_code == 200
     assert speaker_ids(item_id) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaSpeaker)) == 0
+
+
+# Agendas run in time order everywhere (issue 14, item 7) -----------------------------------------
+
+@pytest.fixture
+def late_item(staff, create_session, create_participant, create_registration):
+    """A session 10:00-18:00 whose items were added as 14:15, 17:00 and then 15:00, with a person invited."""
+    forum_session = create_session(hours=8, title="Water and land")
+    for start, end, title in (("14:15", "15:00", "Canals and quotas"), ("17:00", "17:30", "Closing words"),
+                              ("15:00", "16:00", "Late addition")):
+        response = staff.post(f"/staff/sessions/{forum_session.id}/agenda",
+                              data=agenda_data(start, end, title=title, kind="presentation"))
+        assert response.status_code == 302
+    person = create_participant("Rahimova Nigora")
+    create_registration(forum_session, person, "registered")
+    return forum_session, person
+
+
+IN_TIME_ORDER = ["Canals and quotas", "Late addition", "Closing words"]
+
+
+def in_time_order(text):
+    """Whether the three titles appear in ``text`` in time order."""
+    places = [text.index(title) for title in IN_TIME_ORDER]
+    return places == sorted(places)
+
+
+def test_an_item_added_later_sits_at_its_time_on_every_page(client, staff, late_item):
+    forum_session, person = late_item
+    assert [item.title for item in db.session.get(ForumSession, forum_session.id).agenda] == IN_TIME_ORDER
+    assert in_time_order(staff.get(f"/staff/sessions/{forum_session.id}/agenda").get_data(as_text=True))
+    assert in_time_order(staff.get(f"/sessions/{forum_session.id}").get_data(as_text=True))
+    token = links.issue(person).token
+    db.session.commit()
+    assert in_time_order(client.get(f"/p/{token}/sessions/{forum_session.id}").get_data(as_text=True))
+    assert in_time_order(client.get(f"/p/{token}/calendar.ics").get_data(as_text=True).replace("\r\n ", ""))
+    assert in_time_order(client.get(f"/api/v1/sessions/{forum_session.id}/calendar.ics").get_data(as_text=True)
+                         .replace("\r\n ", ""))
+    agenda = client.get(f"/api/v1/sessions/{forum_session.id}").get_json()["agenda"]
+    assert [entry["title"] for entry in agenda] == IN_TIME_ORDER
+    assert [entry["position"] for entry in agenda] == [0, 1, 2]
+
+
+def test_a_new_start_time_moves_the_item(staff, late_item):
+    forum_session, _person = late_item
+    closing = db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.title == "Closing words"))
+    staff.post(f"/staff/agenda/{closing}/edit", data=agenda_data("10:00", "10:30", title="Closing words",
+                                                                 kind="closing"))
+    db.session.expire_all()
+    agenda = db.session.get(ForumSession, forum_session.id).agenda
+    assert [item.title for item in agenda] == ["Closing words", *IN_TIME_ORDER[:2]]
+    assert [item.position for item in agenda] == [0, 1, 2]
+
+
+def test_moving_by_hand_against_the_times_changes_nothing(client, create_user, token_for, staff, late_item):
+    forum_session, _person = late_item
+    late = db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.title == "Late addition"))
+    page = staff.get(f"/staff/sessions/{forum_session.id}/agenda").get_data(as_text=True)
+    assert "/move/" not in page  # no two items start together: no move buttons
+    refused = staff.post(f"/staff/agenda/{late}/move/up", follow_redirects=True)
+    assert "change its start time" in refused.get_data(as_text=True)
+    response = client.patch(f"/api/v1/sessions/{forum_session.id}/agenda/{late}", headers=token_for(create_user()),
+                            json={"position": 2})
+    assert response.status_code == 422 and "position" in response.get_json()["error"]["fields"]
+    db.session.expire_all()
+    assert [item.title for item in db.session.get(ForumSession, forum_session.id).agenda] == IN_TIME_ORDER
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "agenda.move")) == 0

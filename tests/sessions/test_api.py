@@ -127,7 +127,8 @@ def test_a_session_shows_its_agenda_with_speakers_by_name_and_organisation(clien
     body = client.get(f"/api/v1/sessions/{forum_session.id}").get_json()
     assert body["agenda"] == [{
         "id": item.id, "position": 0, "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
-        "ends_at": f"{TEST_YEAR}-12-03T10:30:00+05:00", "title": "Opening remarks", "kind": "opening", "translations": {},
+        "ends_at": f"{TEST_YEAR}-12-03T10:30:00+05:00", "title": "Opening remarks", "kind": "opening",
+        "translations": {},
         "speakers": [{"name": "Шарипов Далер", "organisation": "Academy of Sciences"}],
     }]
     assert body["region"] == "dushanbe" and body["status"] == "published"
@@ -152,7 +153,8 @@ def test_patch_changes_any_writable_field(client, create_user, token_for, create
     forum_session = create_session(status="draft", capacity=10)
     response = client.patch(f"/api/v1/sessions/{forum_session.id}", headers=token_for(create_user()), json={
         "status": "published", "capacity": 12, "venue": "Hotel Tajikistan", "region": "kulyab",
-        "starts_at": f"{TEST_YEAR}-12-03T11:00:00+05:00", "translations": {"ru": {"title": "Вода и земля"}}, "version": 1,
+        "starts_at": f"{TEST_YEAR}-12-03T11:00:00+05:00", "translations": {"ru": {"title": "Вода и земля"}},
+        "version": 1,
     })
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
@@ -170,8 +172,8 @@ def test_patch_refuses_unknown_and_read_only_fields_bad_values_and_stale_version
     url = f"/api/v1/sessions/{forum_session.id}"
     assert_api_error(client.patch(url, json={"sequence": 5}, headers=headers), 422, "sequence")
     assert_api_error(client.patch(url, json={"id": 5}, headers=headers), 422, "id")
-    assert_api_error(client.patch(url, json={"title": "New", "ends_at": f"{TEST_YEAR}-12-03T09:00:00+05:00"}, headers=headers),
-                  422, "ends_at")
+    assert_api_error(client.patch(url, json={"title": "New", "ends_at": f"{TEST_YEAR}-12-03T09:00:00+05:00"},
+                                  headers=headers), 422, "ends_at")
     assert_api_error(client.patch(url, json={"title": "New", "starts_at": f"{TEST_YEAR}-12-03T10:00"}, headers=headers),
                   422, "starts_at")
     assert_api_error(client.patch(url, json={"title": "New", "version": "1"}, headers=headers), 422, "version")
@@ -203,7 +205,8 @@ def test_agenda_items_are_added_changed_moved_and_removed(client, create_user, t
     assert client.get(f"/api/v1/sessions/{forum_session.id}").get_json()["agenda"][1]["title"] == "Water rights"
     # Starting together, the two may be put in either order.
     moved = client.patch(f"{url}/{item_id}", headers=headers,
-                         json={"position": 0, "title": "Water rights today", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00"})
+                         json={"position": 0, "title": "Water rights today",
+                               "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00"})
     assert moved.status_code == 200, moved.get_data(as_text=True)
     assert (moved.get_json()["position"], moved.get_json()["title"]) == (0, "Water rights today")
     agenda = client.get(f"/api/v1/sessions/{forum_session.id}").get_json()["agenda"]
@@ -224,7 +227,8 @@ def test_invalid_agenda_items_are_422_and_add_nothing(client, create_user, token
     assert_api_error(client.post(url, headers=headers, json={**good, "kind": "lunch"}), 422, "kind")
     assert_api_error(client.post(url, headers=headers, json={**good, "speaker_ids": [9999]}), 422, "speaker_ids")
     assert_api_error(client.post(url, headers=headers, json={**good, "speaker_ids": ["x"]}), 422, "speaker_ids")
-    assert_api_error(client.post(url, headers=headers, json={**good, "ends_at": f"{TEST_YEAR}-12-03T10:15:00"}), 422, "ends_at")
+    assert_api_error(client.post(url, headers=headers, json={**good, "ends_at": f"{TEST_YEAR}-12-03T10:15:00"}),
+                     422, "ends_at")
     assert row_count(AgendaItem) == 0
     other = create_session()
     item = client.post(f"/api/v1/sessions/{other.id}/agenda", headers=headers, json=good).get_json()
@@ -237,7 +241,8 @@ def test_facilitators_may_not_write_agendas(client, create_user, token_for, crea
     facilitator = create_user("facilitator")
     _assign(facilitator, forum_session)
     response = client.post(f"/api/v1/sessions/{forum_session.id}/agenda", headers=token_for(facilitator),
-                           json={"title": "Opening", "kind": "opening", "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
+                           json={"title": "Opening", "kind": "opening",
+                                 "starts_at": f"{TEST_YEAR}-12-03T10:00:00+05:00",
                                  "ends_at": f"{TEST_YEAR}-12-03T10:15:00+05:00"})
     assert_api_error(response, 403)
     assert_api_error(client.post("/api/v1/sessions", headers=token_for(facilitator), json=_session_body(1)), 403)

@@ -27,7 +27,7 @@ def staff(client, create_user):
 
 
 def session_data(forum_id, **overrides):
-    ""f"A valid session form, 3 December {TEST_YEAR} 10:00-13:00 in Dushanbe."""
+    """A valid session form, 3 December of TEST_YEAR 10:00-13:00 in Dushanbe."""
     data = {"forum_id": forum_id, "title": "Water and land", "starts_on": f"{TEST_YEAR}-12-03", "starts_time": "10:00",
             "ends_time": "13:00", "venue": "Hotel Tajikistan", "region": "kulyab", "capacity": "30",
             "visibility": "public"}
@@ -214,7 +214,8 @@ def test_buttons_need_the_csrf_token_their_page_carries(app, staff, create_sessi
 # Agenda -------------------------------------------------------------------------------------------
 
 def agenda_data(start, end, **overrides):
-    data = {"title": "Opening remarks", "kind": "opening", "on": f"{TEST_YEAR}-12-03", "starts_time": start, "ends_time": end}
+    data = {"title": "Opening remarks", "kind": "opening", "on": f"{TEST_YEAR}-12-03", "starts_time": start,
+            "ends_time": end}
     data.update(overrides)
     return data
 
@@ -272,13 +273,22 @@ def test_overlapping_items_are_flagged_not_refused(staff, create_session):
 
 def test_agenda_items_are_reordered_edited_and_deleted(staff, create_session):
     forum_session = create_session()
-    for title, start, end in (("Opening", "10:00", "10:15"), ("Panel", "10:15", "11:00"), ("Closing", "12:30", "13:00")):
+    for title, start, end in (("Opening", "10:00", "10:15"), ("Panel", "10:15", "11:00"),
+                              ("Closing", "12:30", "13:00")):
         staff.post(f"/staff/sessions/{forum_session.id}/agenda", data=agenda_data(start, end, title=title))
-    closing, panel = (db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.title == t)) for t in ("Closing", "Panel"))
-    staff.post(f"/staff/agenda/{closing}/move/up")
-    assert agenda_titles(forum_session) == ["Opening", "Closing", "Panel"]
-    staff.post(f"/staff/agenda/{closing}/move/down")
-    assert agenda_titles(forum_session) == ["Opening", "Panel", "Closing"]
+    staff.post(f"/staff/sessions/{forum_session.id}/agenda", data=agenda_data("10:15", "10:30", title="Film"))
+    closing, panel, film = (db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.title == t))
+                            for t in ("Closing", "Panel", "Film"))
+    assert agenda_titles(forum_session) == ["Opening", "Panel", "Film", "Closing"]
+    # Only items that start together change places by hand; the agenda stays in time order.
+    refused = staff.post(f"/staff/agenda/{closing}/move/up", follow_redirects=True).get_data(as_text=True)
+    assert "change its start time" in refused
+    assert agenda_titles(forum_session) == ["Opening", "Panel", "Film", "Closing"]
+    staff.post(f"/staff/agenda/{film}/move/up")
+    assert agenda_titles(forum_session) == ["Opening", "Film", "Panel", "Closing"]
+    staff.post(f"/staff/agenda/{film}/move/down")
+    assert agenda_titles(forum_session) == ["Opening", "Panel", "Film", "Closing"]
+    staff.post(f"/staff/agenda/{film}/delete", data={"confirmed": "1"})
     edit = staff.get(f"/staff/agenda/{panel}/edit").get_data(as_text=True)
     assert 'value="10:15"' in edit
     refused = staff.post(f"/staff/agenda/{panel}/edit", data=agenda_data("09:00", "10:00", title="Early panel"))
@@ -287,7 +297,7 @@ def test_agenda_items_are_reordered_edited_and_deleted(staff, create_session):
     staff.post(f"/staff/agenda/{panel}/edit", data=agenda_data("11:00", "12:00", title="Panel of experts",
                                                               kind="discussion"))
     assert agenda_titles(forum_session) == ["Opening", "Panel of experts", "Closing"]
-    staff.post(f"/staff/agenda/{panel}/delete")
+    staff.post(f"/staff/agenda/{panel}/delete", data={"confirmed": "1"})
     assert agenda_titles(forum_session) == ["Opening", "Closing"]
 
 
@@ -297,7 +307,8 @@ def test_session_page_links_staff_to_management_pages_only(client, create_user, 
     forum_session = create_session()
     public = client.get(f"/sessions/{forum_session.id}").get_data(as_text=True)
     assert "/staff/" not in public and "/checkin" not in public
-    page = sign_in_without_password(client, create_user("organiser")).get(f"/sessions/{forum_session.id}").get_data(as_text=True)
+    organiser = sign_in_without_password(client, create_user("organiser"))
+    page = organiser.get(f"/sessions/{forum_session.id}").get_data(as_text=True)
     for path in ("/edit", "/agenda", "/registrations", "/balance", "/checkin"):
         assert f"/sessions/{forum_session.id}{path}" in page
 

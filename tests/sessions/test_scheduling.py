@@ -1,9 +1,11 @@
-"""Agenda rules: bounds and overlaps."""
+"""Agenda rules: bounds, overlaps and time order."""
 
 from datetime import datetime, timedelta, timezone
 
 from forums.sessions.scheduling import (
     Slot,
+    agenda_key,
+    move_target,
     outside_session,
     overlapping_keys,
     overlapping_pairs,
@@ -32,3 +34,22 @@ def test_touching_items_do_not_overlap_but_intersecting_ones_do():
 
 def test_an_item_inside_a_long_one_overlaps_it():
     assert overlapping_keys([slot(1, 0, 120), slot(2, 100, 110), slot(3, 10, 20)]) == {1, 2, 3}
+
+
+def test_agenda_order_is_by_time_then_by_hand_then_by_addition():
+    at = [T0 + timedelta(minutes=minutes) for minutes in (0, 15, 15, 15, 60)]
+    items = [(at[4], 0, 1), (at[1], 2, 2), (at[0], 5, 3), (at[2], 1, 4), (at[3], 1, None)]
+    ordered = sorted(items, key=lambda each: agenda_key(*each))
+    assert [each[2] for each in ordered] == [3, 4, None, 2, 1]
+
+
+def test_an_item_moves_only_among_the_items_that_start_with_it():
+    starts = [T0, T0 + timedelta(minutes=15), T0 + timedelta(minutes=15), T0 + timedelta(minutes=15),
+              T0 + timedelta(hours=1)]
+    assert move_target(starts, 2, 1) == 1
+    assert move_target(starts, 1, 3) == 3
+    assert move_target(starts, 1, 0) is None  # before an earlier item
+    assert move_target(starts, 3, 4) is None  # after a later one
+    assert move_target(starts, 4, 5) == 4  # past the end: stays last
+    assert move_target(starts, 0, -1) == 0
+    assert move_target([T0], 0, 3) == 0
