@@ -279,12 +279,20 @@ def agenda_item_move(item_id: int, direction: str) -> Response:
 
 @bp.route("/agenda/<int:item_id>/delete", methods=("POST",))
 @staff_required
-def agenda_item_delete(item_id: int) -> Response:
-    """Remove an item from the agenda."""
-    item = _agenda_item(item_id)
+def agenda_item_delete(item_id: int) -> str | Response:
+    """Remove an item from the agenda once confirmed.
+
+    The agenda's button only opens the confirmation page (naming the item, its time and speakers);
+    nothing changes until its "Yes" button posts ``confirmed=1``. Both steps are POSTs with the CSRF
+    token, like the session's cancel, so they work without JavaScript and no link can delete an item.
+    """
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
+    if request.form.get("confirmed") != "1":
+        shown = queries.agenda_item_to_delete(item_id) or abort(404)
+        return render_template("sessions/agenda_item_delete_confirm.html", item=shown, kinds=AGENDA_KIND_LABELS)
+    item = _agenda_item(item_id)
     session_id = item.session_id
     session_operations.delete_agenda_item(item)
     db.session.commit()

@@ -144,3 +144,56 @@ def test_moving_by_hand_against_the_times_changes_nothing(client, create_user, t
     assert [item.title for item in db.session.get(ForumSession, forum_session.id).agenda] == IN_TIME_ORDER
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "agenda.move")) == 0
+
+
+# Deleting an item asks first (issue 14, item 13) --------------------------------------------------
+
+def test_deleting_an_item_asks_first_and_changes_nothing(staff, spoken_item):
+    item_id, _people = spoken_item
+    response = staff.post(f"/staff/agenda/{item_id}/delete")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Delete this agenda item?" in page and "Opening remarks" in page
+    assert "Sharipov Daler" in page and "Qodirova Madina" in page
+    assert 'name="confirmed" value="1"' in page and "Yes, delete the item" in page
+    session_id = db.session.get(AgendaItem, item_id).session_id
+    assert f'href="/staff/sessions/{session_id}/agenda#item-{item_id}"' in page  # the way back
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, item_id) is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "agenda.delete")) == 0
+
+
+def test_the_confirmed_post_deletes_the_item(staff, spoken_item):
+    item_id, _people = spoken_item
+    session_id = db.session.get(AgendaItem, item_id).session_id
+    response = staff.post(f"/staff/agenda/{item_id}/delete", data={"confirmed": "1"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/staff/sessions/{session_id}/agenda"
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, item_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaSpeaker)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "agenda.delete")) == 1
+
+
+def test_deleting_works_without_javascript_with_the_pages_tokens(app, staff, spoken_item):
+    item_id, _people = spoken_item
+    session_id = db.session.get(AgendaItem, item_id).session_id
+    app.config["WTF_CSRF_ENABLED"] = True
+    agenda = staff.get(f"/staff/sessions/{session_id}/agenda").get_data(as_text=True)
+    form = re.search(rf'<form method="post" action="/staff/agenda/{item_id}/delete" class="inline">(.*?)</form>',
+                     agenda, re.S).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    assert "confirmed" not in form
+    confirm = staff.post(f"/staff/agenda/{item_id}/delete", data={"csrf_token": token}).get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', confirm))
+    assert fields["confirmed"] == "1"
+    assert staff.post(f"/staff/agenda/{item_id}/delete", data=fields).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(AgendaItem, item_id) is None
+
+
+def test_the_confirmation_speaks_tajik(staff, spoken_item):
+    item_id, _people = spoken_item
+    page = staff.post(f"/staff/agenda/{item_id}/delete?lang=tg").get_data(as_text=True)
+    assert "Delete this agenda item?" not in page and "Yes, delete the item" not in page
