@@ -61,6 +61,12 @@ ON_LIST = ALL - CLOSED
 PENDING = ON_LIST - {_S.attended}
 #: on the list and not waiting for a seat: invited or seated; a panel draw keeps every one of them
 HOLDING = ON_LIST - {_S.waitlisted}
+#: how far along a registration is, least to furthest: when two records of one person are merged, a session
+#: both were on keeps the registration further along (``forums.people.merge``). A cancellation by the
+#: organisers counts least; the person's own decline answers an invitation, so it is further than the
+#: invitation; asking for a seat (waitlisted) is further than a decline, and a seat further still.
+PROGRESS: tuple[RegistrationStatus, ...] = (_S.cancelled, _S.invited, _S.declined, _S.waitlisted, _S.registered,
+                                            _S.confirmed, _S.attended)
 
 #: registration statuses each balance stage counts (API contract, "The balance report"); the keys are
 #: ``forums.balance.rules.STAGES``, in that order. Cancelled counts at no stage; declined and waitlisted

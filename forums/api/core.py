@@ -59,4 +59,4 @@ def _refuse_unsafe_json() -> None:
 
 @bp.app_errorhandler(ApiError)
 def _api_error(error: ApiError) -> ResponseReturnValue:
-    return error_response(error.status, error.message, error.fields, error.code)
+    return error_response(error.status, error.message, error.fields, error.code, error.details)

@@ -7,6 +7,8 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    HiddenField,
+    RadioField,
     SelectField,
     StringField,
 )
@@ -18,6 +20,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from forums import validation
 from forums.forms import (
     AppForm,
     MultiCheckboxField,
@@ -30,6 +33,7 @@ from models import (
     LANGUAGE_CODES,
     LANGUAGE_LABELS,
     Dimension,
+    Participant,
 )
 
 
@@ -92,6 +96,26 @@ class CategoryForm(AppForm):
     name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
     name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
     counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
+
+
+class MergeForm(AppForm):
+    """Which of two records of one person to keep, with the version of each as the page showed it."""
+
+    keep = RadioField(_l("Keep this record"), validators=[InputRequired(_l("Choose the record to keep."))])
+    this_version = HiddenField()
+    other_version = HiddenField()
+
+    def version_of(self, field: HiddenField) -> int:
+        """The version a record was shown at; -1 (stale) for anything this page did not give out."""
+        number = validation.whole_number(field.data or "", maximum=validation.MAX_JSON_INT)
+        return number if number is not None else -1
+
+
+def merge_form(this: Participant, other: Participant, **kwargs: Any) -> MergeForm:
+    """The merge form for two records, each offered by its name and id."""
+    form = MergeForm(**kwargs)
+    form.keep.choices = options((str(person.id), f"{person.name} (#{person.id})") for person in (this, other))
+    return form
 
 
 class ParticipantFilterForm(AppForm):

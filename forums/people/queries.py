@@ -6,6 +6,7 @@ template that reaches for anything else fails in tests instead of quietly runnin
 
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import raiseload, selectinload
@@ -13,10 +14,12 @@ from sqlalchemy.orm import raiseload, selectinload
 from forums.people.names import search_key
 from forums.web.paging import Page, paged
 from models import (
+    AgendaSpeaker,
     Category,
     Dimension,
     Participant,
     ParticipantCategory,
+    PersonalLink,
     Registration,
     db,
 )
@@ -75,3 +78,22 @@ def participant_for_editing(participant_id: int) -> Participant | None:
     return db.session.scalar(
         sa.select(Participant).where(Participant.id == participant_id).options(selectinload(Participant.categories))
     )
+
+
+@dataclass(frozen=True)
+class MergeFacts:
+    """What the merge page tells of a record besides its details and registrations."""
+
+    speaker_entries: int
+    has_personal_link: bool
+
+
+def merge_facts(participant_ids: list[int]) -> dict[int, MergeFacts]:
+    """Speaker entries and whether there is a personal link, for each of these people (two queries)."""
+    speakers = dict(db.session.execute(
+        sa.select(AgendaSpeaker.participant_id, sa.func.count())
+        .where(AgendaSpeaker.participant_id.in_(participant_ids)).group_by(AgendaSpeaker.participant_id)).all())
+    linked = set(db.session.scalars(
+        sa.select(PersonalLink.participant_id).where(PersonalLink.participant_id.in_(participant_ids))))
+    return {participant_id: MergeFacts(int(speakers.get(participant_id, 0)), participant_id in linked)
+            for participant_id in participant_ids}

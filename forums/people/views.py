@@ -9,17 +9,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from forums import validation
 from forums.audit import log as audit
 from forums.checkin import scope
 from forums.forms import ActionForm, options
 from forums.i18n import current_language
-from forums.people import links
+from forums.people import duplicates, links, merge
 from forums.people import operations as people_operations
 from forums.people import queries as people_queries
 from forums.people.forms import (
     CategoryForm,
     DimensionForm,
     ParticipantForm,
+    merge_form,
     participant_filter_form,
     participant_form,
 )
@@ -62,14 +64,23 @@ def _participant_input(form: ParticipantForm) -> people_operations.ParticipantIn
 @bp.route("/participants/new", methods=("GET", "POST"))
 @staff_required
 def participant_create() -> Response | tuple[str, int]:
-    """Add a person to the register."""
+    """Add a person to the register; one who may already be in it is shown first, with a way to add anyway."""
     form = participant_form(people_queries.dimensions(), current_language())
+    matches: list[duplicates.Match] = []
     if form.validate_on_submit():
-        participant = save(form, lambda: people_operations.create_participant(_participant_input(form)), form.field_map())
-        if participant is not None:
-            flash(_("Participant added."), "success")
-            return redirect(url_for(".participant_view", participant_id=participant.id))
-    return render_template("people/participant_form.html", form=form, participant=None), failed_status(form)
+        data = _participant_input(form)
+        if not request.form.get("add_anyway"):
+            matches = duplicates.find_one(duplicates.Identity(data.name, data.email, data.phone))
+        if not matches:
+            participant = save(form, lambda: people_operations.create_participant(data), form.field_map())
+            if participant is not None:
+                flash(_("Participant added."), "success")
+                return redirect(url_for(".participant_view", participant_id=participant.id))
+    html = render_template("people/participant_form.html", form=form, participant=None, duplicates=matches)
+    if matches:
+        audit.record_read("participant.duplicate_warning", detail=f"matches={len(matches)}")
+        return html, 409
+    return html, failed_status(form)
 
 
 @bp.route("/participants/<int:participant_id>")
@@ -136,6 +147,55 @@ def participant_edit(participant_id: int) -> Response | tuple[str, int]:
     html = render_template("people/participant_form.html", form=form, participant=participant)
     if request.method == "GET":
         audit.record_read("participant.read", "participant", participant.id)
+    return html, failed_status(form)
+
+
+# Two records of one person -------------------------------------------------------------------------
+
+@bp.route("/participants/<int:participant_id>/merge", methods=("GET", "POST"))
+@staff_required
+def participant_merge(participant_id: int) -> Response | tuple[str, int]:
+    """Merge another record of the same person into this one, or this one into it (staff choose which stays).
+
+    Without ``?other=`` the page lists the records that may be this person and asks for one; with it the
+    two records are shown side by side and the form merges them (``forums.people.merge``) in one transaction.
+    """
+    this = people_queries.participant_with_registrations(participant_id) or abort(404)
+    raw_other = request.values.get("other", "")
+    other_id = validation.whole_number(raw_other)
+    other = people_queries.participant_with_registrations(other_id) if other_id and other_id != this.id else None
+    if other is None:
+        if raw_other:
+            flash(_("No other record with this id: give the id of another person in the register."), "error")
+        candidates = duplicates.find_one(duplicates.Identity(this.name, this.email, this.phone), exclude=[this.id])
+        html = render_template("people/participant_merge.html", this=this, other=None, candidates=candidates,
+                               other_id=raw_other)
+        audit.record_read("participant.duplicate_warning", "participant", this.id,
+                          detail=f"matches={len(candidates)}")
+        return html, 404 if raw_other else 200
+    form = merge_form(this, other)
+    if request.method == "GET":
+        form.this_version.data, form.other_version.data = str(this.version), str(other.version)
+    if form.validate_on_submit():
+        versions = {this.id: form.version_of(form.this_version), other.id: form.version_of(form.other_version)}
+        kept, merged = (this, other) if form.keep.data == str(this.id) else (other, this)
+        summary = save(form, lambda: merge.merge(kept, merged, kept_version=versions[kept.id],
+                                                 merged_version=versions[merged.id]))
+        if summary is not None:
+            flash(_("The two records are one now: %(moved)d registrations moved, %(joined)d sessions both were on "
+                    "joined, %(speakers)d speaker entries moved.", moved=summary.registrations_moved,
+                    joined=summary.registrations_joined, speakers=summary.speaker_entries_moved), "success")
+            return redirect(url_for(".participant_view", participant_id=summary.kept_id))
+        this = people_queries.participant_with_registrations(participant_id) or abort(404)
+        other = people_queries.participant_with_registrations(other.id) or abort(404)
+    html = render_template("people/participant_merge.html", this=this, other=other, form=form,
+                           dimensions=people_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
+                           locale=current_language(), facts=people_queries.merge_facts([this.id, other.id]),
+                           differences=set(merge.differences(this, other)))
+    if request.method == "GET":
+        for person in (this, other):
+            audit.record("participant.read", "participant", person.id)
+        db.session.commit()
     return html, failed_status(form)
 
 
