@@ -19,8 +19,16 @@ import sqlalchemy as sa
 from forums.audit import log as audit
 from forums.balance.policies import Catalogue, load_catalogue, session_policy
 from forums.balance.rules import BalanceReport, compute_balance
+from forums.people.duplicates import identity_keys
 from forums.registrations import operations
-from forums.selection.rules import MAX_POOL, TIME_LIMIT_SECONDS, WAITLIST, count_quotas, organisation_key
+from forums.selection.rules import (
+    MAX_POOL,
+    TIME_LIMIT_SECONDS,
+    WAITLIST,
+    count_quotas,
+    one_record_per_person,
+    organisation_key,
+)
 from forums.selection.solver import (
     CountQuota,
     Person,
@@ -85,6 +93,8 @@ class PanelDraw:
     #: people of the pool who declined or were cancelled for the session
     closed: frozenset[int]
     quotas: tuple[CountQuota, ...]
+    #: records left out of the pool as another record of the same person: {left out: record drawn from}
+    same_person: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def newcomers(self) -> tuple[int, ...]:
@@ -156,14 +166,22 @@ def _compute(spec: PanelSpec) -> PanelDraw:
         raise PoolError("exclude", "exclude_outside_pool", sorted(outside))
     closed = {pid for pid in pool if statuses.get(pid) in CLOSED}
     everyone = sorted(in_pool | kept)
+    # A record with a registration here stands for its person, in the pool or not (so a decline holds); one
+    # holding an invitation is never left out, even beside another such record of the same person.
+    records = sorted(in_pool | set(statuses))
+    same_person = {pid: holder for pid, holder in
+                   one_record_per_person(records, identity_keys(records), preferred=set(statuses)).items()
+                   if pid in in_pool and pid not in kept}
+    everyone = [pid for pid in everyone if pid not in same_person]
     people = _people(everyone)
     quotas = count_quotas(session_policy(spec.session_id).quotas, spec.size)
     result = select_panel(SelectionRequest(
         pool=[people[pid] for pid in everyone], size=spec.size, quotas=quotas, keep=frozenset(kept),
-        exclude=frozenset(spec.exclude | closed), max_per_organisation=spec.max_per_organisation,
+        exclude=frozenset((spec.exclude | closed) - set(same_person)),
+        max_per_organisation=spec.max_per_organisation,
         algorithm=spec.algorithm, seed=spec.seed, time_limit_seconds=TIME_LIMIT_SECONDS,
     ))
-    return PanelDraw(spec, result, people, frozenset(kept), frozenset(closed), quotas)
+    return PanelDraw(spec, result, people, frozenset(kept), frozenset(closed), quotas, same_person)
 
 
 def _detail(draw: PanelDraw, **extra: int) -> str:
@@ -171,7 +189,8 @@ def _detail(draw: PanelDraw, **extra: int) -> str:
     source = WAITLIST if spec.pool == WAITLIST else "list"
     words = [f"seed={spec.seed}", f"size={spec.size}", f"algorithm={spec.algorithm}",
              f"pool={len(draw.people)}", f"source={source}", f"kept={len(draw.kept)}",
-             f"excluded={len(spec.exclude)}", f"max_per_organisation={spec.max_per_organisation or '-'}"]
+             f"excluded={len(spec.exclude)}", f"max_per_organisation={spec.max_per_organisation or '-'}",
+             f"same_person={len(draw.same_person)}"]
     words += [f"{name}={value}" for name, value in extra.items()]
     return " ".join(words)
 

@@ -9,6 +9,11 @@
   attended) sits on every panel: they join the pool if they are not in it, and the panel size counts
   them. So a round table of 40 seats with 10 invitations out asks for ``size=40`` and draws 30 more,
   and the policy is met by the whole list, not by the newcomers alone.
+- **One record per person.** Records of the register taken for the same person (the same name in any
+  script, e-mail or phone: ``forums.people.duplicates``) are in the pool once. A record registered for
+  the session stands for its person, in the pool or not (an invitation stays on the panel, a decline
+  holds); else the lowest id does. The other records are left out of the pool
+  (:func:`one_record_per_person`) and counted in the audit entry, so nobody can be drawn twice.
 - **Never drawn.** People of the pool who declined or were cancelled for this session, and people
   excluded by hand, are in the pool with probability 0.
 - **Quotas.** Each quota of the policy in force becomes a count quota for the panel size:
@@ -26,7 +31,7 @@ Pure: no Flask, database or model import; tested without an app.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 
 from forums.balance.rules import Quota, share_fraction
 from forums.selection.solver import CountQuota
@@ -63,3 +68,32 @@ def organisation_key(name: str | None) -> str | None:
     """One key per organisation whatever the case and spacing; None for people without one."""
     key = " ".join((name or "").split()).casefold()
     return key or None
+
+
+def one_record_per_person(ids: Sequence[int], keys: Mapping[int, Iterable[Hashable]],
+                          preferred: Collection[int] = ()) -> dict[int, int]:
+    """Records left out of a pool as another record of the same person: ``{left out: record kept}``.
+
+    Two records are one person when they share any key (``keys[id]``), and so on transitively. Of
+    each person a record in ``preferred`` (registered for the session) is kept, else the lowest id.
+    """
+    parent = {record: record for record in ids}
+
+    def root(record: int) -> int:
+        while parent[record] != record:
+            parent[record] = parent[parent[record]]
+            record = parent[record]
+        return record
+
+    first_with: dict[Hashable, int] = {}
+    for record in ids:
+        for key in keys.get(record, ()):
+            other = first_with.setdefault(key, record)
+            parent[root(record)] = root(other)
+    rank = {record: (record not in preferred, record) for record in ids}
+    kept: dict[int, int] = {}
+    for record in ids:
+        group = root(record)
+        if group not in kept or rank[record] < rank[kept[group]]:
+            kept[group] = record
+    return {record: kept[root(record)] for record in ids if kept[root(record)] != record}
