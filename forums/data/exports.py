@@ -24,14 +24,15 @@ Rules (SECURITY.md T15, T23):
 The **aggregate report** (for headquarters) has no rows of people at all: per session, stage,
 dimension and category, how many people; a cell that could single someone out (a count of 1 to k-1,
 or one recomputable from the others) is written "suppressed" (``forums.data.anonymity.
-suppress_cells``). It starts with a UTF-8 byte order mark so that Excel reads Cyrillic correctly.
+suppress_cells``).
+
+Both files are written as Excel on Windows opens them (``forums.data.excel_csv``): UTF-8 with a byte
+order mark, CRLF line ends, formula cells neutralised.
 """
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -51,6 +52,9 @@ from forums.data.anonymity import (
     generalise,
     suppress_cells,
 )
+from forums.data.excel_csv import BOM
+from forums.data.excel_csv import line as _csv_line
+from forums.data.excel_csv import neutralise_cell as neutralise_cell
 from forums.i18n import display_zone
 from models import (
     Category,
@@ -63,12 +67,6 @@ from models import (
 )
 
 BATCH_SIZE = 500
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00")
-
-
-def neutralise_cell(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with ``'``."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def pseudonym(participant_id: int, salt: bytes) -> str:
@@ -146,18 +144,12 @@ def _batches(session_id: int) -> Iterator[list[Registration]]:
         last_id = batch[-1].id
 
 
-def _csv_line(cells: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([neutralise_cell(cell) for cell in cells])
-    return buffer.getvalue()
-
-
 def export_lines(plan: ExportPlan) -> Iterator[str]:
     """The CSV file as lines: a header, then one line per registration of the session."""
     salt = secrets.token_bytes(32)
     suppressed = _("other/suppressed")
     unseen: Released = (None,) * (1 + len(plan.dimensions))
-    yield _csv_line(_header(plan))
+    yield BOM + _csv_line(_header(plan))
     for batch in _batches(plan.session_id):
         for registration in batch:
             person = registration.participant
@@ -173,11 +165,6 @@ def export_lines(plan: ExportPlan) -> Iterator[str]:
 
 
 # Aggregate report -----------------------------------------------------------------------------------
-
-#: the first character of the aggregate file: a UTF-8 byte order mark, without which Excel reads the
-#: file in the machine's legacy code page and garbles Cyrillic titles
-BOM = "\ufeff"
-
 
 @dataclass(frozen=True)
 class AggregateReport:
