@@ -32,7 +32,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from forums.accounts.permissions import Need, session_or_abort
 from forums.audit import log as audit
-from forums.data import exports, imports, retention
+from forums.data import excel_csv, exports, imports, retention
 from forums.forms import ActionForm, AppForm
 from forums.people import operations as people_operations
 from models import ForumSession, Participant, Role, db, utcnow
@@ -79,6 +79,14 @@ class ImportUploadForm(AppForm):
         FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
     ])
 
+
+class ImportConfirmForm(AppForm):
+    """Whether the lines of people who may already be in the register are imported too; by default they are skipped."""
+
+    duplicates = RadioField(_l("People who may already be in the register"), default="skip", choices=[
+        SelectChoice("skip", _l("Skip their lines")),
+        SelectChoice("add", _l("Import them as new people too")),
+    ])
 
 
 class EraseForm(AppForm):
@@ -161,8 +169,13 @@ def _checked(raw: bytes) -> imports.ImportReport:
 
 
 def _preview(report: imports.ImportReport) -> str:
-    return render_template("data/import_preview.html", report=report, confirm_form=ActionForm(),
+    html = render_template("data/import_preview.html", report=report, confirm_form=ImportConfirmForm(formdata=None),
+                           cancel_form=ActionForm(), encoding=imports.ENCODINGS.get(report.encoding, ""),
                            rows=report.rows[:PREVIEW_ROWS], hidden_rows=max(0, len(report.rows) - PREVIEW_ROWS))
+    matches = sum(len(duplicate.matches) for duplicate in report.duplicates)
+    if matches:
+        audit.record_read("participant.duplicate_warning", detail=f"matches={matches}")
+    return html
 
 
 @bp.route("/participants/import", methods=("GET", "POST"))
@@ -185,12 +198,23 @@ def import_participants() -> Response | str:
     return _preview(report)
 
 
+@bp.route("/participants/import/template.csv")
+@login_required
+def import_template() -> Response:
+    """An empty file to fill in: the header line of every column the import takes, as Excel opens it."""
+    _require_role((Role.admin, Role.organiser))
+    columns = [*imports.BASE_COLUMNS, *(d.key for d in people_operations.dimensions_with_categories())]
+    response = Response("".join(excel_csv.lines(columns, [])), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="participants-template.csv"'
+    return response
+
+
 @bp.route("/participants/import/confirm", methods=("POST",))
 @login_required
 def confirm_import() -> Response | str:
     """Import the checked file: every line or, when any line fails now, none."""
     _require_role((Role.admin, Role.organiser))
-    form = ActionForm()
+    form = ImportConfirmForm()
     token = session.get(_IMPORT_TOKEN, "")
     raw = imports.load_upload(token, current_user.id) if form.validate_on_submit() else None
     if raw is None:
@@ -198,7 +222,7 @@ def confirm_import() -> Response | str:
         return redirect(url_for(".import_participants"))
     report = imports.parse_csv(raw, {dimension.key for dimension in people_operations.dimensions_with_categories()})
     if report.is_clean:
-        imports.apply_import(report)
+        imports.apply_import(report, skip_duplicates=form.duplicates.data != "add")
     if not report.is_clean:
         db.session.rollback()
         return _preview(report)
@@ -209,10 +233,14 @@ def confirm_import() -> Response | str:
         session.pop(_IMPORT_TOKEN, None)
         flash(_("There is no checked file waiting; upload it again."), "error")
         return redirect(url_for(".import_participants"))
-    audit.record("participant.import", detail=f"rows={report.created}")
+    audit.record("participant.import", detail=f"rows={report.created}"
+                                              + (f" skipped={report.skipped}" if report.skipped else ""))
     db.session.commit()
     session.pop(_IMPORT_TOKEN, None)
     flash(_("%(n)d people were added to the register.", n=report.created), "success")
+    if report.skipped:
+        flash(_("%(n)d lines were skipped: their people may already be in the register or earlier in the file.",
+                n=report.skipped), "info")
     return redirect(url_for(".import_participants"))
 
 
