@@ -50,7 +50,7 @@ def parse_object(text: str) -> tuple[str, int | None] | None:
     return object_type, object_id
 
 
-def filtered_entries(audit_filter: AuditFilter) -> sa.Select[tuple[AuditEntry]]:
+def filtered_entries(audit_filter: AuditFilter) -> sa.Select[AuditEntry]:
     """A SELECT of the entries matching ``audit_filter``, unordered (callers page it)."""
     statement = sa.select(AuditEntry)
     if audit_filter.actor:

@@ -1,6 +1,7 @@
 """The audit log page for admins: who did what to which object, filtered and paged."""
 
 from datetime import datetime, time
+from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
@@ -65,7 +66,7 @@ def audit_log() -> str:
         entries = list(db.session.scalars(statement.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE + 1)))
         if len(entries) > AUDIT_PAGE_SIZE:
             entries = entries[:AUDIT_PAGE_SIZE]
-            args = {key: value for key, value in request.args.items() if key != "before"}
+            args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before"}
             older = url_for("audit.audit_log", **args, before=entries[-1].id)
     return render_template("audit/log.html", form=form, entries=entries, older=older,
                            action_label=audit_labels.action_label, object_type_label=audit_labels.object_type_label)

@@ -5,8 +5,9 @@ Pure module: problems carry a code and parameters, the web layer turns them into
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -39,7 +40,8 @@ class PolicyProblem:
     category: str | None
     field: str | None
     code: str
-    message_params: Mapping[str, Any] = field(default_factory=dict)
+    # dataclasses.field by its module: the ``field`` attribute above shadows the bare name in this class body
+    message_params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def validate_quotas(
@@ -109,7 +111,7 @@ def _dimension_problems(
     problems = []
     min_counts = sum(quota.min_count or 0 for quota in quotas)
     if capacity is not None and min_counts > capacity:
-        params = {"total": min_counts, "capacity": capacity}
+        params: dict[str, Any] = {"total": min_counts, "capacity": capacity}
         problems.append(PolicyProblem(dimension, None, "min_count", "min_counts_above_capacity", params))
     for name, code in (("min_share", "min_shares_above_total"), ("target_share", "target_shares_above_total")):
         total = _share_sum(quotas, name)

@@ -278,7 +278,8 @@ def fewest_changes(
     _check_consistent(keys, limits)
     upper = _search_bound(counts, limits) if max_total is None else max_total
 
-    best_total, best_cost = None, math.inf
+    best_total: int | None = None
+    best_cost: float = math.inf
     total_now = sum(counts)
     for total in _totals_nearest_first(total_now, upper):
         if abs(total - total_now) > best_cost:
@@ -286,7 +287,9 @@ def fewest_changes(
         cost = _cost_at(total, counts, limits)
         # nearest-first visits total_now + d before total_now - d: on equal cost keep the larger
         # total, which is the plan with fewer removals
-        if cost is not None and (cost < best_cost or (cost == best_cost and total > best_total)):
+        # an equal cost is a finite one, so a best total was kept already
+        if cost is not None and (cost < best_cost or (cost == best_cost and best_total is not None
+                                                      and total > best_total)):
             best_total, best_cost = total, cost
     if best_total is None:
         raise InfeasiblePolicy("no_total_fits")

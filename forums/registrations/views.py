@@ -86,6 +86,7 @@ def registration_add(session_id: int) -> Response | tuple[str, int]:
     form = BulkRegistrationForm()
     if not form.validate_on_submit():
         return _render_registrations(forum_session, form)
+    assert form.participant_ids.data is not None  # DataRequired: at least one person was ticked
     wanted = list(dict.fromkeys(form.participant_ids.data))
     people = list(db.session.scalars(sa.select(Participant).where(Participant.id.in_(wanted))
                                      .order_by(Participant.search_key, Participant.id)))
