@@ -155,6 +155,15 @@ def forum_policy(forum_id: int) -> PolicyInForce:
     return _policies_where(BalancePolicy.forum_id == forum_id).get(("forum", forum_id), NO_POLICY)
 
 
+def policy_problems(owner: ForumSession | Forum, quotas: Sequence[Quota], catalogue: Catalogue) -> list[PolicyProblem]:
+    """What is wrong with ``quotas`` as the owner's policy (``policy_rules.validate_quotas``); writes nothing.
+
+    A session's policy is checked against its capacity, a forum's without one (see ``save_policy``).
+    """
+    capacity = owner.capacity if isinstance(owner, ForumSession) else None
+    return validate_quotas(quotas, capacity, catalogue.categories_by_dimension())
+
+
 def save_policy(owner: ForumSession | Forum, quotas: Sequence[Quota], catalogue: Catalogue) -> list[PolicyProblem]:
     """Replace the owner's own policy with ``quotas`` unless it has problems; returns the problems.
 
@@ -163,8 +172,7 @@ def save_policy(owner: ForumSession | Forum, quotas: Sequence[Quota], catalogue:
     Writes nothing when there are problems; otherwise flushes and records ``policy.update``.
     """
     is_session = isinstance(owner, ForumSession)
-    capacity = owner.capacity if is_session else None
-    problems = validate_quotas(quotas, capacity, catalogue.categories_by_dimension())
+    problems = policy_problems(owner, quotas, catalogue)
     if problems:
         return problems
     owner_column = BalancePolicy.session_id if is_session else BalancePolicy.forum_id

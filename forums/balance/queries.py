@@ -28,6 +28,7 @@ from forums.balance.policies import (
     session_policy,
 )
 from forums.balance.rules import (
+    STAGES,
     BalanceReport,
     DimensionBalance,
     Quota,
@@ -140,6 +141,17 @@ def session_balance_details(forum_session_id: int, stage: str = "registered") ->
     counts = stage_counts([forum_session_id], (stage,)).get((forum_session_id, stage), Counter())
     total = stage_totals([forum_session_id], (stage,)).get((forum_session_id, stage), 0)
     return SessionBalance(_report(forum_session_id, stage, catalogue, policy, counts, total), policy, catalogue)
+
+
+def opening_stage(forum_session_id: int) -> str:
+    """The stage a session's dashboard opens on: the furthest that counts anyone, or ``invited`` (one query).
+
+    Stages run invited, registered, confirmed, attended (``rules.STAGES``): before the day the furthest with
+    people is where the list stands; once people are checked in it is attendance. A session with nobody
+    opens on ``invited``, where invitations start.
+    """
+    totals = stage_totals([forum_session_id], STAGES)
+    return next((stage for stage in reversed(STAGES) if totals.get((forum_session_id, stage))), STAGES[0])
 
 
 def session_balance(forum_session_id: int, stage: str = "registered") -> BalanceReport:

@@ -14,18 +14,18 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DecimalField, IntegerField
+from wtforms import DecimalField, Field, IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from forums.accounts.permissions import Need, current_staff, object_or_404, session_or_abort
-from forums.balance import policies, policy_rules
+from forums.balance import policies, policy_rules, wording
 from forums.balance import queries as balance_queries
 from forums.balance.policy_rules import PolicyProblem
 from forums.balance.rules import (
@@ -41,6 +41,9 @@ from forums.web import page_number
 from models import Forum, ForumSession, db
 
 bp = Blueprint("balance", __name__)
+# The one wording of balance (forums.balance.wording), registered once for every template.
+for _name, _function in wording.TEMPLATE_GLOBALS.items():
+    bp.add_app_template_global(_function, _name)
 
 #: chart geometry in SVG user units: names on the left, bars from 0% to 100% on the right
 LABEL_WIDTH = 260
@@ -68,76 +71,12 @@ def stage_label(stage: str) -> str:
     }[stage]
 
 
-def status_text(line: CategoryBalance) -> str:
-    """A category's status in words (colour only repeats it)."""
-    if not line.counts_toward_balance:
-        return _("not counted")
-    return {"ok": _("within limits"), "under": _("below minimum"), "over": _("above maximum")}[line.status]
-
-
-def people(count: int) -> str:
-    """``1 person`` / ``5 people`` in the reader's language."""
-    return ngettext("%(num)d person", "%(num)d people", count)
-
-
-def suggestion_text(suggestion: Suggestion, catalogue: policies.Catalogue, locale: str) -> str:
-    """A suggestion in plain language, e.g. "Add 2 people from National minorities"."""
-    name = catalogue.category_name(suggestion.dimension, suggestion.category or "", locale)
-    if suggestion.action == "add":
-        return ngettext("Add %(num)d person from %(category)s", "Add %(num)d people from %(category)s",
-                        suggestion.count or 0, category=name)
-    if suggestion.action == "remove":
-        return ngettext("Remove %(num)d person from %(category)s", "Remove %(num)d people from %(category)s",
-                        suggestion.count or 0, category=name)
-    reason = policies.infeasible_reason(suggestion.code or "")
-    if suggestion.category:
-        return _("No numbers of people can meet this policy (%(category)s): %(reason)s.", category=name, reason=reason)
-    return _("No numbers of people can meet this policy: %(reason)s.", reason=reason)
-
-
-def limits_text(quota: Quota | None) -> str:
-    """A quota's limits in words, e.g. "at least 2 people; at most 30%"."""
-    if quota is None:
-        return ""
-    parts = []
-    if quota.min_count is not None:
-        parts.append(_("at least %(people)s", people=people(quota.min_count)))
-    if quota.min_share is not None:
-        parts.append(_("at least %(share)s", share=policies.percent(quota.min_share)))
-    if quota.max_count is not None:
-        parts.append(_("at most %(people)s", people=people(quota.max_count)))
-    if quota.max_share is not None:
-        parts.append(_("at most %(share)s", share=policies.percent(quota.max_share)))
-    return "; ".join(parts)
-
-
-@bp.app_template_global("balance_warning_text")
-def warning_text(warning: balance_queries.LimitWarning) -> str:
-    """A limit warning as one sentence with the numbers, before and after when they change."""
-    before = _("%(people)s (%(share)s)", people=people(warning.count_before),
-               share=policies.percent(warning.share_before))
-    after = _("%(people)s (%(share)s)", people=people(warning.count_after),
-              share=policies.percent(warning.share_after))
-    words = {"category": warning.category_name, "dimension": warning.dimension_name,
-             "before": before, "after": after, "limits": limits_text(warning.quota)}
-    if warning.status == "over":
-        if warning.changes:
-            return _("%(category)s (%(dimension)s) would go from %(before)s to %(after)s, above the "
-                     "policy's limit: %(limits)s.", **words)
-        return _("%(category)s (%(dimension)s) has %(after)s, above the policy's limit: %(limits)s.", **words)
-    if warning.changes:
-        return _("%(category)s (%(dimension)s) would go from %(before)s to %(after)s, below the "
-                 "policy's minimum: %(limits)s.", **words)
-    return _("%(category)s (%(dimension)s) has %(after)s, below the policy's minimum: %(limits)s.", **words)
-
-
 @dataclass(frozen=True)
 class ChartRow:
     """One category's bar, with its band of allowed shares and its target, in SVG units."""
 
     name: str
     line: CategoryBalance
-    status: str
     y: int
     bar_width: float
     band: tuple[float, float] | None
@@ -152,7 +91,7 @@ class DimensionView:
     name: str
     balance: DimensionBalance
     rows: tuple[ChartRow, ...]
-    suggestions: tuple[str, ...]
+    suggestions: tuple[Suggestion, ...]
     chart_height: int
     ticks: tuple[tuple[float, str], ...]
 
@@ -187,7 +126,6 @@ def dimension_view(balance: DimensionBalance, suggestions: Sequence[Suggestion],
         rows.append(ChartRow(
             name=catalogue.category_name(balance.key, line.key, locale),
             line=line,
-            status=status_text(line),
             y=AXIS_HEIGHT + index * ROW_HEIGHT,
             bar_width=_x(line.share) - LABEL_WIDTH if line.counts_toward_balance else 0,
             band=None if band is None else (_x(band[0]), round(_x(band[1]) - _x(band[0]), 1)),
@@ -198,7 +136,7 @@ def dimension_view(balance: DimensionBalance, suggestions: Sequence[Suggestion],
         name=catalogue.dimension_name(balance.key, locale),
         balance=balance,
         rows=tuple(rows),
-        suggestions=tuple(suggestion_text(s, catalogue, locale) for s in suggestions if s.dimension == balance.key),
+        suggestions=tuple(s for s in suggestions if s.dimension == balance.key),
         chart_height=AXIS_HEIGHT + len(rows) * ROW_HEIGHT + 4,
         ticks=tuple((_x(share), policies.percent(share)) for share in (0, 0.25, 0.5, 0.75, 1)),
     )
@@ -214,9 +152,13 @@ def _staff_forum(forum_id: int) -> Forum:
 @bp.route("/sessions/<int:session_id>/balance")
 @login_required
 def session_dashboard(session_id: int) -> str:
-    """Who is in the room at a stage, per dimension, against the policy, and what to change."""
+    """Who is in the room at a stage, per dimension, against the policy, and what to change.
+
+    Without ``?stage=`` it opens on the furthest stage that counts anyone (``queries.opening_stage``), so an
+    empty stage never greets the reader with a verdict over nobody.
+    """
     forum_session = session_or_abort(session_id, Need.facilitate)
-    stage = request.args.get("stage", "registered")
+    stage = request.args.get("stage") or balance_queries.opening_stage(session_id)
     if stage not in STAGES:
         abort(404)
     locale = current_language()
@@ -225,8 +167,9 @@ def session_dashboard(session_id: int) -> str:
              for dimension in details.report.dimensions]
     return render_template(
         "balance/session.html", forum_session=forum_session, stage=stage, stages=STAGES, stage_label=stage_label,
-        report=details.report, policy=details.policy, dimensions=views, is_staff=current_staff(),
-        chart_width=CHART_WIDTH, label_width=LABEL_WIDTH, format_share=policies.percent, limits_text=limits_text,
+        report=details.report, policy=details.policy, catalogue=details.catalogue, dimensions=views,
+        is_staff=current_staff(),
+        chart_width=CHART_WIDTH, label_width=LABEL_WIDTH, format_share=policies.percent,
     )
 
 
@@ -293,6 +236,7 @@ def policy_form(catalogue: policies.Catalogue, locale: str) -> FlaskForm:
                 continue
             for limit in policies.QUOTA_FIELDS:
                 label = f"{category.name(locale)}: {limit_label(limit)}"
+                field: Field
                 if limit in policies.SHARE_FIELDS:
                     field = PercentField(label, places=None, validators=[Optional(), NumberRange(0, 100)])
                 else:
@@ -326,9 +270,10 @@ def form_quotas(form: FlaskForm, catalogue: policies.Catalogue) -> list[Quota]:
         for category in dimension.categories:
             if not category.counts_toward_balance:
                 continue
-            values = {}
+            values: dict[str, Any] = {}
             for limit in policies.QUOTA_FIELDS:
-                data = form[field_name(dimension.key, category.key, limit)].data
+                field = form[field_name(dimension.key, category.key, limit)]
+                data = None if field.errors else field.data  # a refused cell is shown as refused, nothing more
                 values[limit] = percent_to_share(data) if limit in policies.SHARE_FIELDS else data
             if any(value is not None for value in values.values()):
                 quotas.append(Quota(dimension.key, category.key, **values))
@@ -368,39 +313,152 @@ def preset_quotas(preset: str, dimension_key: str, catalogue: policies.Catalogue
 
 
 
+@dataclass(frozen=True)
+class PresetQuestion:
+    """A preset that would overwrite cells the reader typed: the editor asks before it does."""
+
+    dimension: str
+    preset: str
+    #: how many typed cells hold a value the preset would change
+    conflicts: int
+
+    @property
+    def value(self) -> str:
+        """The ``preset`` button value, without the answer."""
+        return f"{self.dimension}:{self.preset}"
+
+
+def _typed(field: Field) -> str:
+    """What the reader typed in a cell, "" for an empty one."""
+    return str(field.raw_data[0]).strip() if field.raw_data else ""
+
+
+def _as_field_value(limit: str, value: float | int) -> Any:
+    """A quota value as the editor's field holds it: a percentage for shares, a count otherwise."""
+    return Decimal(share_to_percent(value) or "0") if limit in policies.SHARE_FIELDS else value
+
+
+def preset_conflicts(form: FlaskForm, catalogue: policies.Catalogue, quotas: Sequence[Quota],
+                     dimension_key: str) -> list[str]:
+    """The fields of one dimension where the reader typed a value and the preset has another one."""
+    by_pair = {(quota.dimension, quota.category): quota for quota in quotas}
+    conflicts = []
+    for name, limit, value in _preset_cells(catalogue, by_pair, dimension_key):
+        field = form[name]
+        if value is not None and _typed(field) and (field.errors or field.data != _as_field_value(limit, value)):
+            conflicts.append(name)
+    return conflicts
+
+
+def _preset_cells(catalogue: policies.Catalogue, by_pair: Mapping[tuple[str, str], Quota],
+                  dimension_key: str) -> list[tuple[str, str, float | int | None]]:
+    """(field name, limit, preset value or None) for every cell of one dimension's table."""
+    cells = []
+    for dimension in catalogue.dimensions:
+        if dimension.key != dimension_key:
+            continue
+        for category in dimension.categories:
+            if not category.counts_toward_balance:
+                continue
+            quota = by_pair.get((dimension.key, category.key))
+            for limit in policies.QUOTA_FIELDS:
+                cells.append((field_name(dimension.key, category.key, limit), limit,
+                              None if quota is None else getattr(quota, limit)))
+    return cells
+
+
+def merge_preset(form: FlaskForm, catalogue: policies.Catalogue, quotas: Sequence[Quota], dimension_key: str,
+                 *, replace: bool) -> int:
+    """Put a preset into one dimension's table and keep what the reader typed; returns how many typed cells stay.
+
+    The rule: a cell the preset gives a value and the reader left empty takes the preset's value; a cell the
+    reader typed keeps it, unless ``replace`` (the reader chose the preset's values) and the preset has one.
+    Cells of other dimensions are never touched.
+    """
+    by_pair = {(quota.dimension, quota.category): quota for quota in quotas}
+    kept = 0
+    for name, limit, value in _preset_cells(catalogue, by_pair, dimension_key):
+        field = form[name]
+        typed = bool(_typed(field))
+        if value is None or (typed and not replace):
+            kept += typed
+            continue
+        field.raw_data = None
+        field.errors = []
+        field.data = share_to_percent(value) if limit in policies.SHARE_FIELDS else value
+    return kept
+
+
+def _preset_choice(value: str) -> tuple[str, str, str]:
+    """(dimension, preset, answer) of a preset button; the answer is "", ``replace`` or ``keep``."""
+    dimension_key, _sep, rest = value.partition(":")
+    preset, _sep, answer = rest.partition(":")
+    if answer not in ("", "replace", "keep"):
+        abort(400)
+    return dimension_key, preset, answer
+
+
 def _policy_editor(owner: ForumSession | Forum, current: policies.PolicyInForce,
                    pool: Mapping[str, Mapping[str, int]], template: str, **context: Any) -> ResponseReturnValue:
-    """The editor shared by sessions and forums: presets fill the form, Save validates and stores."""
+    """The editor shared by sessions and forums: presets fill the form, Save validates, stores and says so.
+
+    A preset merges with what was typed (``merge_preset``); when it would change a value the reader typed,
+    the editor asks first (``PresetQuestion``) and changes nothing until they answer. A refused form shows
+    every problem at once: the cells that cannot be read, and what is wrong with the limits that can.
+    """
     locale = current_language()
     catalogue = policies.load_catalogue()
     form = policy_form(catalogue, locale)
     dimension_errors: dict[str, list[str]] = {}
     notice = None
+    question = None
     status = 200
     if request.method == "GET":
         fill_form(form, catalogue, current.quotas)
     elif request.form.get("preset"):
         # CSRFProtect has already checked the token; a preset only fills the form, it saves nothing.
-        dimension_key, _sep, preset = request.form["preset"].partition(":")
+        dimension_key, preset, answer = _preset_choice(request.form["preset"])
         quotas = preset_quotas(preset, dimension_key, catalogue, pool)
         if quotas is None:
             abort(400)
-        fill_form(form, catalogue, quotas, dimension_key)
-        notice = _("The preset is filled in for %(dimension)s. Nothing is saved until you press Save.",
-                   dimension=catalogue.dimension_name(dimension_key, locale))
+        dimension_name = catalogue.dimension_name(dimension_key, locale)
+        form.validate()  # reads every typed cell, so a cell that cannot be read counts as typed
+        conflicts = preset_conflicts(form, catalogue, quotas, dimension_key)
+        for field in form:
+            field.errors = []  # nothing was saved: no cell is "refused" yet
+        if conflicts and not answer:
+            question = PresetQuestion(dimension_key, preset, len(conflicts))
+        else:
+            kept = merge_preset(form, catalogue, quotas, dimension_key, replace=answer == "replace")
+            if kept:
+                notice = ngettext(
+                    "The preset is filled in for %(dimension)s; %(num)d value you typed there is kept. "
+                    "Nothing is saved until you press Save.",
+                    "The preset is filled in for %(dimension)s; %(num)d values you typed there are kept. "
+                    "Nothing is saved until you press Save.", kept, dimension=dimension_name)
+            else:
+                notice = _("The preset is filled in for %(dimension)s. Nothing is saved until you press Save.",
+                           dimension=dimension_name)
     elif form.validate_on_submit():
         quotas = form_quotas(form, catalogue)
         problems = policies.save_policy(owner, quotas, catalogue)
         if not problems:
             db.session.commit()
+            flash(ngettext("The policy is saved: %(num)d category has limits.",
+                           "The policy is saved: %(num)d categories have limits.", len(quotas)), "success")
             return redirect(request.path)
         db.session.rollback()
         dimension_errors = attach_problems(form, problems, quotas, catalogue, locale)
         status = 422
     else:
+        # Every problem at once: what is wrong with the limits that could be read, beside the unreadable cells.
+        if form.is_submitted():
+            quotas = form_quotas(form, catalogue)
+            dimension_errors = attach_problems(form, policies.policy_problems(owner, quotas, catalogue), quotas,
+                                               catalogue, locale)
         status = 422
     return render_template(
-        template, form=form, catalogue=catalogue, current=current, notice=notice,
+        template, form=form, catalogue=catalogue, current=current, notice=notice, question=question,
         dimension_errors=dimension_errors, field_name=field_name, limits=policies.QUOTA_FIELDS,
         limit_label=limit_label, presets=PRESETS, no_dominance=policies.percent(NO_DOMINANCE_SHARE),
         **context,
@@ -426,6 +484,7 @@ def remove_session_policy(session_id: int) -> Response:
     if ActionForm().validate_on_submit():
         policies.remove_session_policy(forum_session)
         db.session.commit()
+        flash(_("This session follows the forum's policy again."), "success")
     return redirect(url_for("balance.session_policy", session_id=session_id))
 
 

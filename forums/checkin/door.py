@@ -83,6 +83,11 @@ class Attendance:
     capacity: int
 
     @property
+    def still_expected(self) -> int:
+        """The people expected who have not arrived yet (never negative)."""
+        return max(0, self.expected - self.attended)
+
+    @property
     def is_full(self) -> bool:
         """True when no seat is free: a walk-in goes over capacity."""
         return self.seated >= self.capacity

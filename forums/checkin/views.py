@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from forums import validation
 from forums.accounts.permissions import Need, current_staff, session_or_abort
 from forums.audit import log as audit
-from forums.balance.policies import infeasible_reason, load_catalogue, percent
+from forums.balance.policies import load_catalogue, percent
 from forums.balance.queries import session_balance_details
 from forums.checkin import door as checkin
 from forums.checkin import scope
@@ -96,17 +96,20 @@ def _panel_context(forum_session: ForumSession) -> dict[str, Any]:
     """What the live panel shows: counts, seats, the attended-stage balance and how to refresh it.
 
     Staff see the exact balance; a facilitator sees only where each category stands, and nothing
-    per category below the small-count threshold (``forums.checkin.coarse``).
+    per category below the small-count threshold (``forums.checkin.coarse``). While anyone expected has
+    not arrived yet (``calm``), the panel says how many are still expected and shows its verdicts without
+    alarm: the first arrivals are never a room "outside the policy" in red, only the room so far.
     """
     details = session_balance_details(forum_session.id, "attended")
     threshold = current_app.config["SMALL_COUNT_THRESHOLD"]
+    counts = checkin.attendance(forum_session.id, forum_session.capacity)
     return {
-        "counts": checkin.attendance(forum_session.id, forum_session.capacity),
+        "counts": counts,
+        "calm": counts.still_expected > 0,
         "details": details,
         "coarse": None if current_staff() else coarse_report(details.report, threshold),
         "refresh_seconds": REFRESH_SECONDS,
         "percent": percent,
-        "infeasible_reason": infeasible_reason,
     }
 
 

@@ -26,7 +26,7 @@ from forums import validation
 from forums.accounts.permissions import Need, session_or_abort
 from forums.balance import policies
 from forums.balance.rules import BalanceReport, CategoryBalance
-from forums.balance.views import limits_text, people, status_text
+from forums.balance.wording import limits_text, people
 from forums.forms import AppForm, options
 from forums.i18n import current_language
 from forums.people import queries as people_queries
@@ -201,7 +201,6 @@ class BalanceRow:
     name: str
     line: CategoryBalance
     limits: str
-    status: str
 
 
 def _pool_rows(draw: PanelDraw) -> list[PoolRow]:
@@ -226,8 +225,8 @@ def _balance_rows(report: BalanceReport, catalogue: policies.Catalogue,
                   locale: str) -> list[tuple[str, list[BalanceRow]]]:
     return [
         (catalogue.dimension_name(dimension.key, locale),
-         [BalanceRow(catalogue.category_name(dimension.key, line.key, locale), line, limits_text(line.quota),
-                     status_text(line)) for line in dimension.categories])
+         [BalanceRow(catalogue.category_name(dimension.key, line.key, locale), line, limits_text(line.quota))
+          for line in dimension.categories])
         for dimension in report.dimensions
     ]
 

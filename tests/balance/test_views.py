@@ -36,13 +36,13 @@ def page(response):
 
 
 def test_the_dashboard_draws_each_dimension_and_says_what_to_do(room, organiser):
-    response = organiser.get(f"/sessions/{room.id}/balance")
+    response = organiser.get(f"/sessions/{room.id}/balance?stage=registered")
     assert response.status_code == 200
     html = page(response)
     text = " ".join(html.get_text(" ").split())
     assert len(html.select("svg.balance-chart")) == 3
     assert html.select("svg.balance-chart rect.band") and html.select("svg.balance-chart line.target")
-    assert "above maximum" in text and "below minimum" in text and "within limits" in text
+    assert "above the maximum" in text and "below the minimum" in text and "within the policy" in text
     assert "Add 2 people from National minorities" in text
     assert "Gallagher index" in text
     # Content Security Policy: no inline styles or scripts
@@ -148,7 +148,7 @@ def test_the_forum_page_lists_sessions_and_who_never_came(room, organiser):
     assert response.status_code == 200
     text = " ".join(page(response).get_text(" ").split())
     assert room.title in text
-    assert "out of balance" in text  # 2 government of 2 attended is above half
+    assert "outside the policy" in text  # 2 government of 2 attended is above half
     never = page(response).select_one("ul.never-present").get_text(" ")
     assert "National minorities" in never and "Government" not in never
     assert re.search(r"Government 100%", text)

@@ -100,7 +100,7 @@ def test_organiser_builds_balances_and_publishes_a_session(new_page, javascript,
     invite(page, [nazarov, sharipov, odinaeva])
     expect(page.get_by_role("heading", name="Check the balance first")).to_be_visible()
     expect(page.locator("ul.warnings")).to_contain_text("Government")
-    expect(page.locator("ul.warnings")).to_contain_text("above its maximum")
+    expect(page.locator("ul.warnings")).to_contain_text("above the maximum")
     assert_accessible(page)
     page.get_by_role("button", name="Invite anyway").click()
     expect(page.get_by_text("3 people invited.")).to_be_visible()
@@ -122,7 +122,7 @@ def test_organiser_builds_balances_and_publishes_a_session(new_page, javascript,
     warnings = page.locator("ul.warnings")
     expect(warnings).to_contain_text("Government")
     expect(warnings).to_contain_text("United Tajik Opposition")
-    expect(warnings).to_contain_text("below its minimum")
+    expect(warnings).to_contain_text("below the minimum")
     assert_accessible(page)
 
     # The fix: cancel one government invitation, invite someone from the UTO.

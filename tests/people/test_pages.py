@@ -221,7 +221,7 @@ def test_balance_warnings_are_confirmed_before_and_reported_after(staff, create_
     data = {"participant_ids": [str(p.id) for p in fighters], "action": "invite"}
     confirm = staff.post(f"/staff/sessions/{forum_session.id}/registrations/add", data=data)
     page = confirm.get_data(as_text=True)
-    assert confirm.status_code == 200 and "Check the balance first" in page and "above its maximum" in page
+    assert confirm.status_code == 200 and "Check the balance first" in page and "above the maximum" in page
     assert statuses(forum_session) == {}
     done = post_and_follow(staff, f"/staff/sessions/{forum_session.id}/registrations/add", {**data, "confirmed": "1"})
     assert "1 category is now outside the balance policy" in done.get_data(as_text=True)

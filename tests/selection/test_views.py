@@ -68,7 +68,7 @@ def test_a_draw_shows_the_panel_its_balance_and_everyones_chance_and_is_audited(
     assert len(panel) == 6 and panel <= set(pool)
     assert all(name in html for name in names(pool))          # everyone's chance is listed
     assert "Seed 77" in html and "Smallest chance" in html
-    assert "United Tajik Opposition" in html and "within limits" in html
+    assert "United Tajik Opposition" in html and "within the policy" in html
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "selection.run")).one()
     assert entry.object_id == forum_session.id and "seed=77 size=6" in entry.detail
     again = staff.get(page_url(forum_session, pool="waitlist", size=6, seed=77, algorithm="maximin"))
