@@ -1,16 +1,22 @@
 """Fictional demo data: forums of every kind, sessions, people, agendas, registrations.
 
-Every name here is invented by combining common given names and surnames; none is a real person.
+Every name here is invented by combining common given names and surnames; none is a real person. The
+register looks like a real one: each name is written in one script, as its bearer writes it (Tajik
+and Uzbek names in Tajik Cyrillic, Russian ones in Russian Cyrillic, international observers in Latin
+letters), surname first, and no two people could be taken for the same person
+(``forums.people.duplicates``).
 """
 
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from forums.people.duplicates import name_words
 from forums.people.names import search_key
 from forums.security import hash_password
 from models import (
@@ -41,15 +47,42 @@ DUSHANBE = ZoneInfo("Asia/Dushanbe")
 ADMIN_EMAIL = "admin@example.org"
 FACILITATOR_EMAIL = "facilitator@example.org"
 
-GIVEN = {
-    "woman": ["Нигора", "Зарина", "Мадина", "Гулноза", "Фарзона", "Шаҳноза", "Дилором", "Мавҷуда",
-              "Ольга", "Наталья", "Saodat", "Malika", "Tahmina", "Parvina"],
-    "man": ["Далер", "Фирдавс", "Бахтиёр", "Ҷамшед", "Ҳасан", "Комрон", "Шавкат", "Исмоил",
-            "Сергей", "Андрей", "Rustam", "Farhod", "Sorbon", "Umed"],
-}
-SURNAMES = ["Раҳимов", "Шарипов", "Қодиров", "Ғафуров", "Ҷураев", "Назаров", "Саидов", "Мирзоев",
-            "Ҳакимов", "Иброҳимов", "Юсупов", "Зиёев", "Kurbanov", "Sattorov", "Odinaev", "Boboev",
-            "Иванов", "Петров", "Davlatov", "Holov"]
+@dataclass(frozen=True)
+class NamePool:
+    """Surnames (masculine) and given names of one naming tradition, all in one script."""
+
+    surnames: tuple[str, ...]
+    women: tuple[str, ...]
+    men: tuple[str, ...]
+    #: whether a woman's surname takes ``-а`` after ``-ов``/``-ев``/``-ин`` (Раҳимов -> Раҳимова)
+    feminine_a: bool = True
+
+
+TAJIK = NamePool(
+    ("Раҳимов", "Шарипов", "Қодиров", "Ғафуров", "Ҷураев", "Назаров", "Саидов", "Мирзоев", "Ҳакимов",
+     "Иброҳимов", "Зиёев", "Қурбонов", "Сатторов", "Одинаев", "Бобоев", "Давлатов", "Ҳолов", "Нуров",
+     "Раҷабов", "Шарифов", "Ҳусейнов", "Файзуллоев", "Амонов", "Ёқубов"),
+    ("Нигора", "Зарина", "Мадина", "Гулноза", "Фарзона", "Шаҳноза", "Дилором", "Мавҷуда", "Саодат",
+     "Малика", "Таҳмина", "Парвина", "Мунира", "Ҳилола", "Зебо", "Ситора"),
+    ("Далер", "Фирдавс", "Бахтиёр", "Ҷамшед", "Ҳасан", "Комрон", "Шавкат", "Исмоил", "Рустам", "Фарҳод",
+     "Сорбон", "Умед", "Муҳаммад", "Зафар", "Фаррух", "Ғайрат", "Суҳроб", "Қаҳҳор"),
+)
+UZBEK = NamePool(
+    ("Юсупов", "Усмонов", "Турсунов", "Алимов", "Аҳмедов", "Тошпӯлатов", "Эргашев", "Норматов"),
+    ("Дилноза", "Гулнора", "Феруза", "Нодира", "Лола", "Мавлуда"),
+    ("Шуҳрат", "Улуғбек", "Азиз", "Баҳодир", "Абдулло", "Илҳом"),
+)
+RUSSIAN = NamePool(
+    ("Иванов", "Петров", "Смирнов", "Кузнецов", "Волков", "Соколов", "Морозов", "Лебедев", "Никитин"),
+    ("Ольга", "Наталья", "Елена", "Татьяна", "Ирина", "Светлана"),
+    ("Сергей", "Андрей", "Алексей", "Владимир", "Николай", "Дмитрий"),
+)
+LATIN = NamePool(
+    ("Lindqvist", "Carter", "Moreau", "Keller", "Novak", "Bianchi", "Hansen", "Walsh"),
+    ("Anna", "Claire", "Sofia", "Ingrid", "Maria", "Helen"),
+    ("James", "Thomas", "Pierre", "Lukas", "Marco", "Erik"),
+    feminine_a=False,
+)
 ORGANISATIONS = {
     "government": "Ministry of Labour", "uto": "UTO Commission", "internal_opposition": "Leninabad bloc",
     "minorities": "Uzbek Cultural Centre", "business": "Association of Entrepreneurs",
@@ -74,11 +107,28 @@ AGENDA_PLAN = [("Opening", AgendaKind.opening, 15), ("Presentation", AgendaKind.
                ("Closing", AgendaKind.closing, 15)]
 
 
-def _name(rng: random.Random, gender: str) -> str:
-    surname = rng.choice(SURNAMES)
-    if gender == "woman":
-        surname += "a" if surname[-1].isascii() else "а"
-    return f"{surname} {rng.choice(GIVEN[gender])}"
+def _pool(group: str, index: int) -> NamePool:
+    """Whose names a person of ``group`` has: observers are foreigners, the minority here is Uzbek, and
+    every other academic or journalist is Russian, as in Dushanbe's institutes and newsrooms then."""
+    if group == "international":
+        return LATIN
+    if group == "minorities":
+        return UZBEK
+    if group in ("academia", "media") and index % 2:
+        return RUSSIAN
+    return TAJIK
+
+
+def _name(rng: random.Random, pool: NamePool, gender: str, taken: set[tuple[str, ...]]) -> str:
+    """A name from ``pool`` that nobody in ``taken`` could be taken for (``name_words``); adds it there."""
+    while True:
+        surname = rng.choice(pool.surnames)
+        if gender == "woman" and pool.feminine_a and surname.endswith(("ов", "ев", "ин")):
+            surname += "а"
+        name = f"{surname} {rng.choice(pool.women if gender == 'woman' else pool.men)}"
+        if name_words(name) not in taken:
+            taken.add(name_words(name))
+            return name
 
 
 def _user(email: str, role: Role) -> str | None:
@@ -122,12 +172,16 @@ def load_demo_data(seed: int = 1997) -> str:
 def _participants(rng: random.Random, categories: dict) -> list[Participant]:
     groups, regions = list(categories["group"]), list(categories["region"])
     people = []
+    # Names come from a generator of their own: redrawing a name already taken shifts nothing else.
+    names, taken = random.Random(rng.getrandbits(64)), set[tuple[str, ...]]()
     for index in range(132):
         gender = "woman" if index % 5 in (0, 2) else "man"
         values = {"group": groups[index % len(groups)], "region": regions[index % len(regions)], "gender": gender}
-        name = _name(rng, gender)
+        name = _name(names, _pool(values["group"], index // len(groups)), gender, taken)
+        languages = rng.choice(["ru", "tg", "ru,tg", "en,ru"])
         person = Participant(name=name, search_key=search_key(name), organisation=ORGANISATIONS[values["group"]],
-                             languages=rng.choice(["ru", "tg", "ru,tg", "en,ru"]), consent_at=utcnow())
+                             languages="en,ru" if values["group"] == "international" else languages,
+                             consent_at=utcnow())
         for dimension_key, category_key in values.items():
             chosen = categories[dimension_key][category_key]
             person.categories.append(ParticipantCategory(dimension_id=chosen.dimension_id, category_id=chosen.id))
