@@ -36,10 +36,12 @@ from models import (
     User,
     db,
 )
-from models.registrations import ON_LIST, SEATED
+from models.registrations import HOLDING, ON_LIST, SEATED
 
 #: the people a facilitator looks for at the door: everyone on the list (attended stays, so it can be undone)
 EXPECTED_STATUSES = ON_LIST
+#: the people the door counts as expected: the list without the waitlist, who have no seat to come to
+EXPECTED_COUNT = HOLDING
 
 #: words of a search beyond this are ignored: each one is a LIKE over the session's list
 MAX_QUERY_WORDS = 6
@@ -78,6 +80,7 @@ class Attendance:
     """How many of the people expected have arrived, and the session's seats."""
 
     attended: int
+    #: invited, holding a seat or attended (``EXPECTED_COUNT``): the waitlist is not expected
     expected: int
     seated: int
     capacity: int
@@ -168,12 +171,12 @@ def _among_expected(session_id: int) -> sa.ColumnElement[bool]:
 
 
 def attendance(session_id: int, capacity: int) -> Attendance:
-    """Attended and expected counts and seats taken, in one aggregate query."""
+    """Attended and expected counts and seats taken, in one aggregate query (expected: ``EXPECTED_COUNT``)."""
     status = Registration.status
     attended, expected, seated = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(sa.case((status == RegistrationStatus.attended, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((status.in_(EXPECTED_STATUSES), 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((status.in_(EXPECTED_COUNT), 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((status.in_(SEATED), 1), else_=0)), 0),
         ).where(Registration.session_id == session_id)
     ).one()

@@ -183,10 +183,16 @@ def undo(session_id: int, registration_id: int) -> Response:
 
 
 def _walk_in_outcome(registration: Registration, was_full: bool) -> None:
-    # The same words whether or not the new person was flagged for staff as a possible duplicate.
-    flash(_("%(name)s is registered and checked in.", name=registration.participant.name), "success")
+    """One message for a walk-in, with the capacity in it when the session was full (never a second warning).
+
+    The same words whether or not the new person was flagged for staff as a possible duplicate.
+    """
+    name = registration.participant.name
     if was_full:
-        flash(_("The session was already full: this walk-in is over its capacity."), "warning")
+        flash(_("%(name)s is registered and checked in; the session was already full, so this walk-in is over "
+                "its capacity.", name=name), "warning")
+    else:
+        flash(_("%(name)s is registered and checked in.", name=name), "success")
 
 
 @bp.route("/sessions/<int:session_id>/checkin/walk-in", methods=["POST"])
