@@ -151,6 +151,13 @@ def _loaded_session(session_id: int) -> ForumSession | None:
     )
 
 
+def _saved_session(session_id: int) -> ForumSession:
+    """A session this request has just saved, loaded afresh for its answer."""
+    forum_session = _loaded_session(session_id)
+    assert forum_session is not None  # committed by this request a moment ago
+    return forum_session
+
+
 def _time_changes(data: dict[str, Any], allowed: dict[str, type]) -> dict[str, Any]:
     """The body's fields with times parsed, after checking every field's JSON type."""
     check_types(data, allowed)
@@ -201,7 +208,7 @@ def create_session() -> ResponseReturnValue:
                      required={"forum_id", "title", "starts_at", "ends_at", "region", "capacity"})
     forum_session = session_operations.create_session(_time_changes(data, SESSION_FIELDS))
     db.session.commit()
-    return jsonify(session_json(_loaded_session(forum_session.id))), 201
+    return jsonify(session_json(_saved_session(forum_session.id))), 201
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -224,7 +231,7 @@ def update_session(session_id: int) -> ResponseReturnValue:
     version = expected_version(data)
     session_operations.update_session(forum_session, _time_changes(data, SESSION_FIELDS), expected_version=version)
     db.session.commit()
-    return jsonify(session_json(_loaded_session(session_id)))
+    return jsonify(session_json(_saved_session(session_id)))
 
 
 @bp.route("/sessions/<int:session_id>/agenda", methods=["POST"])
@@ -351,7 +358,8 @@ TIME_SCHEMA = {"type": "string", "format": "date-time",
                "description": "ISO 8601 with an offset, e.g. 2026-12-03T10:00:00+05:00"}
 SESSION_ID = path_parameter("session_id")
 ITEM_ID = path_parameter("item_id")
-ANYONE = [{}, {"bearer": []}]
+#: OpenAPI security requirements: no credentials, or a bearer token
+ANYONE: list[dict[str, list[str]]] = [{}, {"bearer": []}]
 
 
 def _translations(fields: Mapping[str, int]) -> dict[str, Any]:

@@ -52,7 +52,8 @@ class ForumForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in FORUM_KIND_LABELS.items()))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
     retention_days = IntegerField(_l("Keep personal data for (days after each session)"),
-                                  validators=[Optional(), NumberRange(min=limits.RETENTION_DAYS_MIN, max=limits.RETENTION_DAYS_MAX)])
+                                  validators=[Optional(), NumberRange(min=limits.RETENTION_DAYS_MIN,
+                                                                      max=limits.RETENTION_DAYS_MAX)])
 
 
 class SessionForm(VersionedForm):
@@ -63,15 +64,18 @@ class SessionForm(VersionedForm):
     title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
     title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
-    description_ru = TextAreaField(_l("Description in Russian"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
-    description_tg = TextAreaField(_l("Description in Tajik"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_ru = TextAreaField(_l("Description in Russian"),
+                                   validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_tg = TextAreaField(_l("Description in Tajik"),
+                                   validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
     starts_on = DateField(_l("Start date"), validators=[InputRequired()])
     starts_time = TimeField(_l("Start time"), validators=[InputRequired()])
     ends_on = DateField(_l("End date (if not the start date)"), validators=[Optional()])
     ends_time = TimeField(_l("End time"), validators=[InputRequired()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=limits.VENUE_MAX)])
     region = SelectField(_l("Region"), validators=[InputRequired()])
-    capacity = IntegerField(_l("Capacity (seats)"), validators=[InputRequired(), NumberRange(min=limits.CAPACITY_MIN, max=limits.CAPACITY_MAX)])
+    capacity = IntegerField(_l("Capacity (seats)"),
+                            validators=[InputRequired(), NumberRange(min=limits.CAPACITY_MIN, max=limits.CAPACITY_MAX)])
     visibility = SelectField(_l("Who may see the agenda"),
                              choices=options((v.value, label) for v, label in VISIBILITY_LABELS.items()))
 
@@ -105,7 +109,10 @@ class SessionForm(VersionedForm):
         self.version.data = str(forum_session.version)
 
     def changes(self) -> dict[str, Any]:
-        """The submitted values as the services expect them (aware datetimes, region key)."""
+        """The submitted values as the services expect them (aware datetimes, region key); call it on a valid form."""
+        # InputRequired: a valid form has a start date and both times
+        assert self.starts_on.data is not None and self.starts_time.data is not None
+        assert self.ends_time.data is not None
         translations = {
             language: texts for language in ("ru", "tg")
             if (texts := {field: value for field in ("title", "description")
@@ -151,7 +158,9 @@ class AgendaItemForm(AppForm):
         self.speaker_ids.data = [speaker.participant_id for speaker in item.speakers]
 
     def changes(self) -> dict[str, Any]:
-        """The submitted values as the services expect them."""
+        """The submitted values as the services expect them; call it on a valid form."""
+        # InputRequired: a valid form has the date and both times
+        assert self.on.data is not None and self.starts_time.data is not None and self.ends_time.data is not None
         translations = {language: {"title": text} for language in ("ru", "tg")
                         if (text := (getattr(self, f"title_{language}").data or "").strip())}
         return {
