@@ -73,10 +73,12 @@ def expired_session_ids(now: datetime) -> list[int]:
         .where(Forum.retention_days.is_not(None), ForumSession.ends_at < now)
         .order_by(ForumSession.id)
     )
-    return [session_id for session_id, ends_at, days in candidates if ends_at + timedelta(days=days) < now]
+    # ``days is not None`` only tells mypy what the query's is_not(None) already made sure of
+    return [session_id for session_id, ends_at, days in candidates
+            if days is not None and ends_at + timedelta(days=days) < now]
 
 
-def _speaker_ids_in(session_ids: list[int]) -> sa.Select[tuple[int]]:
+def _speaker_ids_in(session_ids: list[int]) -> sa.Select[int]:
     return (sa.select(AgendaSpeaker.id).join(AgendaItem, AgendaItem.id == AgendaSpeaker.agenda_item_id)
             .where(AgendaItem.session_id.in_(session_ids)))
 
@@ -98,11 +100,13 @@ def plan_purge(now: datetime) -> PurgePlan:
         return plan
     plan.registrations = db.session.scalar(
         sa.select(sa.func.count()).select_from(Registration).where(Registration.session_id.in_(session_ids))) or 0
-    plan.speakers = db.session.scalar(sa.select(sa.func.count()).select_from(_speaker_ids_in(session_ids).subquery())) or 0
+    plan.speakers = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_speaker_ids_in(session_ids).subquery())) or 0
     expired = ForumSession.id.in_(session_ids)
     plan.participant_ids = sorted(_people_linked(expired) - _people_linked(sa.not_(expired)))
     # Sessions purged before keep appearing as expired; list only those that still hold data.
-    holding = set(db.session.scalars(sa.select(Registration.session_id).where(Registration.session_id.in_(session_ids))))
+    holding = set(db.session.scalars(
+        sa.select(Registration.session_id).where(Registration.session_id.in_(session_ids))))
     holding |= set(db.session.scalars(
         sa.select(AgendaItem.session_id).join(AgendaSpeaker).where(AgendaItem.session_id.in_(session_ids))))
     plan.session_ids = sorted(holding)

@@ -20,6 +20,7 @@ from models import (
     Forum,
     ForumKind,
     ForumSession,
+    Model,
     Participant,
     ParticipantCategory,
     Registration,
@@ -49,6 +50,13 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
+def _table(model: type[Model]) -> sa.Table:
+    """The model's table (declarative classes type ``__table__`` as any FROM clause; these are plain tables)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def _insert(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
     """Insert the rows (all with the same keys) in bulk, in the session's transaction."""
     if db.engine.dialect.name == "postgresql":
@@ -74,8 +82,9 @@ def _copy(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
     processors = [_copy_processor(table.c[name].type) for name in columns]
     count = 0
     names = ", ".join(f'"{name}"' for name in columns)
-    with db.session.connection().connection.driver_connection.cursor() as cursor, \
-            cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+    driver_connection = db.session.connection().connection.driver_connection
+    assert driver_connection is not None  # the session's connection is checked out, so its driver's is there
+    with driver_connection.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in itertools.chain([first], rows):
             copy.write_row([process(row[name]) for name, process in zip(columns, processors, strict=True)])
             count += 1
@@ -129,8 +138,8 @@ def generate(participants: int, sessions: int, registrations_per_session: int, s
                 yield {"participant_id": first_participant + offset, "dimension_id": dimension.id,
                        "category_id": category.id}
 
-    counts = {"participants": _insert(Participant.__table__, people()),
-              "participant_categories": _insert(ParticipantCategory.__table__, links())}
+    counts = {"participants": _insert(_table(Participant), people()),
+              "participant_categories": _insert(_table(ParticipantCategory), links())}
 
     first_session = _next_id(ForumSession)
     start = datetime.now(ZoneInfo("Asia/Dushanbe")).replace(hour=10, minute=0, second=0, microsecond=0)
@@ -144,7 +153,7 @@ def generate(participants: int, sessions: int, registrations_per_session: int, s
                    "visibility": rng.choice(list(Visibility)), "status": SessionStatus.published,
                    "sequence": 0, "created_at": now, "updated_at": now, "version": 1}
 
-    counts["sessions"] = _insert(ForumSession.__table__, session_rows())
+    counts["sessions"] = _insert(_table(ForumSession), session_rows())
 
     first_item = _next_id(AgendaItem)
     plan = [("Opening", AgendaKind.opening, 0, 30), ("Discussion", AgendaKind.discussion, 30, 150),
@@ -164,8 +173,8 @@ def generate(participants: int, sessions: int, registrations_per_session: int, s
             yield {"agenda_item_id": first_item + offset * len(plan) + 1, "position": 0,
                    "participant_id": first_participant + rng.randrange(participants)}
 
-    counts["agenda_items"] = _insert(AgendaItem.__table__, agenda_rows())
-    counts["speakers"] = _insert(AgendaSpeaker.__table__, speaker_rows())
+    counts["agenda_items"] = _insert(_table(AgendaItem), agenda_rows())
+    counts["speakers"] = _insert(_table(AgendaSpeaker), speaker_rows())
     per_session = min(registrations_per_session, participants)
 
     def registration_rows() -> Iterator[dict[str, Any]]:
@@ -179,12 +188,12 @@ def generate(participants: int, sessions: int, registrations_per_session: int, s
                        "checked_in_at": now if attended else None,
                        "waitlisted_at": now if status is RegistrationStatus.waitlisted else None}
 
-    counts["registrations"] = _insert(Registration.__table__, registration_rows())
+    counts["registrations"] = _insert(_table(Registration), registration_rows())
     if db.engine.dialect.name == "postgresql":
         # Fresh statistics: without them the planner guesses a few rows per session and scans.
         db.session.execute(sa.text("ANALYZE"))
         for model in (Participant, ForumSession, AgendaItem):
-            table = model.__table__.name
+            table = _table(model).name
             db.session.execute(sa.text(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
     return counts
