@@ -46,9 +46,9 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     assets.init_app(app)
     navigation.init_app(app)
-    for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp, checkin_views.bp,
-                      balance_views.bp, selection_views.bp, api_blueprint, data_views.bp, accounts_views.bp,
-                      token_views.bp, audit_views.bp):
+    for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp,
+                      checkin_views.bp, balance_views.bp, selection_views.bp, api_blueprint, data_views.bp,
+                      accounts_views.bp, token_views.bp, audit_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     # After the blueprints: one of them could bring limits of its own.

@@ -32,7 +32,8 @@ ERROR_SCHEMA: dict[str, Any] = {
 def error_responses(*statuses: int) -> dict[str, Any]:
     """OpenAPI responses for error statuses, all in the error format."""
     return {
-        str(status): {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        str(status): {"description": "Error",
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for status in statuses
     }
 

@@ -73,7 +73,8 @@ def _conflict(error: Conflict) -> tuple[Response, int]:
 def _stale(_error: StaleDataError) -> tuple[Response, int]:
     # Another request changed the row between our read and our write (version_id_col caught it).
     db.session.rollback()
-    return error_response(409, _("Someone else changed this since you opened it. Reload to see their changes, then edit again."))
+    return error_response(
+        409, _("Someone else changed this since you opened it. Reload to see their changes, then edit again."))
 
 
 @bp.errorhandler(IntegrityError)

@@ -189,7 +189,8 @@ def decrypt(content: bytes, passphrase: str) -> dict[str, Any]:
     if not content.startswith(MAGIC):
         raise BackupError("Not an encrypted Dialogue Desk backup.")
     body = content[len(MAGIC):]
-    salt, nonce, ciphertext = body[:SALT_BYTES], body[SALT_BYTES:SALT_BYTES + NONCE_BYTES], body[SALT_BYTES + NONCE_BYTES:]
+    salt, nonce = body[:SALT_BYTES], body[SALT_BYTES:SALT_BYTES + NONCE_BYTES]
+    ciphertext = body[SALT_BYTES + NONCE_BYTES:]
     try:
         plain = AESGCM(_key(passphrase, salt)).decrypt(nonce, ciphertext, MAGIC)
     except InvalidTag:

@@ -34,8 +34,9 @@ def _slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) 
     key = validation.text(key, "key", errors, max_length=validation.SLUG_MAX, required=True)
     if "key" not in errors and not validation.SLUG.match(key):
         errors["key"] = str(validation.SLUG_MESSAGE)
-    clean = {f"name_{lang}": validation.text(names.get(lang), f"name_{lang}", errors, max_length=limits.DISPLAY_NAME_MAX,
-                                             required=lang == "en", single_line=True)
+    clean = {f"name_{lang}": validation.text(names.get(lang), f"name_{lang}", errors,
+                                             max_length=limits.DISPLAY_NAME_MAX, required=lang == "en",
+                                             single_line=True)
              for lang in ("en", "ru", "tg")}
     return key, clean
 
@@ -104,7 +105,9 @@ class ParticipantInput:
     categories: Mapping[str, str] | None = None
 
 
-def _validated_participant(data: ParticipantInput, lookup: dict[str, dict[str, Category]]) -> tuple[dict[str, Any], dict[int, Category]]:
+def _validated_participant(
+    data: ParticipantInput, lookup: dict[str, dict[str, Category]]
+) -> tuple[dict[str, Any], dict[int, Category]]:
     errors: dict[str, str] = {}
     values = {
         "name": validation.text(data.name, "name", errors, max_length=limits.NAME_MAX, required=True,
@@ -154,7 +157,9 @@ def create_participant(data: ParticipantInput, lookup: dict[str, dict[str, Categ
     return participant
 
 
-def update_participant(participant: Participant, data: ParticipantInput, expected_version: int | None = None) -> Participant:
+def update_participant(
+    participant: Participant, data: ParticipantInput, expected_version: int | None = None
+) -> Participant:
     """Change a person's details; each category given replaces that dimension's, an empty one clears it."""
     validation.check_version(participant, expected_version)
     lookup = category_lookup()

@@ -22,7 +22,8 @@ class CategorySeed:
 DEFAULT_DIMENSIONS: tuple[tuple[str, tuple[str, str, str], tuple[CategorySeed, ...]], ...] = (
     ("group", ("Group", "Группа", "Гурӯҳ"), (
         CategorySeed("government", "Government", "Правительство", "Ҳукумат"),
-        CategorySeed("uto", "United Tajik Opposition", "Объединённая таджикская оппозиция", "Иттиҳоди мухолифини тоҷик"),
+        CategorySeed("uto", "United Tajik Opposition", "Объединённая таджикская оппозиция",
+                     "Иттиҳоди мухолифини тоҷик"),
         CategorySeed("internal_opposition", "Internal opposition", "Внутренняя оппозиция", "Мухолифати дохилӣ"),
         CategorySeed("minorities", "National minorities", "Национальные меньшинства", "Ақаллиятҳои миллӣ"),
         CategorySeed("business", "Businesses", "Предприниматели", "Соҳибкорон"),

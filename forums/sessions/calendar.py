@@ -36,7 +36,8 @@ def session_uid(session_id: int) -> str:
 def _agenda_lines(forum_session: ForumSession, locale: str, zone: ZoneInfo) -> list[str]:
     """One line per agenda item, ``10:00-10:30 Opening``, in the display zone."""
     return [
-        f"{item.starts_at.astimezone(zone):%H:%M}-{item.ends_at.astimezone(zone):%H:%M} {item.localized('title', locale)}"
+        f"{item.starts_at.astimezone(zone):%H:%M}-{item.ends_at.astimezone(zone):%H:%M}"
+        f" {item.localized('title', locale)}"
         for item in forum_session.agenda
     ]
 
