@@ -114,7 +114,9 @@ def checkin_create(session_id: int) -> ResponseReturnValue:
     except checkin.CheckinError as error:
         if error.code == "request_reused":
             raise ApiError(409, _("This request id was already used for someone else.")) from None
-        raise invalid({"registration_id": _("No such registration in this session.")}) from None
+        # Not on this session's list: as unknown as a missing one (forums.accounts.permissions), and the refusal
+        # is logged like every 404 (SECURITY.md T22).
+        raise not_found() from None
     db.session.commit()
     return jsonify(registration_json(registration))
 

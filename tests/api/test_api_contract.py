@@ -424,7 +424,7 @@ def test_a_failed_request_changes_nothing(client, create_user, token_for, organi
         (client.patch(f"{API}/registrations/{seated.id}", headers=at_the_door,
                       json={"status": "cancelled"}), 403),
         (client.post(f"{API}/sessions/{full.id}/checkin", headers=at_the_door,
-                     json={"registration_id": seated.id + 1000}), 422),
+                     json={"registration_id": seated.id + 1000}), 404),
     ]
     for response, status in failures:
         assert_error(response, status)

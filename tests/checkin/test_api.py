@@ -97,7 +97,7 @@ def test_a_registration_of_another_session_is_not_checked_in(client, staff_heade
     other = enrol(day_two, create_participant())
     response = client.post(f"/api/v1/sessions/{day_one.id}/checkin", json={"registration_id": other.id},
                            headers=staff_headers)
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert db.session.get(Registration, other.id).status is RegistrationStatus.confirmed
 
 
