@@ -23,15 +23,15 @@ from forums.balance import policies
 from forums.i18n import current_language
 from forums.selection import draw as selection_service
 from forums.selection.draw import PanelSpec, PoolError
-from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
-from forums.selection.solver import ALGORITHMS, InfeasibleSelection
-from forums.selection.views import (
+from forums.selection.messages import (
     conflict_text,
     infeasible_text,
     pool_error_text,
     random_seed,
     relaxation_text,
 )
+from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
+from forums.selection.solver import ALGORITHMS, InfeasibleSelection
 from forums.validation import is_id
 from models import db
 

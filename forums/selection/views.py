@@ -8,7 +8,6 @@ it is the one that was shown, in one transaction.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -26,7 +25,7 @@ from forums import validation
 from forums.accounts.permissions import Need, session_or_abort
 from forums.balance import policies
 from forums.balance.rules import BalanceReport, CategoryBalance
-from forums.balance.wording import limits_text, people
+from forums.balance.wording import limits_text
 from forums.forms import AppForm, options
 from forums.i18n import current_language
 from forums.people import queries as people_queries
@@ -38,12 +37,18 @@ from forums.selection.draw import (
     PanelSpec,
     PoolError,
 )
+from forums.selection.messages import (
+    ALGORITHM_LABELS,
+    conflict_text,
+    infeasible_text,
+    pool_error_text,
+    random_seed,
+    relaxation_text,
+)
 from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
 from forums.selection.solver import (
     ALGORITHMS,
     InfeasibleSelection,
-    QuotaBound,
-    QuotaRelaxation,
 )
 from forums.web import staff_required
 from models import (
@@ -59,75 +64,6 @@ from models.registrations import HOLDING
 bp = Blueprint("selection", __name__, url_prefix="/staff")
 
 POOL_REGISTER = "register"
-#: a new random seed is at most this, so it is short enough to read out and type again
-RANDOM_SEED_LIMIT = 1_000_000
-
-ALGORITHM_LABELS = {
-    "maximin": _l("Maximin: raise the smallest chance of anyone in the pool"),
-    "leximin": _l("Leximin: then the next smallest, and so on"),
-}
-
-
-def random_seed() -> int:
-    """A fresh seed for a new draw."""
-    return secrets.randbelow(RANDOM_SEED_LIMIT)
-
-
-# Words for what the engine and the service report as codes ----------------------------------------
-
-def _quota_name(dimension: str, category: str, catalogue: policies.Catalogue, locale: str) -> str:
-    return _("%(category)s (%(dimension)s)", category=catalogue.category_name(dimension, category, locale),
-             dimension=catalogue.dimension_name(dimension, locale))
-
-
-def conflict_text(bound: QuotaBound, catalogue: policies.Catalogue, locale: str) -> str:
-    """One side of a quota in a conflict, e.g. "Government (Group): at least 3 people"."""
-    quota = bound.quota
-    name = _quota_name(quota.dimension, quota.category, catalogue, locale)
-    if bound.bound == "min":
-        return _("%(quota)s: at least %(people)s", quota=name, people=people(quota.min_count))
-    return _("%(quota)s: at most %(people)s", quota=name, people=people(quota.max_count or 0))
-
-
-def relaxation_text(relaxation: QuotaRelaxation, catalogue: policies.Catalogue, locale: str) -> str:
-    """The change one quota needs, e.g. "lower the minimum of Government (Group) from 3 to 1 people"."""
-    quota = relaxation.quota
-    name = _quota_name(quota.dimension, quota.category, catalogue, locale)
-    changes = []
-    if relaxation.lower_min_by:
-        changes.append(_("lower the minimum of %(quota)s from %(old)d to %(new)d", quota=name,
-                         old=quota.min_count, new=quota.min_count - relaxation.lower_min_by))
-    if relaxation.raise_max_by:
-        changes.append(_("raise the maximum of %(quota)s from %(old)d to %(new)d", quota=name,
-                         old=quota.max_count or 0, new=(quota.max_count or 0) + relaxation.raise_max_by))
-    return "; ".join(changes)
-
-
-def infeasible_text(error: InfeasibleSelection, spec: PanelSpec) -> str:
-    """Why no panel can be drawn, in one sentence."""
-    if error.reason == "too_many_kept":
-        return _("More people already hold an invitation than the panel of %(size)d has seats. Choose a "
-                 "larger panel.", size=spec.size)
-    if error.reason == "pool_too_small":
-        return _("The pool has fewer people who can be drawn than the panel of %(size)d needs. Choose a "
-                 "smaller panel or a larger pool.", size=spec.size)
-    if error.reason == "organisation_cap":
-        return _("No panel of %(size)d from this pool has at most %(cap)d people from each organisation.",
-                 size=spec.size, cap=spec.max_per_organisation or 0)
-    return _("The policy's quotas cannot all be met by a panel of %(size)d from this pool.", size=spec.size)
-
-
-def pool_error_text(error: PoolError) -> str:
-    """What is wrong with the pool or the exclusions."""
-    if error.code == "unknown_people":
-        return ngettext("%(num)d person of the pool is not in the register: %(ids)s.",
-                        "%(num)d people of the pool are not in the register: %(ids)s.",
-                        len(error.ids), ids=", ".join(map(str, error.ids[:20])))
-    if error.code == "pool_too_large":
-        return _("The pool may hold at most %(n)d people.", n=MAX_POOL)
-    if error.code == "exclude_kept":
-        return _("People who already hold an invitation are on every panel and cannot be excluded.")
-    return _("Only people of the pool can be excluded.")
 
 
 # The form -----------------------------------------------------------------------------------------
