@@ -348,7 +348,9 @@ class _PanelModel:
                 np.arange(num_cols, dtype=np.int32),
                 np.full(num_cols, highspy.HighsVarType.kInteger.value, dtype=np.uint8),
             )
-        starts, indices, values = [], [], []
+        starts: list[int] = []
+        indices: list[int] = []
+        values: list[float] = []
         for _, _, columns, coefficients in rows:
             starts.append(len(indices))
             indices.extend(columns)
@@ -453,7 +455,8 @@ class _PanelModel:
     ) -> None:
         """Replace the bounds of every row and of every type count."""
         rows = len(row_lower)
-        self.highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), row_lower, row_upper)
+        # highspy's bundled stubs declare changeColsBounds but not its row twin, which the binding has
+        self.highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), row_lower, row_upper)  # type: ignore[attr-defined]
         types = np.arange(self.num_types, dtype=np.int32)
         self.highs.changeColsBounds(self.num_types, types, low, high)
 
@@ -797,6 +800,7 @@ def _column_generation(
         if bound < best_bound:
             best_bound, best_weights = bound, priced
         if best_bound - level <= _GAP_TOLERANCE:
+            assert best_weights is not None  # a finite best bound was kept with its weights
             return True, level, best_weights, max(best_bound - level, 0.0)
         improves = float(weights @ (panel / master.type_sizes)) > convexity_dual + _GAP_TOLERANCE
         if improves and master.add_panel(panel):
