@@ -40,6 +40,7 @@ import secrets
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -398,9 +399,7 @@ def discard_upload(token: str, user_id: int) -> bool:
     """
     if not _TOKEN.match(token or ""):
         return False
-    result = db.session.execute(sa.delete(PendingImport).where(_owned(token, user_id)),
-                                execution_options={"synchronize_session": False})
-    return bool(result.rowcount)
+    return bool(_deleted(sa.delete(PendingImport).where(_owned(token, user_id))))
 
 
 def stale_uploads(now: datetime) -> list[str]:
@@ -412,11 +411,17 @@ def stale_uploads(now: datetime) -> list[str]:
 
 def delete_uploads(token_hashes: list[str]) -> int:
     """Delete the waiting uploads with these keys (the retention purge's) in one statement; how many."""
-    result = db.session.execute(sa.delete(PendingImport).where(PendingImport.token_hash.in_(token_hashes)),
-                                execution_options={"synchronize_session": False})
-    return result.rowcount or 0
+    return _deleted(sa.delete(PendingImport).where(PendingImport.token_hash.in_(token_hashes)))
 
 
 def delete_all_uploads() -> int:
     """Delete every waiting upload, whoever made it (the emergency wipe); how many."""
-    return db.session.execute(sa.delete(PendingImport), execution_options={"synchronize_session": False}).rowcount or 0
+    return _deleted(sa.delete(PendingImport))
+
+
+def _deleted(statement: sa.Delete) -> int:
+    """Run a bulk DELETE (the session's copies are not synchronised); how many rows it deleted."""
+    # a DELETE's result is a CursorResult, which has the row count; Session.execute is typed for any statement
+    result = cast("sa.CursorResult[Any]",
+                  db.session.execute(statement, execution_options={"synchronize_session": False}))
+    return result.rowcount or 0

@@ -26,8 +26,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField, IntegerField, RadioField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; types-WTForms is 3.2
 from wtforms.validators import DataRequired, NumberRange
 
 from forums.accounts.permissions import Need, session_or_abort
@@ -108,7 +109,7 @@ class EraseLookupForm(AppForm):
 
 @bp.route("/sessions/<int:session_id>/export", methods=("GET", "POST"))
 @login_required
-def export_registrations(session_id: int) -> Response | str:
+def export_registrations(session_id: int) -> BaseResponse | str:
     """CSV of a session's registrations: pseudonymous codes, names only with permission."""
     _require_role((Role.admin, Role.organiser))
     forum_session = session_or_abort(session_id, Need.manage)
@@ -131,7 +132,7 @@ def export_registrations(session_id: int) -> Response | str:
 
 @bp.route("/sessions/<int:session_id>/export/counts", methods=("POST",))
 @login_required
-def export_counts(session_id: int) -> Response | str:
+def export_counts(session_id: int) -> BaseResponse | str:
     """CSV of people per category, stage and session for reports to headquarters: no people, small cells hidden."""
     _require_role((Role.admin, Role.organiser))
     forum_session = session_or_abort(session_id, Need.manage)
@@ -180,7 +181,7 @@ def _preview(report: imports.ImportReport) -> str:
 
 @bp.route("/participants/import", methods=("GET", "POST"))
 @login_required
-def import_participants() -> Response | str:
+def import_participants() -> BaseResponse | str:
     """Upload a CSV of participants and see every problem before anything is saved."""
     _require_role((Role.admin, Role.organiser))
     form = ImportUploadForm()
@@ -211,7 +212,7 @@ def import_template() -> Response:
 
 @bp.route("/participants/import/confirm", methods=("POST",))
 @login_required
-def confirm_import() -> Response | str:
+def confirm_import() -> BaseResponse | str:
     """Import the checked file: every line or, when any line fails now, none."""
     _require_role((Role.admin, Role.organiser))
     form = ImportConfirmForm()
@@ -246,7 +247,7 @@ def confirm_import() -> Response | str:
 
 @bp.route("/participants/import/cancel", methods=("POST",))
 @login_required
-def cancel_import() -> Response:
+def cancel_import() -> BaseResponse:
     """Drop the waiting file without importing it."""
     _require_role((Role.admin, Role.organiser))
     if ActionForm().validate_on_submit():
@@ -260,7 +261,7 @@ def cancel_import() -> Response:
 
 @bp.route("/retention", methods=("GET", "POST"))
 @login_required
-def retention_purge() -> Response | str:
+def retention_purge() -> BaseResponse | str:
     """What the retention purge would delete now, and a button to delete it."""
     _require_role((Role.admin,))
     form = ActionForm()
@@ -291,7 +292,7 @@ def erase_lookup() -> str:
     if "participant_id" in request.args and lookup.validate():
         participant = db.session.get(Participant, lookup.participant_id.data)
         if participant is None:
-            lookup.participant_id.errors.append(_("No participant with this id."))
+            lookup.participant_id.errors = [*lookup.participant_id.errors, _("No participant with this id.")]
         else:
             audit.record("participant.view", "participant", participant.id)
             db.session.commit()
@@ -300,7 +301,7 @@ def erase_lookup() -> str:
 
 @bp.route("/erase/<int:participant_id>", methods=("POST",))
 @login_required
-def erase(participant_id: int) -> Response:
+def erase(participant_id: int) -> BaseResponse:
     """Erase one person everywhere."""
     _require_role((Role.admin,))
     form = EraseForm()
