@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from forums import validation
+from forums.accounts.permissions import Need, session_or_abort
 from forums.api.errors import ApiError, invalid
-from models import User, db
+from models import ForumSession, User, db
 
 MAX_PAGE = 100
 
@@ -122,6 +123,12 @@ def staff_user() -> User:
     if not user.is_staff:
         raise ApiError(403, _("You are not allowed to do this."))
     return user
+
+
+def staff_session(session_id: int) -> ForumSession:
+    """The session for a staff-only action: 401 anonymous, 403 any other role, 404 a session that is not there."""
+    staff_user()
+    return session_or_abort(session_id, Need.manage)
 
 
 def not_found() -> ApiError:

@@ -28,6 +28,12 @@ from models import (
 MAX_SEARCH_WORDS = 6
 
 
+#: a person's categories with their dimensions: what every view of a person in the register shows
+CATEGORY_LOADING = (
+    selectinload(Participant.categories).joinedload(ParticipantCategory.category).joinedload(Category.dimension)
+)
+
+
 def dimensions() -> list[Dimension]:
     """Every dimension with its categories, in display order."""
     return list(db.session.scalars(

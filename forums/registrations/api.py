@@ -31,12 +31,13 @@ from forums.api.serialise import (
 from forums.api.support import (
     json_body,
     paginate,
+    staff_session,
     staff_user,
 )
 from forums.audit import log as audit
-from forums.people.api import CATEGORIES_SCHEMA, CATEGORY_LOADING, participant_categories
+from forums.people.api import CATEGORIES_SCHEMA, participant_categories
+from forums.people.queries import CATEGORY_LOADING
 from forums.registrations import operations
-from forums.sessions.api import staff_session
 from forums.validation import is_id
 from models import (
     Participant,

@@ -46,6 +46,7 @@ from forums.api.support import (
     parse_time,
     query_id,
     signed_in_user,
+    staff_session,
     staff_user,
 )
 from forums.i18n import current_language, display_zone
@@ -84,7 +85,6 @@ SESSION_LOADING = (
 )
 # A "+" in a query string arrives as a space when the client did not encode it.
 _UNENCODED_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
-
 
 
 # JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------
@@ -136,12 +136,6 @@ def session_json(forum_session: ForumSession) -> dict[str, Any]:
         "version": forum_session.version,
         "agenda": [agenda_item_json(item) for item in forum_session.agenda],
     }
-
-
-def staff_session(session_id: int) -> ForumSession:
-    """The session for a staff-only action: 401 anonymous, 403 any other role, 404 a session that is not there."""
-    staff_user()
-    return session_or_abort(session_id, Need.manage)
 
 
 def _loaded_session(session_id: int) -> ForumSession | None:
