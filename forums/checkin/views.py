@@ -211,6 +211,7 @@ def walk_in(session_id: int) -> str | Response:
     is_staff = current_staff()
     hints: list[checkin.DuplicateHint] = []
     if form.validate_on_submit():
+        assert form.name.data is not None  # DataRequired: a valid form has a name
         found = scope.walk_in_hints(session_id, form.name.data, is_staff=is_staff)
         hints = found.shown
         if not hints or request.form.get("new_person") == "yes":

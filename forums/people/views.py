@@ -55,6 +55,7 @@ def participant_list() -> str:
 
 
 def _participant_input(form: ParticipantForm) -> people_operations.ParticipantInput:
+    assert form.name.data is not None  # DataRequired: called on a validated form
     return people_operations.ParticipantInput(
         name=form.name.data, organisation=form.organisation.data or "", email=form.email.data or "",
         phone=form.phone.data or "", languages=list(form.languages.data or []), categories=form.category_choices(),
@@ -227,10 +228,13 @@ def dimension_list() -> tuple[str, int]:
 def dimension_create() -> Response | tuple[str, int]:
     """Add a dimension."""
     form = DimensionForm(prefix="dimension")
-    if form.validate_on_submit() and save(form, lambda: people_operations.create_dimension(
-            form.key.data, form.name_en.data, form.name_ru.data or "", form.name_tg.data or "")):
-        flash(_("Dimension added. Add its categories next."), "success")
-        return redirect(url_for(".dimension_list"))
+    if form.validate_on_submit():
+        key, name_en = form.key.data, form.name_en.data
+        assert key is not None and name_en is not None  # both DataRequired
+        if save(form, lambda: people_operations.create_dimension(
+                key, name_en, form.name_ru.data or "", form.name_tg.data or "")):
+            flash(_("Dimension added. Add its categories next."), "success")
+            return redirect(url_for(".dimension_list"))
     return _render_dimensions(form, CategoryForm(prefix="category", formdata=None))
 
 
@@ -241,9 +245,11 @@ def category_create() -> Response | tuple[str, int]:
     form = _category_form()
     if form.validate_on_submit():
         dimension = db.session.scalar(sa.select(Dimension).where(Dimension.key == form.dimension.data))
+        key, name_en = form.key.data, form.name_en.data
+        assert key is not None and name_en is not None  # both DataRequired
         if dimension is not None and save(form, lambda: people_operations.create_category(
-                dimension, form.key.data, form.name_en.data, form.name_ru.data or "", form.name_tg.data or "",
-                bool(form.counts_toward_balance.data))):
+                dimension, key, name_en, form.name_ru.data or "", form.name_tg.data or "",
+                bool(form.counts_toward_balance.data))) is not None:
             flash(_("Category added."), "success")
             return redirect(url_for(".dimension_list"))
     return _render_dimensions(DimensionForm(prefix="dimension", formdata=None), form)

@@ -105,6 +105,7 @@ def _forum_session(session_id: int) -> ForumSession:
 
 def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelSpec:
     """The draw the form asks for; a register pool is resolved to the ids the filter finds now."""
+    assert form.size.data is not None  # InputRequired: the callers validated the form
     pool: str | tuple[int, ...] = WAITLIST
     if form.pool.data == POOL_REGISTER:
         filters = participant_filter_form(people_queries.dimensions(), current_language())
