@@ -171,8 +171,9 @@ def participant_merge(participant_id: int) -> Response | tuple[str, int]:
         candidates = duplicates.find_one(duplicates.Identity(this.name, this.email, this.phone), exclude=[this.id])
         html = render_template("people/participant_merge.html", this=this, other=None, candidates=candidates,
                                other_id=raw_other)
-        audit.record_read("participant.duplicate_warning", "participant", this.id,
-                          detail=f"matches={len(candidates)}")
+        if candidates:
+            audit.record_read("participant.duplicate_warning", "participant", this.id,
+                              detail=f"matches={len(candidates)}")
         return html, 404 if raw_other else 200
     form = merge_form(this, other)
     if request.method == "GET":
