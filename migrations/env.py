@@ -45,7 +45,8 @@ def run_migrations_online() -> None:
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise RuntimeError("The migration left rows whose references point nowhere (PRAGMA foreign_key_check).")
+                    raise RuntimeError(
+                        "The migration left rows whose references point nowhere (PRAGMA foreign_key_check).")
         finally:
             if sqlite:
                 # Alembic commits each SQLite migration itself; what is still open is the check's read.

@@ -44,7 +44,8 @@ class ParticipantForm(VersionedForm):
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=limits.ORGANISATION_MAX)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=limits.EMAIL_MAX)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=limits.PHONE_MAX)])
-    languages = MultiCheckboxField(_l("Languages"), choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
+    languages = MultiCheckboxField(_l("Languages"),
+                                   choices=options((code, LANGUAGE_LABELS[code]) for code in LANGUAGE_CODES),
                                    validators=[Optional()])
 
     #: dimension key -> form field name, filled by :func:`participant_form`

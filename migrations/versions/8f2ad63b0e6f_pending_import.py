@@ -11,9 +11,8 @@ Revises: b41a5c0e7d21
 Create Date: 2026-11-27 10:01:16.412288
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8f2ad63b0e6f'

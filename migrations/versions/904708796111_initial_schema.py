@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: 904708796111
-Revises: 
+Revises:
 Create Date: 2026-11-27 06:03:44.572979
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '904708796111'
@@ -17,7 +16,7 @@ depends_on = None
 
 
 def upgrade():
-    
+
     op.create_table('dimension',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=40), nullable=False),
@@ -261,7 +260,7 @@ def upgrade():
 
 
 def downgrade():
-    
+
     with op.batch_alter_table('quota', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quota_policy_id'))
 

@@ -16,9 +16,8 @@ Revises: 904708796111
 Create Date: 2026-11-27 07:50:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b41a5c0e7d21'

@@ -12,9 +12,8 @@ Create Date: 2026-12-03 12:40:00.000000
 """
 from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'fc93f1054b58'

@@ -376,7 +376,7 @@ def test_every_list_pages_with_limit_and_cursor_without_gaps_or_repeats(client, 
         create_session(title=f"Session {number}")
         registration = seat(forum_session, f"Person {number}")
         client.post(f"{API}/dimensions", headers=admin, json={"key": f"extra_{number}", "name": f"Extra {number}"})
-    for number in range(5):  # reads that leave audit entries
+    for _ in range(5):  # reads that leave audit entries
         client.get(f"{API}/participants/{registration.participant_id}", headers=admin)
     url = fill(path, registration)
     everything = client.get(url, headers=admin).get_json()

@@ -156,7 +156,8 @@ def test_a_forum_of_few_sessions_shows_every_held_one_in_its_trend(create_forum,
     forum = create_forum()
     held = create_session(forum=forum, title="Held")
     create_session(forum=forum, title="Coming", starts_at=dushanbe_time(20))
-    db.session.add(Registration(forum_session=held, participant=create_participant(), status=RegistrationStatus.attended))
+    db.session.add(Registration(forum_session=held, participant=create_participant(),
+                                status=RegistrationStatus.attended))
     db.session.commit()
 
     response = organiser.get(f"/forums/{forum.id}/balance")

@@ -71,7 +71,8 @@ def test_problems_of_one_quota(quota, field, code):
 
 
 def test_unknown_dimension_and_duplicate():
-    quotas = [Quota("age", "young", min_count=1)] + [Quota("group", "uto", min_count=1), Quota("group", "uto", max_count=3)]
+    quotas = [Quota("age", "young", min_count=1)] + [Quota("group", "uto", min_count=1),
+                                                     Quota("group", "uto", max_count=3)]
     assert codes(quotas) == [
         ("age", "young", "dimension", "unknown_dimension"),
         ("group", "uto", "category", "duplicate_quota"),

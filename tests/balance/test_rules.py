@@ -264,9 +264,9 @@ def brute_force_best(dimension, counts, quotas, bound=12):
     best = None
     for new in itertools.product(range(bound + 1), repeat=len(keys)):
         counted = sum(new)
-        if counted and all(category_status(n, counted, by_key.get(k)) == "ok" for n, k in zip(new, keys)):
-            changes = sum(abs(n - o) for n, o in zip(new, old))
-            removals = sum(max(o - n, 0) for n, o in zip(new, old))
+        if counted and all(category_status(n, counted, by_key.get(k)) == "ok" for n, k in zip(new, keys, strict=True)):
+            changes = sum(abs(n - o) for n, o in zip(new, old, strict=True))
+            removals = sum(max(o - n, 0) for n, o in zip(new, old, strict=True))
             best = min(best or (changes, removals), (changes, removals))
     return best
 

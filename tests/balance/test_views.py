@@ -17,8 +17,8 @@ def room(create_session, create_participant):
     forum_session = create_session(capacity=20)
     for number, group in enumerate(["government"] * 4 + ["uto"]):
         participant = create_participant(f"Person {number}", group=group, gender="woman" if number == 0 else "man")
-        db.session.add(Registration(forum_session=forum_session, participant=participant,
-                                    status=RegistrationStatus.attended if number < 2 else RegistrationStatus.registered))
+        status = RegistrationStatus.attended if number < 2 else RegistrationStatus.registered
+        db.session.add(Registration(forum_session=forum_session, participant=participant, status=status))
     quotas = [Quota("group", "government", max_share=0.5, target_share=0.25),
               Quota("group", "minorities", min_count=2)]
     assert policies.save_policy(forum_session.forum, quotas, policies.load_catalogue()) == []

@@ -110,8 +110,10 @@ def test_undo_returns_the_status_before_check_in(client, staff, create_session, 
     waiting = enrol(forum_session, create_participant("Nazarova Zarina"), "registered")
     assert waiting.status is RegistrationStatus.waitlisted
     for registration, before in ((seated, RegistrationStatus.confirmed), (waiting, RegistrationStatus.waitlisted)):
-        client.post(f"/sessions/{forum_session.id}/checkin/{registration.id}", data={"request_id": f"r{registration.id}"})
-        assert db.session.get(Registration, registration.id, populate_existing=True).status is RegistrationStatus.attended
+        client.post(f"/sessions/{forum_session.id}/checkin/{registration.id}",
+                    data={"request_id": f"r{registration.id}"})
+        assert (db.session.get(Registration, registration.id, populate_existing=True).status
+                is RegistrationStatus.attended)
         client.post(f"/sessions/{forum_session.id}/checkin/{registration.id}/undo")
         undone = db.session.get(Registration, registration.id, populate_existing=True)
         assert undone.status is before and undone.checked_in_at is None

@@ -87,8 +87,10 @@ def test_two_facilitators_checking_in_one_person_at_once_count_once(app, registr
     door, hall = token_for(create_user("organiser")), token_for(create_user("organiser"))
     for registration_id in ids:
         results = race([
-            post_check_in(app, door, session_id, {"registration_id": registration_id, "request_id": f"door-{registration_id}"}),
-            post_check_in(app, hall, session_id, {"registration_id": registration_id, "request_id": f"hall-{registration_id}"}),
+            post_check_in(app, door, session_id,
+                          {"registration_id": registration_id, "request_id": f"door-{registration_id}"}),
+            post_check_in(app, hall, session_id,
+                          {"registration_id": registration_id, "request_id": f"hall-{registration_id}"}),
         ])
         assert [status for status, _body in results] == [200, 200]
         # Whoever came second saw the first check-in and left its time alone.

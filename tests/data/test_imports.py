@@ -59,7 +59,8 @@ def test_confirm_imports_every_line_and_is_audited(client, create_user, login):
     people = {p.name: p for p in db.session.scalars(sa.select(Participant))}
     assert set(people) == {"Раҳимова Нигора", "Karimov Jamshed", "Odinaev Farrukh"}
     nigora = people["Раҳимова Нигора"]
-    assert (nigora.email, nigora.phone, nigora.language_list) == ("nigora@example.org", "+992 93 555 0101", ["tg", "ru"])
+    assert (nigora.email, nigora.phone, nigora.language_list) == ("nigora@example.org", "+992 93 555 0101",
+                                                                   ["tg", "ru"])
     assert {link.category.key for link in nigora.categories} == {"civil_society", "kulyab", "woman"}
     assert {link.category.key for link in people["Odinaev Farrukh"].categories} == {"business"}
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "participant.import")).one()

@@ -55,7 +55,7 @@ def _speak(forum_session: ForumSession, *people: Participant) -> None:
 @pytest.fixture
 def world(create_forum: Callable[..., Any], create_session: Callable[..., ForumSession],
           create_participant: Callable[..., Participant]) -> World:
-    ""f"A 30-day forum whose session ended on 3 December {TEST_YEAR}, and a forum that keeps data."""
+    """A 30-day forum whose session ended on 3 December of ``TEST_YEAR``, and a forum that keeps data."""
     expired = create_session(forum=create_forum(retention_days=30), starts_at=dushanbe_time(3))
     kept = create_session(forum=create_forum("Economic forum", "economic_forum"), starts_at=dushanbe_time(3))
     people = World(expired, kept, *(create_participant(name) for name in
@@ -209,7 +209,7 @@ def _personal_data() -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_emergency_wipe_leaves_no_personal_rows_and_the_backup_restores_them(runner, world, tmp_path, create_user):
-    imports.store_upload("name\nWaiting Upload Person\n".encode(), create_user("organiser").id)
+    imports.store_upload(b"name\nWaiting Upload Person\n", create_user("organiser").id)
     db.session.commit()
     before = _personal_rows()
     names = set(db.session.scalars(sa.select(Participant.name)))

@@ -71,7 +71,8 @@ def test_reading_a_participant_is_staff_only_and_audited(client, staff, create_u
     body = client.get(f"/api/v1/participants/{person.id}", headers=staff).get_json()
     assert body["categories"] == {"group": "academia", "region": "dushanbe", "gender": "woman"}
     assert _audited("participant.read", person.id) == 1
-    assert_api_error(client.get(f"/api/v1/participants/{person.id}", headers=token_for(create_user("facilitator"))), 403)
+    facilitator = token_for(create_user("facilitator"))
+    assert_api_error(client.get(f"/api/v1/participants/{person.id}", headers=facilitator), 403)
     assert_api_error(client.get(f"/api/v1/participants/{person.id}"), 401)
     assert_api_error(client.get("/api/v1/participants/9999", headers=staff), 404)
     assert _audited("participant.read", person.id) == 1

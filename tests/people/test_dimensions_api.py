@@ -104,7 +104,8 @@ def test_bad_forum_values_are_422_and_create_nothing(client, create_user, token_
     headers = token_for(create_user("organiser"))
     before = row_count(Forum)
     assert_api_error(client.post("/api/v1/forums", json={"title": "X", "kind": "picnic"}, headers=headers), 422, "kind")
-    assert_api_error(client.post("/api/v1/forums", json={"title": " ", "kind": "seminar"}, headers=headers), 422, "title")
+    assert_api_error(client.post("/api/v1/forums", json={"title": " ", "kind": "seminar"}, headers=headers),
+                     422, "title")
     assert_api_error(client.post("/api/v1/forums", json={"title": "X", "kind": ["seminar"]}, headers=headers),
                   422, "kind")
     assert_api_error(client.post("/api/v1/forums", json={"title": "X", "kind": "seminar", "retention_days": 0},

@@ -1,6 +1,6 @@
 """Calendars of sessions: the API's per-session file and the personal feed, read by two parsers."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import icalendar
 import pytest
@@ -38,7 +38,7 @@ def test_session_file_has_local_times_stable_uid_and_status(client, create_sessi
 
     event, vevent = single_event(client, forum_session.id)
 
-    assert event["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert event["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC)
     assert event["DTSTART"].dt.utcoffset() == timedelta(hours=5)
     assert vevent.dtstart.value == datetime(TEST_YEAR, 12, 3, 10, 0, tzinfo=DUSHANBE)
     assert vevent.dtend.value == datetime(TEST_YEAR, 12, 3, 13, 0, tzinfo=DUSHANBE)

@@ -1,7 +1,7 @@
 """Calendar feeds: valid RFC 5545 that two independent parsers read the same way."""
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import icalendar
 import pytest
@@ -18,7 +18,7 @@ LONG_TAJIK_SUMMARY = (
 
 
 def make_event(**changes) -> CalendarEvent:
-    ""f"A confirmed round table on 3 December {TEST_YEAR}, 10:00-13:00 in Dushanbe."""
+    """A confirmed round table on 3 December of ``TEST_YEAR``, 10:00-13:00 in Dushanbe."""
     values = {
         "uid": "session-7@dialogue-desk.example.org",
         "sequence": 2,
@@ -29,7 +29,7 @@ def make_event(**changes) -> CalendarEvent:
         "description": "Открытие; доклады, обсуждение",
         "status": "CONFIRMED",
         "url": "https://desk.example.org/sessions/7",
-        "last_modified": datetime(TEST_YEAR, 11, 20, 9, 30, tzinfo=timezone.utc),
+        "last_modified": datetime(TEST_YEAR, 11, 20, 9, 30, tzinfo=UTC),
     }
     values.update(changes)
     return CalendarEvent(**values)
@@ -44,17 +44,17 @@ def test_times_are_the_aware_datetimes_in_both_parsers():
     event = make_event()
     by_icalendar, by_vobject = parse_both(calendar_bytes([event], name="Round table"))
     parsed = by_icalendar.events[0]
-    assert parsed["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert parsed["DTSTART"].dt == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC)
     assert parsed["DTEND"].dt == event.ends_at
-    assert by_vobject.vevent.dtstart.value == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc)
+    assert by_vobject.vevent.dtstart.value == datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC)
     assert by_vobject.vevent.dtend.value == event.ends_at
     assert by_vobject.vevent.dtstart.value.utcoffset() == timedelta(hours=5)
 
 
 def test_times_are_written_in_dushanbe_local_time_with_its_vtimezone():
     event = make_event(
-        starts_at=datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=timezone.utc),
-        ends_at=datetime(TEST_YEAR, 12, 3, 8, 0, tzinfo=timezone.utc),
+        starts_at=datetime(TEST_YEAR, 12, 3, 5, 0, tzinfo=UTC),
+        ends_at=datetime(TEST_YEAR, 12, 3, 8, 0, tzinfo=UTC),
     )
     feed = calendar_bytes([event], name="Round table")
     assert f"DTSTART;TZID=Asia/Dushanbe:{TEST_YEAR}1203T100000\r\n".encode() in feed
@@ -197,7 +197,7 @@ def test_invalid_events_are_refused(changes):
 
 
 def test_another_zone_with_summer_time_keeps_the_instant():
-    summer_start = datetime(TEST_YEAR, 7, 1, 8, 0, tzinfo=timezone.utc)
+    summer_start = datetime(TEST_YEAR, 7, 1, 8, 0, tzinfo=UTC)
     event = make_event(starts_at=summer_start, ends_at=summer_start + timedelta(hours=1))
     feed = calendar_bytes([event], name="Vienna briefing", timezone_name="Europe/Vienna")
     assert f"DTSTART;TZID=Europe/Vienna:{TEST_YEAR}0701T100000\r\n".encode() in feed
