@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "registration.create": _l("Invited or registered a person"),
     "registration.decline": _l("A person declined an invitation"),
     "registration.list": _l("Opened a session's registrations"),
+    "registration.passed_over": _l("Passed over on the waitlist: their seat would break the balance policy"),
     "registration.update": _l("Changed a registration"),
     "registrations.read": _l("Read a session's registrations"),
     "retention.purge": _l("Retention purge"),

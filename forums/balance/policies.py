@@ -277,7 +277,8 @@ def problem_message(problem: PolicyProblem, catalogue: Catalogue, locale: str) -
     return _("%(dimension)s: this policy is not possible.", dimension=dimension)
 
 
-def problems_by_quota(problems: Iterable[PolicyProblem], quotas: Sequence[Quota]) -> list[tuple[int | None, PolicyProblem]]:
+def problems_by_quota(problems: Iterable[PolicyProblem],
+                      quotas: Sequence[Quota]) -> list[tuple[int | None, PolicyProblem]]:
     """Each problem with the index of the quota it is about (None for a whole dimension).
 
     A duplicate is about the later of the two lines; every other problem about the first line of its category.

@@ -35,6 +35,7 @@ from forums.balance.rules import (
     Status,
     category_status,
     compute_balance,
+    seat_order,
 )
 from forums.i18n import current_language
 from forums.web.cache import kept
@@ -505,3 +506,31 @@ def _limit_warnings(catalogue: Catalogue, policy: PolicyInForce, before: Mapping
                     before.get(category.id, 0), counted_before, count_after, counted_after, quota,
                 ))
     return warnings
+
+def waitlist_seats(forum_session_id: int, waiting: Sequence[tuple[int, int]],
+                   free: int) -> tuple[list[int], list[tuple[int, tuple[str, ...]]]]:
+    """Which of ``waiting`` (registration id, participant id; first come first) take ``free`` seats of a session.
+
+    Under the session's policy the rule is ``rules.seat_order`` at the ``registered`` stage (the seats):
+    the first person whose seat keeps the session within its policy, seat by seat; it returns the
+    registration ids that take a seat and those passed over with the dimensions that stopped them. With
+    no policy the first ``free`` take them. One query without a policy, five with one.
+    """
+    policy = session_policy(forum_session_id)
+    if not policy.quotas:
+        return [registration_id for registration_id, _participant in waiting[:max(0, free)]], []
+    catalogue = load_catalogue()
+    keys = catalogue.keys_by_category_id()
+    seated = stage_counts([forum_session_id], ("registered",)).get((forum_session_id, "registered"), Counter())
+    counts = {keys[category_id]: count for category_id, count in seated.items() if category_id in keys}
+    people: dict[int, dict[str, str]] = {participant_id: {} for _registration, participant_id in waiting}
+    if people:
+        for participant_id, category_id in db.session.execute(
+            sa.select(ParticipantCategory.participant_id, ParticipantCategory.category_id)
+            .where(ParticipantCategory.participant_id.in_(list(people)))
+        ):
+            if category_id in keys:
+                dimension_key, category_key = keys[category_id]
+                people[participant_id][dimension_key] = category_key
+    return seat_order(catalogue.specs(), counts, policy.quotas,
+                      [(registration_id, people[participant_id]) for registration_id, participant_id in waiting], free)

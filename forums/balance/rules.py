@@ -250,6 +250,88 @@ def category_status(count: int, counted: int, quota: Quota | None) -> Status:
     return _Limits.of(quota).status(count, counted)
 
 
+def promotion_problems(dimensions: Sequence[DimensionSpec], counts: Mapping[tuple[str, str], int],
+                       quotas: Sequence[Quota], person: Mapping[str, str]) -> tuple[str, ...]:
+    """The dimensions one more person would take further from the policy, in order; empty when none.
+
+    ``counts`` are the people per (dimension key, category key) the stage counts now, ``person`` the new
+    person's category key per dimension key. In each dimension where the person's category counts toward
+    balance, every category with a quota is compared before and after the person joins:
+
+    - it may stay within its limits, or come within them;
+    - it may not leave them (a share that drops below a minimum share counts: the person is elsewhere);
+    - one already above its maximum may not gain the person;
+    - one already below its minimum may not fall further below: its share may not drop while it has a
+      minimum share (a minimum count alone is as far off as before when the person is elsewhere);
+    - a status that flips between below and above (only with contradictory limits) is worse.
+    """
+    quota_by_pair = {(quota.dimension, quota.category): quota for quota in quotas}
+    worse = []
+    for dimension in dimensions:
+        counting = [category.key for category in dimension.categories if category.counts_toward_balance]
+        joined = person.get(dimension.key)
+        if joined not in counting:
+            continue
+        counted = sum(counts.get((dimension.key, key), 0) for key in counting)
+        for key in counting:
+            quota = quota_by_pair.get((dimension.key, key))
+            if quota is None:
+                continue
+            limits = _Limits.of(quota)
+            count = counts.get((dimension.key, key), 0)
+            new = count + (key == joined)
+            before, after = limits.status(count, counted), limits.status(new, counted + 1)
+            if _worse(limits, before, after, Fraction(count, counted) if counted else Fraction(0),
+                      Fraction(new, counted + 1), joins=key == joined):
+                worse.append(dimension.key)
+                break
+    return tuple(worse)
+
+
+def _worse(limits: _Limits, before: Status, after: Status, share_before: Fraction, share_after: Fraction, *,
+           joins: bool) -> bool:
+    """Whether a category moved further from its limits (rules in ``promotion_problems``)."""
+    if after == "ok":
+        return False
+    if before != after:
+        return True
+    if after == "over":
+        return joins
+    return limits.min_share is not None and share_after < share_before
+
+
+def seat_order(dimensions: Sequence[DimensionSpec], counts: Mapping[tuple[str, str], int], quotas: Sequence[Quota],
+               waiting: Sequence[tuple[int, Mapping[str, str]]],
+               free: int) -> tuple[list[int], list[tuple[int, tuple[str, ...]]]]:
+    """Who of ``waiting`` (id and categories, first come first) takes ``free`` seats, and who is passed over.
+
+    Seat by seat, the first waiting person whose joining ``promotion_problems`` finds nothing wrong with
+    takes it, and the counts grow by them before the next seat. A seat nobody can take stays free. Returns
+    the ids that take a seat, in order, and each person passed over (someone after them took a seat, or a
+    seat stayed free) with the dimensions that stopped them. With no quotas, the first ``free`` take them.
+    """
+    taken: list[int] = []
+    reasons: dict[int, tuple[str, ...]] = {}
+    now = dict(counts)
+    remaining = list(waiting)
+    for _seat in range(max(0, free)):
+        for index, (person_id, person) in enumerate(remaining):
+            problems = promotion_problems(dimensions, now, quotas, person)
+            if problems:
+                reasons[person_id] = problems
+                continue
+            taken.append(person_id)
+            for dimension_key, category_key in person.items():
+                now[(dimension_key, category_key)] = now.get((dimension_key, category_key), 0) + 1
+            del remaining[index]
+            break
+        else:
+            break  # nobody left can take a seat: the rest stay free
+    passed = [(person_id, reasons[person_id]) for person_id, _person in waiting
+              if person_id in reasons and person_id not in taken]
+    return taken, passed
+
+
 def gallagher_index(shares_and_targets: Sequence[tuple[float, float | None]]) -> float | None:
     """``sqrt(0.5 * sum((100*share - 100*target)^2))`` over pairs with a target; None when none has one."""
     gaps = [(100 * share - 100 * target) ** 2 for share, target in shares_and_targets if target is not None]

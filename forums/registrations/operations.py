@@ -10,11 +10,14 @@ entry with detail ``promoted`` for each person a freed seat moves up from the wa
 may move to which, and by whom, is ``models.registrations.ALLOWED_TRANSITIONS``.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from forums.audit import log as audit
+from forums.balance import queries as balance_queries
 from models import (
     ForumSession,
     Participant,
@@ -32,6 +35,24 @@ class RegistrationError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """A waitlisted person a free seat went past, because their seat would take the session off its policy."""
+
+    registration: Registration
+    #: the dimensions (keys, in catalogue order) whose policy their seat would have taken further off
+    dimensions: tuple[str, ...]
+
+
+class Promotion(list[Registration]):
+    """The registrations a freed seat moved up from the waitlist, in order, and who was passed over."""
+
+    def __init__(self, promoted: Iterable[Registration] = (), passed_over: Iterable[PassedOver] = ()) -> None:
+        super().__init__(promoted)
+        #: people ahead of those promoted (or left waiting while a seat stays free), with why
+        self.passed_over: list[PassedOver] = list(passed_over)
 
 
 def lock_session(session_id: int) -> None:
@@ -80,7 +101,7 @@ def register(forum_session: ForumSession, participant: Participant,
 
 
 def change_status(registration: Registration, status: RegistrationStatus, *, by: ChangedBy = ChangedBy.staff,
-                  via: str = "") -> list[Registration]:
+                  via: str = "") -> Promotion:
     """Move a registration to ``status`` as ``by`` may; taking a seat needs a free one, freeing one promotes.
 
     The rule is ``models.registrations.ALLOWED_TRANSITIONS``: staff may move any status to any other, a
@@ -90,13 +111,13 @@ def change_status(registration: Registration, status: RegistrationStatus, *, by:
     person's link when ``by`` is the participant, else as ``registration.update`` with the new status (and
     ``via``); each person moved up from the waitlist gets an entry of their own (``promote_waitlisted``).
 
-    Returns the registrations that moved up from the waitlist. Raises ``RegistrationError("not_allowed")``
-    for a move ``by`` may not make and ``RegistrationError("full")`` when the new status needs a seat and
-    none is free; either way before anything changes.
+    Returns the registrations that moved up from the waitlist (and who was passed over, ``promote_waitlisted``).
+    Raises ``RegistrationError("not_allowed")`` for a move ``by`` may not make and ``RegistrationError("full")``
+    when the new status needs a seat and none is free; either way before anything changes.
     """
     old = registration.status
     if status == old:
-        return []
+        return Promotion()
     if not is_allowed(by, old, status):
         raise RegistrationError("not_allowed")
     lock_session(registration.session_id)
@@ -125,11 +146,21 @@ def change_status(registration: Registration, status: RegistrationStatus, *, by:
     # A seat freed goes to the waitlist; someone waitlisted while seats are free moves straight up.
     if (old in SEATED and status not in SEATED) or status is RegistrationStatus.waitlisted:
         return promote_waitlisted(registration.forum_session, actor=actor)
-    return []
+    return Promotion()
 
 
-def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None) -> list[Registration]:
-    """Give free seats to the waitlist, first come first served; returns who moved up.
+def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None) -> Promotion:
+    """Give free seats to the waitlist as far as the session's balance policy allows; returns who moved up.
+
+    The rule, seat by seat (``forums.balance.rules.seat_order``, counted at the ``registered`` stage, where
+    seats are): the first person on the waitlist (earliest ``waitlisted_at``, then id) whose seat keeps the
+    session within its policy moves up. Keeping within means no category within its limits leaves them,
+    none above its maximum gains the person, and none below its minimum falls further below. Everyone
+    ahead of them whose seat would take the session further off is passed over: they stay waitlisted, in
+    their place, and each is audited as ``registration.passed_over`` with the dimensions that stopped them
+    (``Promotion.passed_over`` says the same to the caller). A seat nobody on the waitlist can take that way
+    stays free for staff to give: staff may move anyone (``ALLOWED_TRANSITIONS``). Without a policy, or
+    with one that nobody on the waitlist troubles, it is first come, first served.
 
     The one move ``ChangedBy.waitlist`` makes (waitlisted to registered). Each promotion is audited as
     ``registration.update`` with detail ``promoted``, under ``actor`` (the person whose answer freed the
@@ -139,21 +170,30 @@ def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None)
     lock_session(forum_session.id)
     free = forum_session.capacity - seated_count(forum_session.id)
     if free <= 0:
-        return []
-    promoted = list(db.session.scalars(
+        return Promotion()
+    waiting = list(db.session.scalars(
         sa.select(Registration)
         .where(Registration.session_id == forum_session.id,
                Registration.status == RegistrationStatus.waitlisted)
         .order_by(Registration.waitlisted_at, Registration.id)
-        .limit(free)
     ))
-    for registration in promoted:
+    if not waiting:
+        return Promotion()
+    taken, passed = balance_queries.waitlist_seats(
+        forum_session.id, [(registration.id, registration.participant_id) for registration in waiting], free)
+    by_id = {registration.id: registration for registration in waiting}
+    promotion = Promotion([by_id[registration_id] for registration_id in taken],
+                          [PassedOver(by_id[registration_id], dimensions) for registration_id, dimensions in passed])
+    for registration in promotion:
         registration.status = RegistrationStatus.registered
         registration.waitlisted_at = None
     db.session.flush()
-    for registration in promoted:
+    for registration in promotion:
         audit.record("registration.update", "registration", registration.id, detail="promoted", actor=actor)
-    return promoted
+    for skipped in promotion.passed_over:
+        audit.record("registration.passed_over", "registration", skipped.registration.id,
+                     detail=",".join(skipped.dimensions), actor=actor)
+    return promotion
 
 
 def mark_attended(registration: Registration, *, via: str = "door", at: datetime | None = None) -> Registration:

@@ -3,7 +3,7 @@
 Reading personal data is audited (how many rows, never names); every registration change is audited.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -29,8 +29,10 @@ from models import (
     Participant,
     Registration,
     RegistrationStatus,
+    SessionStatus,
     db,
 )
+from models.registrations import SEATED
 
 bp = Blueprint("registrations", __name__, url_prefix="/staff")
 
@@ -49,9 +51,10 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
     candidates = people_queries.participant_list(
         people_queries.participant_filter(filter_form.query(), filter_form.categories()), page_number("cpage"))
     already = registration_queries.registered_ids(forum_session.id, [p.id for p in candidates.items])
+    counts = registration_queries.status_counts(forum_session.id)
     html = render_template(
         "registrations/registrations.html", forum_session=forum_session, registrations=registrations,
-        counts=registration_queries.status_counts(forum_session.id), status=status, statuses=STATUS_LABELS,
+        counts=counts, status=status, statuses=STATUS_LABELS, seats_for_staff=_seats_for_staff(forum_session, counts),
         bulk_form=bulk_form, filter_form=filter_form,
         candidates=candidates, already=already, dimensions=dimensions, locale=locale,
         filter_args=filter_form.query_args(),
@@ -59,6 +62,16 @@ def _render_registrations(forum_session: ForumSession, bulk_form: BulkRegistrati
     audit.record("registration.list", "session", forum_session.id, detail=str(len(registrations.items)))
     audit.record_read("register.list", detail=str(len(candidates.items)))
     return html, failed_status(bulk_form) if bulk_form.errors else 200
+
+
+def _seats_for_staff(forum_session: ForumSession, counts: Mapping[RegistrationStatus, int]) -> int:
+    """Free seats the waitlist did not take: its people would take the session off its balance policy
+    (``operations.promote_waitlisted``), so staff choose who moves up. 0 when there are none to give."""
+    free = forum_session.capacity - sum(counts[status] for status in SEATED)
+    waiting = counts[RegistrationStatus.waitlisted]
+    if forum_session.status is SessionStatus.cancelled or free <= 0 or not waiting:
+        return 0
+    return free
 
 
 def _forum_session(session_id: int) -> ForumSession:
@@ -142,18 +155,37 @@ def registration_status(registration_id: int) -> Response:
         flash(_("Choose a status from the list."), "error")
         return redirect(url_for(".registration_list", session_id=session_id))
     try:
-        # Audits the change and each person it moves up from the waitlist.
-        promoted = operations.change_status(registration, RegistrationStatus(form.status.data))
+        # Audits the change and each person it moves up from the waitlist (or passes over).
+        promotion = operations.change_status(registration, RegistrationStatus(form.status.data))
     except operations.RegistrationError:
         # Staff may make any move (ALLOWED_TRANSITIONS): only a seat the session no longer has is refused.
         db.session.rollback()
         flash(_("The session is full: no seat is free for this person. Put them on the waitlist instead."), "error")
         return redirect(url_for(".registration_list", session_id=session_id))
     # Someone put on the waitlist while seats are free moves straight back up: not news for the flash.
-    promoted = [moved for moved in promoted if moved.id != registration.id]
+    promoted = [moved for moved in promotion if moved.id != registration.id]
+    passed_over = _passed_over_text(promotion.passed_over)
     db.session.commit()
     flash(_("Status changed to %(status)s.", status=STATUS_LABELS[registration.status]), "success")
     if promoted:
         flash(_("Moved up from the waitlist: %(names)s.", names=_names([moved.participant_id for moved in promoted])),
               "info")
+    if passed_over:
+        flash(_("Passed over on the waitlist, because their seat would take the session further from its balance "
+                "policy: %(people)s.", people=passed_over), "warning")
     return redirect(url_for(".registration_list", session_id=session_id))
+
+
+def _passed_over_text(passed_over: Sequence[operations.PassedOver]) -> str:
+    """"Name (Group), Name (Group, Gender)": who a freed seat went past and the dimensions that stopped them."""
+    if not passed_over:
+        return ""
+    names = dict(db.session.execute(
+        sa.select(Participant.id, Participant.name)
+        .where(Participant.id.in_([skipped.registration.participant_id for skipped in passed_over]))).all())
+    locale = current_language()
+    dimension_names = {dimension.key: dimension.name(locale) for dimension in people_queries.dimensions()}
+    return ", ".join(
+        f"{names.get(skipped.registration.participant_id, '')} "
+        f"({', '.join(dimension_names.get(key, key) for key in skipped.dimensions)})"
+        for skipped in passed_over)
