@@ -85,7 +85,8 @@ def test_demo_data_covers_every_kind_group_region_gender_and_status_and_runs_twi
     assert counts[1] >= 12 and counts[2] >= 120
     used = set(db.session.scalars(
         sa.select(Category.key).join(Category.dimension).where(Dimension.key.in_(["group", "region", "gender"]))
-        .where(Category.id.in_(sa.select(sa.literal_column("category_id")).select_from(sa.table("participant_category", sa.column("category_id")))))
+        .where(Category.id.in_(sa.select(sa.literal_column("category_id"))
+                               .select_from(sa.table("participant_category", sa.column("category_id")))))
     ))
     assert used == {seed.key for _, _, categories in DEFAULT_DIMENSIONS for seed in categories}
     assert set(db.session.scalars(sa.select(Registration.status).distinct())) == set(RegistrationStatus)

@@ -64,8 +64,8 @@ ENGLISH = {
 
 def session_data(forum_id, **overrides):
     """A valid session form."""
-    data = {"forum_id": str(forum_id), "title": "Water and land", "starts_on": f"{TEST_YEAR}-12-03", "starts_time": "10:00",
-            "ends_time": "13:00", "region": "kulyab", "capacity": "30", "visibility": "public"}
+    data = {"forum_id": str(forum_id), "title": "Water and land", "starts_on": f"{TEST_YEAR}-12-03",
+            "starts_time": "10:00", "ends_time": "13:00", "region": "kulyab", "capacity": "30", "visibility": "public"}
     data.update(overrides)
     return data
 
@@ -163,7 +163,8 @@ def test_a_forged_csrf_token_is_refused_in_tajik(app):
         generate_csrf()  # the session holds a real token
         form = ActionForm()
         assert not form.validate()
-        assert form.csrf_token.errors == ["Токени CSRF беэътибор аст. Саҳифаро навсозӣ кунед ва шаклро аз нав фиристед."]
+        assert form.csrf_token.errors == [
+            "Токени CSRF беэътибор аст. Саҳифаро навсозӣ кунед ва шаклро аз нав фиристед."]
 
 
 @pytest.mark.parametrize("language", ["en", "ru", "tg"])

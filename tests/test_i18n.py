@@ -83,7 +83,8 @@ def test_chosen_language_is_remembered(client):
     assert '<html lang="ru">' in page
 
 
-@pytest.mark.parametrize(("language", "translated"), [("ru", "Предстоящие заседания"), ("tg", "Ҷаласаҳои дарпешистода")])
+@pytest.mark.parametrize(("language", "translated"),
+                         [("ru", "Предстоящие заседания"), ("tg", "Ҷаласаҳои дарпешистода")])
 def test_interface_text_is_translated(client, language, translated):
     assert translated in client.get(f"/?lang={language}").get_data(as_text=True)
 

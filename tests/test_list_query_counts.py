@@ -51,7 +51,8 @@ def add_people(n, start=0):
 def add_registrations(forum_session, n, start=0):
     statuses = list(RegistrationStatus)
     for i, person in enumerate(add_people(n, start)):
-        db.session.add(Registration(forum_session=forum_session, participant=person, status=statuses[i % len(statuses)]))
+        db.session.add(Registration(forum_session=forum_session, participant=person,
+                                    status=statuses[i % len(statuses)]))
 
 
 @pytest.mark.parametrize("page", ["forums", "sessions", "participants", "registrations"])

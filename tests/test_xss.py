@@ -221,7 +221,8 @@ def test_forms_sent_back_with_errors_stay_inert(readers, hostile):
     assert_inert(login.get_data(as_text=True), payload, shows=True, where="/login")
     refused = readers.organiser.post("/staff/sessions/new", data={
         "forum_id": hostile.forum_id, "title": payload, "venue": payload, "description": payload,
-        "starts_on": f"{TEST_YEAR}-12-03", "starts_time": payload, "ends_time": "13:00", "region": payload, "capacity": "x"})
+        "starts_on": f"{TEST_YEAR}-12-03", "starts_time": payload, "ends_time": "13:00", "region": payload,
+        "capacity": "x"})
     assert refused.status_code == 422
     assert_inert(refused.get_data(as_text=True), payload, shows=True, where="/staff/sessions/new")
 

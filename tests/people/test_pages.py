@@ -121,7 +121,8 @@ def test_reading_the_register_is_audited_without_names(staff, create_participant
     create_participant("Sharipov Daler")
     staff.get("/staff/participants")
     staff.get(f"/staff/participants/{person.id}")
-    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.in_(("register.list", "participant.read"))))
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action.in_(("register.list", "participant.read"))))
     assert [(e.action, e.detail, e.object_id) for e in entries] == [("register.list", "2", None),
                                                                      ("participant.read", "", person.id)]
     assert not any("Раҳимова" in detail or "Sharipov" in detail for _action, detail in audit_actions())
@@ -129,7 +130,8 @@ def test_reading_the_register_is_audited_without_names(staff, create_participant
 
 def test_staff_add_dimensions_and_categories_without_code(staff):
     assert staff.post("/staff/dimensions/new", data={
-        "dimension-key": "age_band", "dimension-name_en": "Age band", "dimension-name_ru": "Возраст"}).status_code == 302
+        "dimension-key": "age_band", "dimension-name_en": "Age band", "dimension-name_ru": "Возраст",
+    }).status_code == 302
     assert staff.post("/staff/categories/new", data={
         "category-dimension": "age_band", "category-key": "under_30", "category-name_en": "Under 30",
         "category-counts_toward_balance": "y"}).status_code == 302
@@ -192,7 +194,8 @@ def test_registering_past_capacity_waitlists_and_a_freed_seat_promotes(staff, cr
     first_in_line = waitlisted[0].participant.name
     refused = post_and_follow(staff, f"/staff/registrations/{waitlisted[1].id}/status", {"status": "confirmed"})
     assert "The session is full" in refused.get_data(as_text=True)
-    seated = db.session.scalars(sa.select(Registration).where(Registration.status == RegistrationStatus.registered)).first()
+    seated = db.session.scalars(
+        sa.select(Registration).where(Registration.status == RegistrationStatus.registered)).first()
     freed = post_and_follow(staff, f"/staff/registrations/{seated.id}/status", {"status": "cancelled"})
     assert f"Moved up from the waitlist: {first_in_line}." in freed.get_data(as_text=True)
     assert statuses(forum_session)[first_in_line] == "registered"
@@ -251,10 +254,12 @@ def test_staff_hand_out_a_personal_link_and_a_new_one_revokes_the_old(client, cr
     page = client.get(f"/staff/participants/{person.id}").get_data(as_text=True)
     assert "No personal link yet." in page
     assert client.post(f"/staff/participants/{person.id}/link").status_code == 302
-    first = re.search(r'href="(http://localhost/p/[^"]+)"', client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
+    first = re.search(r'href="(http://localhost/p/[^"]+)"',
+                      client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
     assert client.get(first.removeprefix("http://localhost")).status_code == 200
     client.post(f"/staff/participants/{person.id}/link")
-    second = re.search(r'href="(http://localhost/p/[^"]+)"', client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
+    second = re.search(r'href="(http://localhost/p/[^"]+)"',
+                       client.get(f"/staff/participants/{person.id}").get_data(as_text=True)).group(1)
     assert second != first
     assert client.get(first.removeprefix("http://localhost")).status_code == 404
     assert client.get(second.removeprefix("http://localhost")).status_code == 200

@@ -71,7 +71,8 @@ def seeded(tmp_path: Path, password_hash: str) -> Iterator[Seeded]:
         with application.app_context():
             forum = Forum(title="Discussion Club", kind=ForumKind.discussion_club)
             sessions = [_new_session(forum, f"Evening {n}") for n in range(ROUNDS + 1)]
-            people = [people_operations.create_participant(ParticipantInput(name=f"Person {n}", categories={"group": "media"}))
+            people = [people_operations.create_participant(ParticipantInput(name=f"Person {n}",
+                                                                            categories={"group": "media"}))
                       for n in range(PEOPLE)]
             user = User(email="organiser@example.org", password_hash=password_hash, role=Role.organiser)
             db.session.add(user)
@@ -171,6 +172,7 @@ def test_a_stale_person_edit_gets_a_conflict_not_an_overwrite(client, create_use
 def test_the_service_refuses_a_stale_version(app, create_session):
     forum_session = create_session()
     with app.test_request_context(), pytest.raises(validation.Conflict):
-        session_operations.update_session(forum_session, {"title": "Changed"}, expected_version=forum_session.version - 1)
+        session_operations.update_session(forum_session, {"title": "Changed"},
+                                          expected_version=forum_session.version - 1)
     db.session.rollback()
     assert db.session.get(ForumSession, forum_session.id).title == "Water and land"

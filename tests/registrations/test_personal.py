@@ -59,8 +59,9 @@ def test_nobody_else_coming_is_shown_only_published_speakers(client, create_sess
     speaker = create_participant("Karimov Bakhtiyor", organisation="Academy of Sciences", group="academia")
     invite(forum_session, person)
     invite(forum_session, other_guest, "registered")
+    a_third = (forum_session.ends_at - forum_session.starts_at) / 3
     item = AgendaItem(forum_session=forum_session, title="Opening", kind=AgendaKind.opening,
-                      starts_at=forum_session.starts_at, ends_at=forum_session.starts_at + (forum_session.ends_at - forum_session.starts_at) / 3)
+                      starts_at=forum_session.starts_at, ends_at=forum_session.starts_at + a_third)
     item.speakers.append(AgendaSpeaker(participant=speaker))
     db.session.add(item)
     db.session.commit()
@@ -241,4 +242,5 @@ def test_api_rotation_revokes_the_old_link(client, create_user, token_for, creat
     assert client.get(urlsplit(old).path).status_code == 404
     assert client.get(urlsplit(new).path).status_code == 200
     assert client.get(f"/api/v1/participants/{person.id}/link", headers=headers).json["url"] == new
-    assert db.session.scalar(sa.select(AuditEntry.object_id).where(AuditEntry.action == "participant.link_rotate")) == person.id
+    rotated = db.session.scalar(sa.select(AuditEntry.object_id).where(AuditEntry.action == "participant.link_rotate"))
+    assert rotated == person.id
