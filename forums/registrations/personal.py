@@ -39,7 +39,7 @@ from models import (
     db,
     utcnow,
 )
-from models.registrations import CAN_ACCEPT, CAN_DECLINE, ON_LIST, ChangedBy
+from models.registrations import CAN_ACCEPT, CAN_DECLINE, ON_LIST, SEATED, ChangedBy
 
 bp = Blueprint("personal", __name__, url_prefix="/p")
 
@@ -125,14 +125,49 @@ def can_answer(registration: Registration) -> bool:
     return forum_session.status is not SessionStatus.cancelled and forum_session.ends_at > utcnow()
 
 
+def _full_sessions(participant_id: int) -> set[int]:
+    """The sessions where the person holds a seat and no seat is free (one query, whatever their number)."""
+    theirs = sa.select(Registration.session_id).where(Registration.participant_id == participant_id,
+                                                       Registration.status.in_(SEATED))
+    rows = db.session.execute(
+        sa.select(ForumSession.id)
+        .join(Registration, Registration.session_id == ForumSession.id)
+        .where(ForumSession.id.in_(theirs), Registration.status.in_(SEATED))
+        .group_by(ForumSession.id, ForumSession.capacity)
+        .having(sa.func.count() >= ForumSession.capacity)
+    )
+    return {session_id for (session_id,) in rows}
+
+
+def decline_note(registration: Registration, is_full: bool) -> str | None:
+    """What declining means, said beside the Decline button when it is more than "no, thank you".
+
+    Someone holding a seat in a full session gives the seat to the waiting list and cannot take it back
+    (accepting again can only waitlist them, ``operations.change_status``); someone waiting loses their
+    place. None otherwise.
+    """
+    if registration.status not in CAN_DECLINE:
+        return None
+    if registration.status in SEATED and is_full:
+        return _("The session is full. If you decline, your seat goes to someone on the waiting list, and you "
+                 "cannot take it back: if you change your mind, you can only join the waiting list.")
+    if registration.status is RegistrationStatus.waitlisted:
+        return _("If you decline, you leave the waiting list and lose your place on it.")
+    return None
+
+
 @bp.route("/<token>")
 def home(token: str) -> str:
     """The person's sessions with their status and accept/decline buttons."""
     participant = _participant_or_404(token)
+    registrations = _registrations(participant.id)
+    full = _full_sessions(participant.id)
     return render_template(
         "registrations/personal_home.html", token=token, participant=participant,
-        registrations=_registrations(participant.id), status_labels=STATUS_LABELS,
+        registrations=registrations, status_labels=STATUS_LABELS,
         can_answer=can_answer, can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+        decline_notes={each.id: note for each in registrations
+                       if (note := decline_note(each, each.session_id in full)) is not None},
     )
 
 
@@ -148,6 +183,7 @@ def session_page(token: str, session_id: int) -> str:
         "registrations/personal_session.html", token=token, forum_session=forum_session, registration=registration,
         status_labels=STATUS_LABELS, can_answer=can_answer(registration),
         can_accept=CAN_ACCEPT, can_decline=CAN_DECLINE,
+        decline_note=decline_note(registration, session_id in _full_sessions(participant.id)),
     )
 
 
@@ -172,8 +208,13 @@ def answer(token: str, session_id: int) -> BaseResponse:
             flash(_("The session is full: you are on the waiting list and will get a seat if one frees up."),
                   "warning")
     elif choice == "decline" and registration.status in CAN_DECLINE:
+        gave_up_a_seat = registration.status in SEATED
         operations.change_status(registration, RegistrationStatus.declined, by=ChangedBy.participant)
-        flash(_("You have declined. Thank you for letting us know."), "success")
+        if gave_up_a_seat and operations.free_seats(registration.forum_session) == 0:
+            flash(_("You have declined, and your seat has gone to the waiting list. Thank you for letting us know."),
+                  "success")
+        else:
+            flash(_("You have declined. Thank you for letting us know."), "success")
     else:
         abort(400)
     db.session.commit()
