@@ -171,9 +171,11 @@ def participant_merge(participant_id: int) -> Response | tuple[str, int]:
         candidates = duplicates.find_one(duplicates.Identity(this.name, this.email, this.phone), exclude=[this.id])
         html = render_template("people/participant_merge.html", this=this, other=None, candidates=candidates,
                                other_id=raw_other)
+        # The page names this person, and the people who may be them.
+        audit.record("participant.read", "participant", this.id)
         if candidates:
-            audit.record_read("participant.duplicate_warning", "participant", this.id,
-                              detail=f"matches={len(candidates)}")
+            audit.record("participant.duplicate_warning", "participant", this.id, detail=f"matches={len(candidates)}")
+        db.session.commit()
         return html, 404 if raw_other else 200
     form = merge_form(this, other)
     if request.method == "GET":

@@ -221,8 +221,11 @@ def test_the_page_lists_likely_records_then_compares_and_merges(client, create_u
     page = compare.get_data(as_text=True)
     assert compare.status_code == 200
     assert "Women of Kulyab" in page and "nigora@example.org" in page and "≠" in page
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "participant.read")) == 2
+    reads = db.session.scalars(sa.select(AuditEntry.object_id).where(AuditEntry.action == "participant.read")
+                               .order_by(AuditEntry.id)).all()
+    assert reads == [kept_id, kept_id, other_id], "the list names this person, the comparison both"
+    assert db.session.scalar(sa.select(AuditEntry.detail).where(
+        AuditEntry.action == "participant.duplicate_warning")) == "matches=1"
     response = client.post(f"/staff/participants/{kept_id}/merge?other={other_id}",
                            data={"keep": str(other_id), **versions})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/staff/participants/{other_id}")
