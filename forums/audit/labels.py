@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "session.create": _l("Created a session"),
     "session.facilitator_add": _l("Assigned a facilitator to a session"),
     "session.facilitator_remove": _l("Removed a facilitator from a session"),
+    "session.reinstate": _l("Reinstated a cancelled session"),
     "session.update": _l("Changed a session"),
     "token.create": _l("Created an API token"),
     "token.revoke": _l("Revoked an API token"),

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -328,23 +329,29 @@ def _session_rows(forum_id: int, number: int) -> Page[tuple[int, str, datetime, 
     )
 
 
-def _held_sessions(forum_id: int, limit: int) -> tuple[list[sa.Row], int]:
-    """The latest ``limit`` sessions with anyone checked in, newest first, and how many there are: one query."""
+#: the sessions whose attendance the forum overview counts: a cancelled session did not take place, so
+#: check-ins left on it (from before it was cancelled, or typed in by mistake) are nobody's attendance
+HELD = ForumSession.status != SessionStatus.cancelled
+
+
+def _held_sessions(forum_id: int, limit: int) -> tuple[list[sa.Row[Any]], int]:
+    """The latest ``limit`` sessions, not cancelled, with anyone checked in, newest first, and how many
+    there are: one query."""
     checked_in = (sa.select(Registration.id)
                   .where(Registration.session_id == ForumSession.id, Registration.status.in_(_statuses(["attended"])))
                   .correlate(ForumSession).exists())
-    rows = db.session.execute(
+    rows: list[sa.Row[Any]] = list(db.session.execute(
         sa.select(ForumSession.id, ForumSession.title, ForumSession.starts_at, ForumSession.status,
                   sa.func.count().over().label("held"))
-        .where(ForumSession.forum_id == forum_id, checked_in)
+        .where(ForumSession.forum_id == forum_id, checked_in, HELD)
         .order_by(ForumSession.starts_at.desc(), ForumSession.id.desc())
         .limit(limit)
-    ).all()
-    return rows, (rows[0].held if rows else 0)
+    ))
+    return rows, (int(rows[0].held) if rows else 0)
 
 
-def _first_attended(forum_id: int) -> list[sa.Row]:
-    """Per category anyone of which attended the forum, the first such session: one query.
+def _first_attended(forum_id: int) -> list[sa.Row[Any]]:
+    """Per category anyone of which attended the forum, the first such session (never a cancelled one): one query.
 
     Registrations are grouped to (category, session) pairs first, and the pairs ranked per
     category in session order (date, then id, as the overview lists them).
@@ -357,15 +364,15 @@ def _first_attended(forum_id: int) -> list[sa.Row]:
         .select_from(Registration)
         .join(ForumSession, ForumSession.id == Registration.session_id)
         .join(ParticipantCategory, ParticipantCategory.participant_id == Registration.participant_id)
-        .where(ForumSession.forum_id == forum_id, Registration.status.in_(_statuses(["attended"])))
+        .where(ForumSession.forum_id == forum_id, Registration.status.in_(_statuses(["attended"])), HELD)
         .group_by(ParticipantCategory.category_id, ForumSession.id, ForumSession.title, ForumSession.starts_at)
         .subquery()
     )
-    return db.session.execute(
+    return list(db.session.execute(
         sa.select(pairs.c.category_id, pairs.c.session_id, pairs.c.title, pairs.c.starts_at)
         .where(pairs.c.rank == 1)
         .order_by(pairs.c.starts_at, pairs.c.session_id)
-    ).all()
+    ))
 
 
 def forum_balance_page(forum_id: int, number: int, trend_sessions: int = TREND_SESSIONS) -> ForumBalancePage:
@@ -373,7 +380,9 @@ def forum_balance_page(forum_id: int, number: int, trend_sessions: int = TREND_S
 
     Only the sessions on the page and those of the trend get reports (one GROUP BY over both);
     where categories first attended, and which never did, come from one aggregate over all the
-    forum's sessions, so they do not depend on the page.
+    forum's sessions, so they do not depend on the page. A cancelled session is listed with its
+    invitations, but its attendance counts nowhere: its attended report counts nobody, and it is
+    neither in the trend nor anyone's first presence (``HELD``).
     """
     rows = _session_rows(forum_id, number)
     held, held_count = _held_sessions(forum_id, trend_sessions)
@@ -386,10 +395,13 @@ def forum_balance_page(forum_id: int, number: int, trend_sessions: int = TREND_S
 
     def overview(session_id: int, title: str, starts_at: datetime, status: SessionStatus) -> SessionOverview:
         policy = policies[session_id]
+        # (HELD, in Python for the rows already read)
+        uncounted = {"attended"} if status is SessionStatus.cancelled else set()
         return SessionOverview(
             session_id=session_id, title=title, starts_at=starts_at, status=str(status), policy_source=policy.source,
-            reports={stage: _report(session_id, stage, catalogue, policy, counts.get((session_id, stage), Counter()),
-                                    totals.get((session_id, stage), 0))
+            reports={stage: _report(session_id, stage, catalogue, policy,
+                                    Counter() if stage in uncounted else counts.get((session_id, stage), Counter()),
+                                    0 if stage in uncounted else totals.get((session_id, stage), 0))
                      for stage in FORUM_STAGES},
         )
 

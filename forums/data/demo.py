@@ -161,7 +161,8 @@ def load_demo_data(seed: int = 1997) -> str:
     sessions = _sessions(rng, forums, categories)
     db.session.flush()
     facilitator = db.session.scalar(sa.select(User).where(User.email == FACILITATOR_EMAIL))
-    db.session.add(SessionFacilitator(session_id=sessions[0].id, user_id=facilitator.id))
+    # The facilitator runs the door of the first session still to come.
+    db.session.add(SessionFacilitator(session_id=sessions[PAST_SESSIONS].id, user_id=facilitator.id))
     registrations = _registrations(rng, sessions, people)
     _agendas(rng, sessions, people)
     lines.insert(0, f"Loaded {len(forums)} forums, {len(sessions)} sessions, {len(people)} participants, "
@@ -203,13 +204,21 @@ def _policies(forums: list[Forum], categories: dict) -> None:
     db.session.add(BalancePolicy(forum_id=forums[0].id, quotas=quotas))
 
 
+#: the first sessions took place already (one every four days up to four days ago); the others are to come
+PAST_SESSIONS = 3
+
+
 def _sessions(rng: random.Random, forums: list[Forum], categories: dict) -> list[ForumSession]:
+    """Sessions every four days: ``PAST_SESSIONS`` held already, then the rest from three days on (one cancelled)."""
     today = datetime.now(DUSHANBE).date()
     regions = list(categories["region"].values())
     sessions = []
     for index, topic in enumerate(SESSION_TOPICS):
         forum = forums[index % len(forums)]
-        day = today + timedelta(days=3 + index * 4)
+        if index < PAST_SESSIONS:
+            day = today - timedelta(days=4 * (PAST_SESSIONS - index))
+        else:
+            day = today + timedelta(days=3 + (index - PAST_SESSIONS) * 4)
         starts_at = datetime.combine(day, time(10 if index % 2 else 14), tzinfo=DUSHANBE)
         status = SessionStatus.published
         if index == 5:
@@ -227,14 +236,20 @@ def _sessions(rng: random.Random, forums: list[Forum], categories: dict) -> list
 
 
 def _registrations(rng: random.Random, sessions: list[ForumSession], people: list[Participant]) -> int:
+    """A mix of statuses per session; only sessions that took place (ended, not cancelled) have check-ins:
+    elsewhere the share that would have attended is confirmed."""
+    now = utcnow()
     statuses = [RegistrationStatus.invited, RegistrationStatus.registered, RegistrationStatus.confirmed,
                 RegistrationStatus.attended, RegistrationStatus.declined, RegistrationStatus.cancelled]
     count = 0
     for forum_session in sessions:
         chosen = rng.sample(people, k=min(len(people), forum_session.capacity * 2 + 6))
         seated = 0
+        held = forum_session.ends_at <= now and forum_session.status is not SessionStatus.cancelled
         for index, person in enumerate(chosen):
             status = statuses[index % len(statuses)]
+            if status is RegistrationStatus.attended and not held:
+                status = RegistrationStatus.confirmed
             if status in SEATED:
                 if seated >= forum_session.capacity:
                     status = RegistrationStatus.waitlisted

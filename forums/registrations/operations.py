@@ -8,6 +8,11 @@ Every change is audited here, in the same transaction, and never by the callers:
 link or command moves a registration, the log has one entry for it, and one ``registration.update``
 entry with detail ``promoted`` for each person a freed seat moves up from the waitlist. Which status
 may move to which, and by whom, is ``models.registrations.ALLOWED_TRANSITIONS``.
+
+A cancelled session takes no registration change at all (no invitation, answer, status change,
+check-in or draw) until staff reinstate it: each change reads the session's status under its lock and
+raises ``SessionCancelled`` before changing anything. The app answers that exception the same way
+from every page and API (``forums.registrations.views``), and the caller's transaction is rolled back.
 """
 
 from collections.abc import Iterable
@@ -23,6 +28,7 @@ from models import (
     Participant,
     Registration,
     RegistrationStatus,
+    SessionStatus,
     db,
     utcnow,
 )
@@ -55,9 +61,40 @@ class Promotion(list[Registration]):
         self.passed_over: list[PassedOver] = list(passed_over)
 
 
+class SessionCancelled(Exception):
+    """A registration change or a draw asked of a cancelled session; nothing was changed.
+
+    Not a ``RegistrationError``: callers that handle those (a duplicate, a full session) must not take
+    this one for them; it reaches the app's handler instead.
+    """
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
+
+
 def lock_session(session_id: int) -> None:
     """Serialise capacity decisions for one session until the transaction ends."""
     db.session.execute(sa.select(ForumSession.id).where(ForumSession.id == session_id).with_for_update())
+
+
+def lock_open_session(session_id: int) -> None:
+    """Lock the session (``lock_session``) and raise ``SessionCancelled`` if it is cancelled: one query.
+
+    The status is read under the lock, so a change racing a cancellation either runs before it or is refused.
+    """
+    _refuse_cancelled(sa.select(ForumSession.status).where(ForumSession.id == session_id).with_for_update(),
+                      session_id)
+
+
+def refuse_if_cancelled(session_id: int) -> None:
+    """Raise ``SessionCancelled`` if the session is cancelled, without locking it (a draw's preview): one query."""
+    _refuse_cancelled(sa.select(ForumSession.status).where(ForumSession.id == session_id), session_id)
+
+
+def _refuse_cancelled(statement: sa.Select[SessionStatus], session_id: int) -> None:
+    if db.session.scalar(statement) is SessionStatus.cancelled:
+        raise SessionCancelled(session_id)
 
 
 def seated_count(session_id: int) -> int:
@@ -83,7 +120,7 @@ def register(forum_session: ForumSession, participant: Participant,
     """
     if status not in INITIAL:
         raise RegistrationError("bad_initial_status")
-    lock_session(forum_session.id)
+    lock_open_session(forum_session.id)
     exists = db.session.scalar(
         sa.select(Registration.id).where(Registration.session_id == forum_session.id,
                                          Registration.participant_id == participant.id)
@@ -112,15 +149,16 @@ def change_status(registration: Registration, status: RegistrationStatus, *, by:
     ``via``); each person moved up from the waitlist gets an entry of their own (``promote_waitlisted``).
 
     Returns the registrations that moved up from the waitlist (and who was passed over, ``promote_waitlisted``).
-    Raises ``RegistrationError("not_allowed")`` for a move ``by`` may not make and ``RegistrationError("full")``
-    when the new status needs a seat and none is free; either way before anything changes.
+    Raises ``RegistrationError("not_allowed")`` for a move ``by`` may not make, ``RegistrationError("full")``
+    when the new status needs a seat and none is free, and ``SessionCancelled`` when the session is cancelled;
+    each before anything changes.
     """
     old = registration.status
     if status == old:
         return Promotion()
     if not is_allowed(by, old, status):
         raise RegistrationError("not_allowed")
-    lock_session(registration.session_id)
+    lock_open_session(registration.session_id)
     takes_a_seat = status in SEATED and old not in SEATED
     if takes_a_seat and seated_count(registration.session_id) >= registration.forum_session.capacity:
         raise RegistrationError("full")
@@ -165,9 +203,13 @@ def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None)
     The one move ``ChangedBy.waitlist`` makes (waitlisted to registered). Each promotion is audited as
     ``registration.update`` with detail ``promoted``, under ``actor`` (the person whose answer freed the
     seat) or else the signed-in user; whatever freed the seat (a status change, a larger capacity, an
-    undone check-in, an erasure) calls this and needs to record nothing about it.
+    undone check-in, an erasure) calls this and needs to record nothing about it. A cancelled session
+    promotes nobody: its list stays as it was when it was cancelled.
     """
-    lock_session(forum_session.id)
+    try:
+        lock_open_session(forum_session.id)
+    except SessionCancelled:
+        return Promotion()
     free = forum_session.capacity - seated_count(forum_session.id)
     if free <= 0:
         return Promotion()
@@ -202,11 +244,12 @@ def mark_attended(registration: Registration, *, via: str = "door", at: datetime
     Check-in does not enforce capacity: the person is in the room, and the count must say so. This
     guarantees the status only: it trusts the caller's copy of the registration and knows nothing of
     request ids, so a tap that must count once goes through ``forums.checkin.door.check_in_once``.
-    Audited as ``checkin.check_in`` with ``via`` (``page``, ``api``, ``paper``, ``walk-in``).
+    Audited as ``checkin.check_in`` with ``via`` (``page``, ``api``, ``paper``, ``walk-in``). Nobody
+    attends a cancelled session: ``SessionCancelled``.
     """
     if registration.status is RegistrationStatus.attended:
         return registration
-    lock_session(registration.session_id)
+    lock_open_session(registration.session_id)
     registration.status_before_checkin = registration.status
     registration.status = RegistrationStatus.attended
     registration.checked_in_at = at or utcnow()
@@ -219,10 +262,12 @@ def mark_attended(registration: Registration, *, via: str = "door", at: datetime
 def unmark_attended(registration: Registration) -> Registration:
     """Return an attended registration to its status before check-in (confirmed if unknown); others stay.
 
-    Audited as ``checkin.undo``; a seat it frees goes to the waitlist (``promote_waitlisted``).
+    Audited as ``checkin.undo``; a seat it frees goes to the waitlist (``promote_waitlisted``). A
+    cancelled session's list does not change: ``SessionCancelled``.
     """
     if registration.status is not RegistrationStatus.attended:
         return registration
+    lock_open_session(registration.session_id)
     previous = registration.status_before_checkin or RegistrationStatus.confirmed
     registration.status = previous
     registration.status_before_checkin = None

@@ -195,6 +195,9 @@ def answer(token: str, session_id: int) -> BaseResponse:
     choice = request.form.get("answer")
     back = (url_for("personal.session_page", token=token, session_id=session_id)
             if request.form.get("from") == "session" else url_for("personal.home", token=token))
+    if registration.forum_session.status is SessionStatus.cancelled:
+        flash(_("This session is cancelled: your answer was not recorded, and there is nothing to answer."), "error")
+        return redirect(back)
     if not can_answer(registration):
         flash(_("This session can no longer be answered."), "error")
         return redirect(back)

@@ -4,13 +4,17 @@ Reading personal data is audited (how many rows, never names); every registratio
 """
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from forums import validation
+from forums.api.errors import error_response
 from forums.audit import log as audit
 from forums.balance import queries as balance_queries
 from forums.i18n import current_language
@@ -35,6 +39,35 @@ from models import (
 from models.registrations import SEATED
 
 bp = Blueprint("registrations", __name__, url_prefix="/staff")
+
+
+def _page_before() -> str | None:
+    """The page a refused form was sent from, when it is one of ours (the Referer's path and query)."""
+    parts = urlsplit(request.referrer or "")
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if parts.netloc == request.host and target.startswith("/") and not target.startswith("//") \
+            and validation.line_problem(target) is None:
+        return target
+    return None
+
+
+@bp.app_errorhandler(operations.SessionCancelled)
+def session_cancelled(error: operations.SessionCancelled) -> ResponseReturnValue:
+    """A registration change, check-in or draw asked of a cancelled session, from any page or API call.
+
+    Nothing is saved (the transaction is rolled back). The API answers 409 ``session_cancelled``; a form
+    goes back to the page it was sent from (which shows the session's cancelled banner) with the
+    message; any other request gets the message on an error page.
+    """
+    db.session.rollback()
+    message = _("This session is cancelled: its registrations cannot change and no panel can be drawn. "
+                "Nothing was saved. Staff can reinstate the session first.")
+    if request.path.startswith("/api/"):
+        return error_response(409, message, code="session_cancelled")
+    if request.method == "POST":
+        flash(message, "error")
+        return redirect(_page_before() or url_for("public.session_page", session_id=error.session_id))
+    return render_template("error.html", code=409, message=message, advice=None), 409
 
 
 def _status_filter() -> RegistrationStatus | None:
@@ -99,6 +132,8 @@ def registration_add(session_id: int) -> Response | tuple[str, int]:
     form = BulkRegistrationForm()
     if not form.validate_on_submit():
         return _render_registrations(forum_session, form)
+    # A cancelled session is refused before its balance is checked (register() would refuse it anyway).
+    operations.lock_open_session(session_id)
     assert form.participant_ids.data is not None  # DataRequired: at least one person was ticked
     wanted = list(dict.fromkeys(form.participant_ids.data))
     people = list(db.session.scalars(sa.select(Participant).where(Participant.id.in_(wanted))

@@ -111,7 +111,7 @@ def _statuses(session_id: int) -> dict[int, RegistrationStatus]:
 
 def _pool_ids(spec: PanelSpec) -> list[int]:
     """The requested pool's ids, in a stable order, checked against the register."""
-    if spec.pool == WAITLIST:
+    if isinstance(spec.pool, str):  # WAITLIST, the one word a pool can be (PanelSpec)
         return list(db.session.scalars(
             sa.select(Registration.participant_id)
             .where(Registration.session_id == spec.session_id, Registration.status == RegistrationStatus.waitlisted)
@@ -147,7 +147,8 @@ def draw_panel(spec: PanelSpec) -> PanelDraw:
     """Draw a panel for the session and record the seed in the audit log.
 
     Raises ``PoolError`` for an unusable pool or exclusion, ``InfeasibleSelection`` when no panel
-    meets the policy, and ``ValueError`` for a malformed request (e.g. an unknown algorithm).
+    meets the policy, ``ValueError`` for a malformed request (e.g. an unknown algorithm), and
+    ``SessionCancelled`` for a cancelled session.
     """
     draw = _compute(spec)
     audit.record("selection.run", "session", spec.session_id, detail=_detail(draw))
@@ -155,6 +156,8 @@ def draw_panel(spec: PanelSpec) -> PanelDraw:
 
 
 def _compute(spec: PanelSpec) -> PanelDraw:
+    # A cancelled session draws nobody (forums.registrations.operations), refused before the solver runs.
+    operations.refuse_if_cancelled(spec.session_id)
     pool = _pool_ids(spec)
     statuses = _statuses(spec.session_id)
     kept = {pid for pid, status in statuses.items() if status in HOLDING}

@@ -172,8 +172,13 @@ def create_session(changes: Mapping[str, Any]) -> ForumSession:
 
 def update_session(forum_session: ForumSession, changes: Mapping[str, Any],
                    expected_version: int | None = None) -> ForumSession:
-    """Change a session; more capacity gives the waitlist its seats."""
+    """Change a session; more capacity gives the waitlist its seats (not while it is cancelled).
+
+    A status change into or out of ``cancelled`` (the API's way to cancel or reinstate) is audited as
+    ``session.cancel`` or ``session.reinstate`` as well, like ``cancel_session`` and ``reinstate_session``.
+    """
     validation.check_version(forum_session, expected_version)
+    was_cancelled = forum_session.status is SessionStatus.cancelled
     values = _session_values(changes, forum_session)
     new_times = ("starts_at" in values or "ends_at" in values)
     for field, value in values.items():
@@ -189,14 +194,39 @@ def update_session(forum_session: ForumSession, changes: Mapping[str, Any],
     if "capacity" in values:
         operations.promote_waitlisted(forum_session)
     audit.record("session.update", "session", forum_session.id, detail=",".join(sorted(values)))
+    is_cancelled = forum_session.status is SessionStatus.cancelled
+    if is_cancelled != was_cancelled:
+        audit.record("session.cancel" if is_cancelled else "session.reinstate", "session", forum_session.id)
     return forum_session
 
 
 def cancel_session(forum_session: ForumSession) -> ForumSession:
-    """Cancel a session; it stays on record and calendars show it as cancelled."""
+    """Cancel a session; it stays on record and calendars show it as cancelled.
+
+    Until it is reinstated its registrations cannot change and no panel can be drawn
+    (``forums.registrations.operations.SessionCancelled``). The session is locked first, so a
+    registration change under way finishes before the cancellation, never after it.
+    """
+    operations.lock_session(forum_session.id)
     forum_session.status = SessionStatus.cancelled
     db.session.flush()
     audit.record("session.cancel", "session", forum_session.id)
+    return forum_session
+
+
+def reinstate_session(forum_session: ForumSession) -> ForumSession:
+    """Take a cancelled session back: it is published again and its registrations can change once more.
+
+    Its list is as it was when it was cancelled (nothing changed meanwhile); calendars show it as
+    confirmed again (the iCalendar SEQUENCE rises with the status). A session that is not cancelled
+    is refused with ``Conflict``.
+    """
+    operations.lock_session(forum_session.id)
+    if forum_session.status is not SessionStatus.cancelled:
+        raise validation.Conflict(_("This session is not cancelled."))
+    forum_session.status = SessionStatus.published
+    db.session.flush()
+    audit.record("session.reinstate", "session", forum_session.id)
     return forum_session
 
 

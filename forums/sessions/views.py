@@ -37,7 +37,7 @@ from models import (
     SessionStatus,
     db,
 )
-from models.registrations import PENDING, in_order
+from models.registrations import ON_LIST, PENDING, in_order
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -199,6 +199,35 @@ def session_cancel(session_id: int) -> str | Response:
     if save(form, lambda: session_operations.cancel_session(forum_session)):
         flash(_("Session cancelled."), "success")
     return redirect(_back_to(session_id))
+
+
+#: the registrations the reinstate confirmation counts: everyone on its list, whose places come back into force
+REINSTATE_COUNTED = in_order(ON_LIST)
+
+
+@bp.route("/sessions/<int:session_id>/reinstate", methods=("POST",))
+@staff_required
+def session_reinstate(session_id: int) -> str | Response:
+    """Reinstate a cancelled session once confirmed: it is published again and its list can change once more.
+
+    Like cancelling: the banner's button only opens the confirmation page (naming the session and how
+    many people are on its list); nothing changes until its "Yes" button posts ``confirmed=1``. Both
+    steps are POSTs with the CSRF token; the change is audited as ``session.reinstate``.
+    """
+    forum_session = queries.session_with_forum(session_id) or abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if forum_session.status is not SessionStatus.cancelled:
+        flash(_("This session is not cancelled."), "info")
+        return redirect(url_for(".agenda", session_id=session_id))
+    if request.form.get("confirmed") != "1":
+        counts = registration_queries.status_counts(session_id)
+        return render_template("sessions/reinstate_confirm.html", forum_session=forum_session,
+                               counts=[(STATUS_LABELS[status], counts[status]) for status in REINSTATE_COUNTED])
+    if save(form, lambda: session_operations.reinstate_session(forum_session)):
+        flash(_("Session reinstated: it is published again and its registrations can change."), "success")
+    return redirect(url_for(".agenda", session_id=session_id))
 
 
 # Agenda -------------------------------------------------------------------------------------------
