@@ -101,14 +101,18 @@ def participant_view(participant_id: int) -> str:
 @bp.route("/participants/<int:participant_id>/link", methods=("POST",))
 @staff_required
 def participant_link(participant_id: int) -> Response:
-    """Give the person a new personal link to hand out; the previous one stops working at once."""
+    """Give the person a personal link to hand out; a previous one, if there was one, stops working at once."""
     participant = db.get_or_404(Participant, participant_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    had_a_link = links.link_of(participant) is not None
     links.rotate(participant)
     audit.record("link.rotate", "participant", participant.id)
     db.session.commit()
-    flash(_("A new personal link was made; the old one no longer works."), "success")
+    if had_a_link:
+        flash(_("A new personal link was made; the old one no longer works."), "success")
+    else:
+        flash(_("A personal link was made: hand it to the person."), "success")
     return redirect(url_for(".participant_view", participant_id=participant.id))
 
 

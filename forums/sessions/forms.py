@@ -6,14 +6,18 @@ Times are typed as wall-clock date and time in the display zone (Asia/Dushanbe) 
 aware datetimes here, so nothing downstream ever sees a naive time.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     Field,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -42,7 +46,25 @@ from models import (
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
     VISIBILITY_LABELS,
+    utcnow,
 )
+
+#: the words for an end that does not come after the start: the form says it with every other problem
+#: (all at once), ``forums.sessions.operations`` says the same to the API
+END_BEFORE_START = _l("The end must be after the start.")
+
+
+def _end_after_start(starts: datetime | None, ends: datetime | None, field: Field) -> bool:
+    """False, with the reason on ``field``, when both times were read and the end is not after the start."""
+    if starts is not None and ends is not None and ends <= starts:
+        field.errors = [*field.errors, str(END_BEFORE_START)]
+        return False
+    return True
+
+
+def _read(day: Any, moment: Any) -> datetime | None:
+    """A typed date and time as an aware datetime, None while either could not be read."""
+    return wall_clock(day, moment) if day is not None and moment is not None else None
 
 
 class ForumForm(VersionedForm):
@@ -78,6 +100,10 @@ class SessionForm(VersionedForm):
                             validators=[InputRequired(), NumberRange(min=limits.CAPACITY_MIN, max=limits.CAPACITY_MAX)])
     visibility = SelectField(_l("Who may see the agenda"),
                              choices=options((v.value, label) for v, label in VISIBILITY_LABELS.items()))
+    #: the start the form was opened with (blank for a new session): a past date warns only when it changed
+    opened_start = HiddenField()
+    #: ticked after the warning, to save a session dated in the past (a session typed in afterwards)
+    confirm_past = BooleanField(_l("Yes, this session took place in the past: save it with this date"))
 
     #: service field -> form field, for messages about computed values
     FIELD_MAP = {"starts_at": "starts_time", "ends_at": "ends_time",
@@ -88,6 +114,28 @@ class SessionForm(VersionedForm):
         """Fill the forum and region lists from the database."""
         self.forum_id.choices = options(forums)
         self.region.choices = options(regions)
+
+    #: set by ``validate`` when the start is in the past and not yet confirmed: the page shows the tick box
+    asks_about_the_past = False
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Every problem at once: the fields' own, an end before the start, and a start in the past.
+
+        A start in the past is a warning that asks first: the session is saved once ``confirm_past`` is
+        ticked, and only a start that changed asks (an old session can still be edited as it is).
+        """
+        valid = super().validate(extra_validators)
+        starts = _read(self.starts_on.data, self.starts_time.data)
+        ends = _read(self.ends_on.data or self.starts_on.data, self.ends_time.data)
+        valid = _end_after_start(starts, ends, self.ends_time) and valid
+        if starts is not None and starts < utcnow() and starts.isoformat() != self.opened_start.data \
+                and not self.confirm_past.data:
+            self.asks_about_the_past = True
+            self.starts_on.errors = [*self.starts_on.errors, _(
+                "This date is in the past. If it is right (a session typed in afterwards), tick the box below "
+                "the form and save again.")]
+            valid = False
+        return valid
 
     def fill_from(self, forum_session: Any) -> None:
         """Show a stored session, times converted to the display zone."""
@@ -107,6 +155,7 @@ class SessionForm(VersionedForm):
         self.capacity.data = forum_session.capacity
         self.visibility.data = forum_session.visibility.value
         self.version.data = str(forum_session.version)
+        self.opened_start.data = starts.isoformat()
 
     def changes(self) -> dict[str, Any]:
         """The submitted values as the services expect them (aware datetimes, region key); call it on a valid form."""
@@ -133,7 +182,7 @@ class SessionForm(VersionedForm):
 
 
 class AgendaItemForm(AppForm):
-    """A timed agenda item with its speakers, chosen from the register."""
+    """A timed agenda item with its speakers, chosen from the session's list (``queries.speaker_choices``)."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.AGENDA_TITLE_MAX)])
     title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=limits.AGENDA_TITLE_MAX)])
@@ -146,6 +195,12 @@ class AgendaItemForm(AppForm):
 
     FIELD_MAP = {"starts_at": "starts_time", "ends_at": "ends_time",
                  "translations.ru.title": "title_ru", "translations.tg.title": "title_tg"}
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Every problem at once: the fields' own and an end before the start."""
+        valid = super().validate(extra_validators)
+        return _end_after_start(_read(self.on.data, self.starts_time.data), _read(self.on.data, self.ends_time.data),
+                                self.ends_time) and valid
 
     def fill_from(self, item: Any) -> None:
         """Show a stored item in the display zone."""
