@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -27,6 +27,7 @@ from wtforms.validators import NumberRange, Optional
 from forums.accounts.permissions import Need, current_staff, object_or_404, session_or_abort
 from forums.balance import policies, policy_rules, wording
 from forums.balance import queries as balance_queries
+from forums.balance.coarse import coarse_report
 from forums.balance.policy_rules import PolicyProblem
 from forums.balance.rules import (
     STAGES,
@@ -163,12 +164,15 @@ def session_dashboard(session_id: int) -> str:
         abort(404)
     locale = current_language()
     details = balance_queries.session_balance_details(session_id, stage)
+    is_staff = current_staff()
+    # Facilitators see where each category stands, never a count that moves by one person (SECURITY.md T23).
+    coarse = None if is_staff else coarse_report(details.report, current_app.config["SMALL_COUNT_THRESHOLD"])
     views = [dimension_view(dimension, details.report.suggestions, details.catalogue, locale)
-             for dimension in details.report.dimensions]
+             for dimension in details.report.dimensions] if is_staff else []
     return render_template(
         "balance/session.html", forum_session=forum_session, stage=stage, stages=STAGES, stage_label=stage_label,
         report=details.report, policy=details.policy, catalogue=details.catalogue, dimensions=views,
-        is_staff=current_staff(),
+        is_staff=is_staff, coarse=coarse,
         chart_width=CHART_WIDTH, label_width=LABEL_WIDTH, format_share=policies.percent,
     )
 

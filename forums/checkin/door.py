@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from forums import validation
 from forums.audit import log as audit
+from forums.balance.coarse import coarse_report
 from forums.balance.queries import balance_stamp, session_balance, session_balance_under
-from forums.checkin.coarse import coarse_report
 from forums.people import operations as people_operations
 from forums.people.names import likely_duplicates, search_key
 from forums.people.operations import ParticipantInput
@@ -361,7 +361,7 @@ def live_summary(forum_session: ForumSession, small_count_threshold: int | None 
     """Counts, seats and the attended-stage balance report: what the live panel polls (no names).
 
     With ``small_count_threshold`` (for a facilitator) the balance is the coarse one of
-    ``forums.checkin.coarse``: no count per category, nothing per category below the threshold.
+    ``forums.balance.coarse``: no count per category, nothing per category below the threshold.
     """
     counts = attendance(forum_session.id, forum_session.capacity)
     # The panel polls every few seconds: between check-ins this worker's copy of the report holds.

@@ -28,11 +28,11 @@ from werkzeug.wrappers import Response
 from forums import validation
 from forums.accounts.permissions import Need, current_staff, session_or_abort
 from forums.audit import log as audit
+from forums.balance.coarse import coarse_report
 from forums.balance.policies import load_catalogue, percent
 from forums.balance.queries import session_balance_details
 from forums.checkin import door as checkin
 from forums.checkin import scope
-from forums.checkin.coarse import coarse_report
 from forums.i18n import current_language
 from forums.people import operations as people_operations
 from forums.people.forms import participant_form
@@ -96,7 +96,7 @@ def _panel_context(forum_session: ForumSession) -> dict[str, Any]:
     """What the live panel shows: counts, seats, the attended-stage balance and how to refresh it.
 
     Staff see the exact balance; a facilitator sees only where each category stands, and nothing
-    per category below the small-count threshold (``forums.checkin.coarse``). While anyone expected has
+    per category below the small-count threshold (``forums.balance.coarse``). While anyone expected has
     not arrived yet (``calm``), the panel says how many are still expected and shows its verdicts without
     alarm: the first arrivals are never a room "outside the policy" in red, only the room so far.
     """

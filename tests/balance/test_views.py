@@ -186,3 +186,19 @@ def test_shares_round_trip_through_the_editor():
     assert percent_to_share(Decimal("33.3333")) == 1 / 3
     assert percent_to_share(Decimal("12.5")) == 0.125
     assert percent_to_share(Decimal("33.3")) == 0.333  # not a third: a different number was typed
+
+
+def test_a_facilitator_sees_no_count_that_singles_a_person_out(client, room, create_user, login, organiser):
+    """SECURITY.md T23: the dashboard a facilitator reads moves with no single check-in; staff keep the figures."""
+    facilitator = create_user("facilitator")
+    db.session.add(SessionFacilitator(session_id=room.id, user_id=facilitator.id))
+    db.session.commit()
+    staff_view = page(organiser.get(f"/sessions/{room.id}/balance?stage=attended"))
+    assert staff_view.select("table tbody tr"), "staff see the table of counts"
+    login(facilitator)
+    response = client.get(f"/sessions/{room.id}/balance?stage=attended")
+    assert response.status_code == 200
+    html = page(response)
+    # Two people attended: fewer than k=5, so nothing per category, not even where it stands.
+    assert not html.select("table") and not html.select("svg.balance-chart")
+    assert "The balance is shown once at least 5 people are present" in html.get_text(" ", strip=True)
