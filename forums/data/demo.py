@@ -151,7 +151,8 @@ def load_demo_data(seed: int = 1997) -> str:
     if db.session.scalar(sa.select(Forum.id).where(Forum.title == FORUMS[0][0])) is not None:
         return "\n".join(["Demo data is already loaded."] + lines)
 
-    dimensions = {d.key: d for d in db.session.scalars(sa.select(Dimension).options(selectinload(Dimension.categories)))}
+    dimensions = {d.key: d
+                  for d in db.session.scalars(sa.select(Dimension).options(selectinload(Dimension.categories)))}
     categories = {key: {c.key: c for c in d.categories} for key, d in dimensions.items()}
     people = _participants(rng, categories)
     forums = [Forum(title=title, kind=kind, description=f"{title}: demo data.") for title, kind, _ in FORUMS]
@@ -161,6 +162,7 @@ def load_demo_data(seed: int = 1997) -> str:
     sessions = _sessions(rng, forums, categories)
     db.session.flush()
     facilitator = db.session.scalar(sa.select(User).where(User.email == FACILITATOR_EMAIL))
+    assert facilitator is not None  # _user made or found the account above
     # The facilitator runs the door of the first session still to come.
     db.session.add(SessionFacilitator(session_id=sessions[PAST_SESSIONS].id, user_id=facilitator.id))
     registrations = _registrations(rng, sessions, people)
@@ -273,7 +275,8 @@ def _agendas(rng: random.Random, sessions: list[ForumSession], people: list[Part
             item = AgendaItem(forum_session=forum_session, position=position, title=title, kind=kind,
                               starts_at=moment, ends_at=moment + timedelta(minutes=minutes), translations={})
             if kind in (AgendaKind.opening, AgendaKind.presentation, AgendaKind.discussion):
-                for speaker_position, person in enumerate(rng.sample(people, k=2 if kind is AgendaKind.discussion else 1)):
+                speakers = rng.sample(people, k=2 if kind is AgendaKind.discussion else 1)
+                for speaker_position, person in enumerate(speakers):
                     item.speakers.append(AgendaSpeaker(participant=person, position=speaker_position))
             db.session.add(item)
             moment += timedelta(minutes=minutes)
