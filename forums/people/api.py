@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from forums import validation
 from forums.api import bp
@@ -41,11 +40,10 @@ from forums.audit import log as audit
 from forums.people import duplicates, limits
 from forums.people import operations as people_operations
 from forums.people.operations import ParticipantInput
+from forums.people.queries import CATEGORY_LOADING
 from models import (
     LANGUAGE_CODES,
-    Category,
     Participant,
-    ParticipantCategory,
     db,
 )
 
@@ -54,9 +52,6 @@ PARTICIPANT_FIELDS: dict[str, type] = {
     "name": str, "organisation": str, "email": str, "phone": str, "languages": list, "categories": dict,
 }
 #: what serialising a participant's categories touches, in one extra query whatever the rows
-CATEGORY_LOADING = (
-    selectinload(Participant.categories).joinedload(ParticipantCategory.category).joinedload(Category.dimension)
-)
 #: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
 
 
