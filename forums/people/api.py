@@ -51,10 +51,6 @@ from models import (
 PARTICIPANT_FIELDS: dict[str, type] = {
     "name": str, "organisation": str, "email": str, "phone": str, "languages": list, "categories": dict,
 }
-#: what serialising a participant's categories touches, in one extra query whatever the rows
-#: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
-
-
 
 
 # JSON shapes (keys as in shared/contracts/API.md; fields may be added, never renamed) ----------------

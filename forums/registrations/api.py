@@ -49,6 +49,7 @@ from models.registrations import INITIAL, in_order
 
 #: JSON types of a participant's writable fields
 
+#: the statuses a registration may be created in, in a fixed order for messages and the OpenAPI document
 INITIAL_STATUSES = in_order(INITIAL)
 
 
