@@ -1,11 +1,24 @@
-"""Engine set-up: SQLite pragmas and write transactions that cannot deadlock."""
+"""Engine set-up: SQLite pragmas, write transactions that cannot deadlock, and cheap read-only requests.
 
-from typing import Any
+Every transaction on SQLite takes the write lock up front (``BEGIN IMMEDIATE``, below), except in a
+request whose view was marked :func:`reads_only`: such a request begins deferred transactions, which
+take no lock in WAL mode, and on PostgreSQL it reads in autocommit (no ``BEGIN``/``ROLLBACK`` round
+trips). A statement that would write in such a request is refused before it reaches the database.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, g, has_request_context, request
 
 from models import db
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+#: how a statement that only reads begins (SQL keywords, upper case); anything else writes or could
+READING_STATEMENTS = ("SELECT", "WITH", "BEGIN", "PRAGMA", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
 
 
 def normalise_database_url(url: str) -> str:
@@ -16,25 +29,100 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+#: seconds a pooled PostgreSQL connection may sit unused and still be lent without a test round trip
+DEFAULT_PING_AFTER_IDLE = 1.0
+
+
 def engine_options(url: str) -> dict[str, Any]:
     """Per-backend engine options."""
     if url.startswith("sqlite"):
         # pysqlite must not issue its own BEGIN: ours (below) decides how a transaction starts.
         return {"connect_args": {"timeout": 15, "isolation_level": None}}
-    return {"pool_pre_ping": True}
+    # Not a round trip on every checkout: _install_idle_ping tests the connections that sat unused.
+    return {"pool_pre_ping": False}
+
+
+def reads_only(view: View) -> View:
+    """Mark a view that never writes to the database, whatever the caller and whatever it finds.
+
+    Its request, from the sign-in (cookie or token) on, reads without the write lock on SQLite and in
+    autocommit on PostgreSQL; a write attempted in it raises ``ReadOnlyRequest`` (a 500, and a failing
+    test) instead of running outside the transaction rules of this module.
+    """
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+class ReadOnlyRequest(RuntimeError):
+    """A view marked ``reads_only`` tried to write."""
+
+
+def in_read_only_request() -> bool:
+    """Whether the current request's view is marked ``reads_only`` (False outside requests)."""
+    return has_request_context() and g.get("reads_only", False)
+
+
+def _mark_read_only_request() -> None:
+    """Before any other hook can query (the sign-in): note a read-only view, and on PostgreSQL read in autocommit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "reads_only", False):
+        return
+    g.reads_only = True
+    if db.engine.dialect.name != "sqlite":
+        # READ COMMITTED gives each statement its own snapshot anyway: without BEGIN and ROLLBACK the
+        # reads see the same, two round trips sooner. (SQLite keeps its own BEGIN: see _on_begin.)
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def init_app(app: Flask) -> None:
-    """Bind ``db`` to the app and install the SQLite connection hooks."""
+    """Bind ``db`` to the app and install the connection hooks."""
     url = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     options = engine_options(url)
     options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    if url.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if url.startswith("sqlite"):
             _install_sqlite_hooks(db.engine)
+        elif not options.get("pool_pre_ping"):
+            _install_idle_ping(db.engine, float(app.config.get("DATABASE_PING_AFTER_IDLE", DEFAULT_PING_AFTER_IDLE)))
+        _refuse_writes_in_read_only_requests(db.engine)
+    # Registered before every other before_request hook (forums.init_app calls this early), so the
+    # user a cookie or token signs in is read the same way as the rest.
+    app.before_request(_mark_read_only_request)
+
+
+def _install_idle_ping(engine: sa.Engine, after: float) -> None:
+    """Test a pooled connection with a round trip before lending it, if it sat unused more than ``after`` seconds.
+
+    A connection that the database dropped while it sat in the pool (a restart, an idle timeout, a
+    network cut) is then replaced before any request uses it, as ``pool_pre_ping`` does, without
+    that round trip on every request of a busy worker, whose connection was in use a moment ago: a
+    restart under load fails the requests under way and, at worst, the next one per worker, after
+    which SQLAlchemy replaces the whole pool. ``DATABASE_PING_AFTER_IDLE = 0`` tests every checkout.
+    """
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= after:
+            return  # just connected, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and lends a new one.
+            raise sa.exc.DisconnectionError("a pooled connection was dropped while idle") from error
+
+
+def _refuse_writes_in_read_only_requests(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _check(_connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if in_read_only_request() and not statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
+            raise ReadOnlyRequest(f"{request.endpoint} is marked reads_only but sent: {statement[:80]}")
 
 
 def _install_sqlite_hooks(engine: sa.Engine) -> None:
@@ -55,4 +143,9 @@ def _install_sqlite_hooks(engine: sa.Engine) -> None:
         # writes (an audited read, a capacity check before an insert) can otherwise fail with
         # SQLITE_BUSY_SNAPSHOT whatever the timeout, and two of them can overbook a session.
         # The cost is that SQLite transactions run one at a time: PostgreSQL is the scale option.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A request that cannot write (``reads_only``, enforced above) has neither risk: its deferred
+        # transaction reads a snapshot beside the writer and the other readers, and waits for no one.
+        # Straight to the driver: nothing to bind or return, and this runs for every transaction.
+        driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # a connection being begun is open
+        driver_connection.execute("BEGIN" if in_read_only_request() else "BEGIN IMMEDIATE")

@@ -1,10 +1,13 @@
 """Language and time zone of the reader."""
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from forums.extensions import babel
 
@@ -20,7 +23,15 @@ def select_locale() -> str:
         return chosen
     if session.get("lang") in languages:
         return session["lang"]
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return _browser_language(request.headers.get("Accept-Language", ""), tuple(languages),
+                             current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@functools.lru_cache(maxsize=256)
+def _browser_language(header: str, languages: tuple[str, ...], default: str) -> str:
+    """The best of ``languages`` for an Accept-Language header, parsed once per distinct header (browsers
+    send a handful; the bound keeps made-up ones from filling memory)."""
+    return parse_accept_header(header, LanguageAccept).best_match(languages) or default
 
 
 def select_timezone() -> str:

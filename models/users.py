@@ -74,7 +74,7 @@ class ApiToken(Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     @classmethod
-    def live_at(cls, now: datetime) -> sa.ColumnElement[bool]:
+    def live_at(cls, now: datetime | sa.ColumnElement[datetime]) -> sa.ColumnElement[bool]:
         """The SQL twin of :meth:`is_live`."""
         return sa.and_(cls.revoked_at.is_(None), sa.or_(cls.expires_at.is_(None), cls.expires_at > now))
 

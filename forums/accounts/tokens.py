@@ -1,5 +1,6 @@
 """API tokens: shown once, stored as a SHA-256 hash, named, with an optional expiry, revocable one by one."""
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -71,13 +72,23 @@ def create_token(user: User, *, name: str = "", expires_in_days: int | None = No
     return row, token
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user a live token (neither revoked nor expired) belongs to, if any."""
-    return db.session.scalar(
+@functools.cache
+def _token_user_query() -> sa.Select[User]:
+    """The active user of the live token whose digest is bound as ``digest`` at the moment bound as ``now``.
+
+    Built once: every API call runs it, and building and keying a statement costs more than running it.
+    """
+    now: sa.BindParameter[datetime] = sa.bindparam("now")
+    return (
         sa.select(User)
         .join(ApiToken)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.live_at(utcnow()), User.is_active)
+        .where(ApiToken.token_hash == sa.bindparam("digest"), ApiToken.live_at(now), User.is_active)
     )
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a live token (neither revoked nor expired) belongs to, if any."""
+    return db.session.scalar(_token_user_query(), {"digest": token_digest(token), "now": utcnow()})
 
 
 def visible_tokens(viewer: User) -> sa.Select[ApiToken]:

@@ -12,7 +12,7 @@ from flask import abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from forums.accounts.permissions import Need, can_facilitate, object_or_404, session_or_abort, session_refusal
+from forums.accounts.permissions import Need, can_facilitate, is_staff, object_or_404, session_or_abort, session_refusal
 from forums.api import bp
 from forums.api.errors import ApiError, invalid
 from forums.api.openapi import error_responses, json_body, json_response
@@ -21,10 +21,13 @@ from forums.api.support import json_body as read_json_body
 from forums.api.support import not_found, signed_in_user, staff_user
 from forums.balance import policies
 from forums.balance import queries as balance_queries
+from forums.balance.coarse import coarse_report
 from forums.balance.policy_rules import PolicyProblem
 from forums.balance.rules import STAGES, Quota
+from forums.database import reads_only
 from forums.i18n import current_language
 from forums.web.cache import end_reads
+from forums.web.compression import KeptResponse
 from models import Forum, ForumSession, db
 
 #: more quota lines than any real catalogue has categories: a bound on work per request
@@ -155,6 +158,7 @@ def delete_session_policy(session_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/sessions/<int:session_id>/balance")
+@reads_only
 def get_session_balance(session_id: int) -> ResponseReturnValue:
     """The balance report at ``?stage=`` (default ``registered``).
 
@@ -171,9 +175,15 @@ def get_session_balance(session_id: int) -> ResponseReturnValue:
     stage = request.args.get("stage", "registered")
     if stage not in STAGES:
         raise invalid({"stage": _("One of: %(stages)s.", stages=", ".join(STAGES))})
+    if not is_staff(user):
+        # A facilitator reads where each category stands, never a count that one check-in moves (SECURITY.md
+        # T23): the door panel's coarse report, marked ``"detail": "coarse"``.
+        report = balance_queries.session_balance_details(session_id, stage).report
+        end_reads()
+        return jsonify(coarse_report(report, current_app.config["SMALL_COUNT_THRESHOLD"]).to_json())
     body = balance_queries.session_balance_json_under(session_id, stage, stamp)
     end_reads()
-    return current_app.response_class(body + "\n", mimetype="application/json")
+    return KeptResponse(body, mimetype="application/json")
 
 
 @bp.get("/forums/<int:forum_id>/policy")

@@ -40,6 +40,7 @@ from forums.balance.rules import (
 )
 from forums.i18n import current_language
 from forums.web.cache import kept
+from forums.web.compression import KeptBody
 from forums.web.paging import Page, paged
 from models import (
     ForumSession,
@@ -165,23 +166,27 @@ def session_balance(forum_session_id: int, stage: str = "registered") -> Balance
 Stamp = tuple[int, int]
 
 
+#: built once, from the table's own columns: dashboards poll the stamp, and building the statement and the
+#: ORM's compile and result steps cost more than running it
+_BALANCE_STAMP = sa.select(ForumSession.__table__.c.forum_id, ForumSession.__table__.c.balance_stamp).where(
+    ForumSession.__table__.c.id == sa.bindparam("session_id"))
+
+
 def balance_stamp(forum_session_id: int) -> Stamp | None:
     """The session's forum and balance stamp, or None when there is no such session (one small query).
 
     Database triggers give the session a new stamp whenever its report may change (see
     ``ForumSession.balance_stamp``), so an equal stamp means an equal report.
     """
-    row = db.session.execute(
-        sa.select(ForumSession.forum_id, ForumSession.balance_stamp).where(ForumSession.id == forum_session_id)
-    ).first()
+    row = db.session.execute(_BALANCE_STAMP, {"session_id": forum_session_id}).first()
     return None if row is None else (row.forum_id, row.balance_stamp)
 
 
 @dataclass(frozen=True)
 class _KeptReport:
     report: BalanceReport
-    #: the report as the API sends it, encoded once
-    json_body: str
+    #: the report as the API sends it, encoded once (and gzipped once, when asked for gzip)
+    json_body: KeptBody
 
 
 def _kept_report(forum_session_id: int, stage: str, stamp: Stamp) -> _KeptReport:
@@ -191,7 +196,7 @@ def _kept_report(forum_session_id: int, stage: str, stamp: Stamp) -> _KeptReport
     """
     def make() -> _KeptReport:
         report = session_balance(forum_session_id, stage)
-        return _KeptReport(report, current_app.json.dumps(report.to_json()))
+        return _KeptReport(report, KeptBody(current_app.json.dumps(report.to_json()) + "\n"))
 
     return kept("balance_reports", (forum_session_id, stage), stamp, make)
 
@@ -205,8 +210,8 @@ def session_balance_under(forum_session_id: int, stage: str, stamp: Stamp) -> Ba
     return _kept_report(forum_session_id, stage, stamp).report
 
 
-def session_balance_json_under(forum_session_id: int, stage: str, stamp: Stamp) -> str:
-    """``session_balance_under`` as the JSON text the API sends."""
+def session_balance_json_under(forum_session_id: int, stage: str, stamp: Stamp) -> KeptBody:
+    """``session_balance_under`` as the JSON body the API sends."""
     return _kept_report(forum_session_id, stage, stamp).json_body
 
 
@@ -518,6 +523,7 @@ def _limit_warnings(catalogue: Catalogue, policy: PolicyInForce, before: Mapping
                     before.get(category.id, 0), counted_before, count_after, counted_after, quota,
                 ))
     return warnings
+
 
 def waitlist_seats(forum_session_id: int, waiting: Sequence[tuple[int, int]],
                    free: int) -> tuple[list[int], list[tuple[int, tuple[str, ...]]]]:

@@ -9,10 +9,12 @@ from forums.accounts.permissions import (
     current_staff,
     visible_sessions_filter,
 )
+from forums.database import reads_only
 from forums.i18n import current_language
 from forums.sessions import queries, stamps
 from forums.sessions.views import session_tool_links
-from forums.web.cache import autocommit_reads, end_reads, kept
+from forums.web.cache import end_reads, kept
+from forums.web.compression import KeptBody
 from forums.web.conditional import conditional_response
 from models import ForumSession, utcnow
 
@@ -27,6 +29,7 @@ def index() -> str:
 
 
 @bp.route("/sessions/<int:session_id>")
+@reads_only
 def session_page(session_id: int) -> Response:
     """A session's agenda; staff also get links to manage it. Never lists who attends.
 
@@ -52,16 +55,15 @@ def _sees_everyones_page() -> bool:
 
 def _everyones_page(session_id: int) -> Response:
     """The agenda as every visitor sees it, kept per language while its stamp holds: one query."""
-    autocommit_reads()
     found = stamps.agenda_stamp(session_id)
     if found is None or not can_view_session(current_user, found.forum_session):
         abort(404)
 
-    def make() -> str:
+    def make() -> KeptBody:
         forum_session = queries.session_with_agenda(session_id)
         if forum_session is None:  # deleted since the stamp was read
             abort(404)
-        return _render(forum_session)
+        return KeptBody(_render(forum_session))
 
     # Links in the page start with the script root, so a copy serves one mount point.
     page = kept("agenda", (session_id, current_language(), request.script_root), found.stamp, make)

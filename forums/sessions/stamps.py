@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute, raiseload
+from sqlalchemy.orm import InstrumentedAttribute
 
 from models import (
     AgendaItem,
@@ -39,53 +39,80 @@ SHOWN_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
 )
 
 
+#: the session's columns the stamp query reads, in this order: its id, visibility and status for ``can_view_session``,
+#: and the two numbers of the stamp (``updated_at`` also gives the page's Last-Modified)
+STAMP_SESSION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
+    ForumSession.id, ForumSession.visibility, ForumSession.status, ForumSession.version, ForumSession.updated_at,
+)
+
+
 def covers(entity: type[Any], attribute: str) -> bool:
     """Whether the stamp changes whenever ``entity.attribute`` (a column or relationship) may show another value."""
     return entity in WHOLE_ROWS or any(
         column.class_ is entity and column.key == attribute for column in SHOWN_COLUMNS)
 
 
+def _table_column(attribute: InstrumentedAttribute[Any]) -> sa.Column[Any]:
+    """The table column a mapped attribute reads."""
+    column: sa.Column[Any] = sa.inspect(attribute.class_).columns[attribute.key]
+    return column
+
+
 @functools.cache
 def _stamp_query() -> sa.Select[Any]:
-    """The session (bound as ``session_id``) with its shown columns and one aggregate row over its speakers."""
+    """The session (bound as ``session_id``) with its shown columns and one aggregate row over its speakers.
+
+    Written with the mapped tables' own columns, not the ORM's entities and attributes: loading an
+    instance (identity map, every column and relationship) and the ORM's compile and result steps
+    cost more than the query itself, on a path run for every reader. The SQL is the same.
+    """
     session_id: sa.BindParameter[int] = sa.bindparam("session_id")
+    sessions, items, speakers_, people, forums, categories = (
+        model.__table__ for model in (ForumSession, AgendaItem, AgendaSpeaker, Participant, Forum, Category))
     # Reached through the session's agenda items by index: a subquery correlated to forum_session
     # made PostgreSQL scan every speaker of every session.
     speakers = (
         sa.select(
             sa.func.count().label("count"),
-            sa.func.sum(Participant.id).label("ids"),
-            sa.func.sum(Participant.version).label("versions"),
-            sa.func.max(Participant.updated_at).label("latest"),
+            sa.func.sum(people.c.id).label("ids"),
+            sa.func.sum(people.c.version).label("versions"),
+            sa.func.max(people.c.updated_at).label("latest"),
         )
-        .select_from(AgendaItem)
-        .join(AgendaSpeaker, AgendaSpeaker.agenda_item_id == AgendaItem.id)
-        .join(Participant, Participant.id == AgendaSpeaker.participant_id)
-        .where(AgendaItem.session_id == session_id)
+        .select_from(items)
+        .join(speakers_, speakers_.c.agenda_item_id == items.c.id)
+        .join(people, people.c.id == speakers_.c.participant_id)
+        .where(items.c.session_id == session_id)
         .subquery("speakers")
     )
     return (
-        sa.select(ForumSession, *SHOWN_COLUMNS, *speakers.c)
-        .join(Forum, Forum.id == ForumSession.forum_id)
-        .join(Category, Category.id == ForumSession.region_id)
+        sa.select(*(_table_column(column) for column in (*STAMP_SESSION_COLUMNS, *SHOWN_COLUMNS)), *speakers.c)
+        .select_from(sessions)
+        .join(forums, forums.c.id == sessions.c.forum_id)
+        .join(categories, categories.c.id == sessions.c.region_id)
         .join(speakers, sa.true())
-        .where(ForumSession.id == session_id)
-        .options(raiseload("*"))
+        .where(sessions.c.id == session_id)
     )
 
 
 @dataclass(frozen=True)
 class AgendaStamp:
-    """A session (its columns only, for the permission check) and the stamp of its public agenda."""
+    """A session (``STAMP_SESSION_COLUMNS`` only, for the permission check) and the stamp of its public agenda."""
 
     forum_session: ForumSession
     stamp: tuple[Any, ...]
 
 
 def agenda_stamp(session_id: int) -> AgendaStamp | None:
-    """The session and its agenda's stamp in one query, or None when there is no such session."""
+    """The session and its agenda's stamp in one query, or None when there is no such session.
+
+    The session comes back as a transient ``ForumSession`` holding only ``STAMP_SESSION_COLUMNS``
+    (never added to the database session): enough for ``can_view_session`` and Last-Modified; the
+    page itself is rendered from its own query (``forums.sessions.queries.session_with_agenda``).
+    """
     row = db.session.execute(_stamp_query(), {"session_id": session_id}).first()
     if row is None:
         return None
-    forum_session, *shown = row
-    return AgendaStamp(forum_session, (forum_session.version, forum_session.updated_at, *shown))
+    session_id_, visibility, status, version, updated_at, *shown = row
+    forum_session = ForumSession(id=session_id_, visibility=visibility, status=status, version=version,
+                                 updated_at=updated_at)
+    return AgendaStamp(forum_session, (version, updated_at, *shown))

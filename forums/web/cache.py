@@ -92,26 +92,13 @@ def kept(name: str, key: Hashable, stamp: Hashable, make: Callable[[], V]) -> V:
     return value
 
 
-def autocommit_reads() -> None:
-    """Let the request read without a transaction, unless it has already begun one.
-
-    A stamp is one statement, and a cached answer reads nothing else: BEGIN and ROLLBACK would be
-    two more round trips to PostgreSQL, which on a busy machine cost more than the query itself.
-    A miss reads on in autocommit too, which changes nothing at READ COMMITTED, where every
-    statement sees what was committed before it. Not on SQLite: it has no round trips to save, and
-    handing the connection back would reset the driver to issue BEGINs of its own, which
-    forums.database forbids (it begins every transaction itself; ``end_reads`` ends it early).
-    """
-    if db.engine.dialect.name != "sqlite" and not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def end_reads() -> None:
     """End the request's database transaction: what follows only sends what was read or kept.
 
-    On SQLite every transaction takes the write lock from its first statement (forums.database), so
-    a request answered from a copy would otherwise make the other workers wait while it builds and
-    sends its response. The session's objects stay readable as loaded (detached, not expired).
+    The connection goes back to the pool while the response is built and sent, and on SQLite a
+    transaction that took the write lock (any outside a ``forums.database.reads_only`` view) no
+    longer makes the other workers wait. The session's objects stay readable as loaded (detached,
+    not expired).
     """
     db.session.close()
 

@@ -5,16 +5,22 @@ The ETag is a hash of the body, so it is right by construction whatever the page
 only send If-Modified-Since; when both are sent, werkzeug lets If-None-Match decide (RFC 9110 13.2.2).
 """
 
-import hashlib
 from datetime import datetime
 
 from flask import Response, request
 
+from forums.web.compression import KeptBody, KeptResponse
 
-def conditional_response(body: str | bytes, *, mimetype: str, last_modified: datetime | None = None) -> Response:
-    """A 200 with ETag and Last-Modified, or a 304 when the client's copy is still current."""
-    response = Response(body, mimetype=mimetype)
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+
+def conditional_response(body: str | bytes | KeptBody, *, mimetype: str,
+                         last_modified: datetime | None = None) -> Response:
+    """A 200 with ETag and Last-Modified, or a 304 when the client's copy is still current.
+
+    A ``KeptBody`` (a kept page) brings its hash, and its gzip for ``forums.web.compression``, made once.
+    """
+    kept = body if isinstance(body, KeptBody) else KeptBody(body)
+    response = KeptResponse(kept, mimetype=mimetype)
+    response.set_etag(kept.etag)
     if last_modified is not None:
         # HTTP dates have whole seconds; a fraction would make every If-Modified-Since look older.
         response.last_modified = last_modified.replace(microsecond=0)
