@@ -230,6 +230,21 @@ SCHEMAS: dict[str, Any] = {
             "quotas": {"type": "array", "items": {"$ref": "#/components/schemas/Quota"}},
         },
     },
+    "CoarseBalanceReport": {
+        "type": "object",
+        "description": "What a facilitator reads (SECURITY.md T23): where each category stands, no count or "
+                       "share, and nothing per category while fewer than k people are counted",
+        "required": ["detail", "session_id", "stage", "total", "k", "ok", "dimensions"],
+        "properties": {
+            "detail": {"const": "coarse"}, "session_id": {"type": "integer"}, "stage": {"type": "string"},
+            "total": {"type": "integer"}, "k": {"type": "integer"}, "ok": {"type": ["boolean", "null"]},
+            "dimensions": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string"}, "shown": {"type": "boolean"}, "ok": {"type": ["boolean", "null"]},
+                "categories": {"type": "array", "items": {"type": "object", "properties": {
+                    "key": {"type": "string"}, "status": {"enum": ["under", "ok", "over"]},
+                    "counts_toward_balance": {"type": "boolean"}}}}}}},
+        },
+    },
     "BalanceReport": {
         "type": "object",
         "required": ["session_id", "stage", "total", "ok", "dimensions", "suggestions"],
@@ -307,8 +322,11 @@ PATHS: dict[str, Any] = {
                              (401, 403, 404), _POLICY_RESPONSE),
     },
     "/sessions/{session_id}/balance": {
-        "get": _operation("The balance report at a stage", "session", (401, 404, 422),
-                          json_response("The balance report", {"$ref": "#/components/schemas/BalanceReport"}),
+        "get": _operation("The balance report at a stage (staff); the session's facilitators get the coarse one",
+                          "session", (401, 403, 404, 422),
+                          json_response("The balance report", {"oneOf": [
+                              {"$ref": "#/components/schemas/BalanceReport"},
+                              {"$ref": "#/components/schemas/CoarseBalanceReport"}]}),
                           query=(_STAGE,)),
     },
     "/forums/{forum_id}/policy": {

@@ -216,3 +216,13 @@ def test_the_openapi_document_describes_the_endpoints(client):
     assert "get" in spec["paths"]["/sessions/{session_id}/balance"]
     assert {"get", "put"} <= set(spec["paths"]["/forums/{forum_id}/policy"])
     assert "BalanceReport" in spec["components"]["schemas"]
+
+
+def test_a_facilitator_reads_no_count_that_singles_a_person_out(client, room, create_user, token_for):
+    """SECURITY.md T23: the report a facilitator polls is the door panel's coarse one; staff keep the counts."""
+    headers = facilitator_of(create_user, token_for, room.id)
+    body = client.get(f"/api/v1/sessions/{room.id}/balance?stage=attended", headers=headers).get_json()
+    assert body["detail"] == "coarse" and body["total"] == 1
+    # One person attended: fewer than k=5, so nothing per category at all.
+    assert all(not dimension["shown"] and dimension["categories"] == [] for dimension in body["dimensions"])
+    assert "count" not in str(body) and "share" not in str(body)
