@@ -137,7 +137,7 @@ def checkin_undo(session_id: int, registration_id: int) -> ResponseReturnValue:
 def checkin_summary(session_id: int) -> ResponseReturnValue:
     """Counts and the attended-stage balance for the live panel; no names, so not audited.
 
-    Staff get the exact report; a facilitator the coarse one (``forums.checkin.coarse``), whose
+    Staff get the exact report; a facilitator the coarse one (``forums.balance.coarse``), whose
     ``detail`` is ``"coarse"``: where each category stands, no counts, nothing below the threshold.
     """
     forum_session = checkin_session(session_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -82,7 +82,7 @@ def _timezone_component(zone_name: str, events: Sequence[CalendarEvent]) -> ical
 def _event_component(event: CalendarEvent, zone: ZoneInfo) -> icalendar.Event:
     """Build the VEVENT of one session."""
     component = icalendar.Event()
-    last_modified_utc = event.last_modified.astimezone(timezone.utc)
+    last_modified_utc = event.last_modified.astimezone(UTC)
     component.add("uid", event.uid)
     component.add("dtstamp", last_modified_utc)
     component.add("last-modified", last_modified_utc)
