@@ -68,9 +68,11 @@ def _mark_read_only_request() -> None:
     if not getattr(view, "reads_only", False):
         return
     g.reads_only = True
-    if db.engine.dialect.name != "sqlite":
+    if db.engine.dialect.name != "sqlite" and not db.session().in_transaction():
         # READ COMMITTED gives each statement its own snapshot anyway: without BEGIN and ROLLBACK the
-        # reads see the same, two round trips sooner. (SQLite keeps its own BEGIN: see _on_begin.)
+        # reads see the same, two round trips sooner. (SQLite keeps its own BEGIN: see _on_begin.) A
+        # session already in a transaction (an app context that outlives the request, as in tests and CLI
+        # commands) cannot change its connection's isolation: its reads stay in that transaction.
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
