@@ -39,7 +39,7 @@ from forums.balance.rules import (
 from forums.forms import ActionForm, AppForm
 from forums.i18n import current_language
 from forums.web import page_number
-from models import Forum, ForumSession, db
+from models import STATUS_LABELS, Forum, ForumSession, RegistrationStatus, db
 
 bp = Blueprint("balance", __name__)
 # The one wording of balance (forums.balance.wording), registered once for every template.
@@ -63,13 +63,8 @@ PRESETS = ("broad_inclusion", "no_dominance", "equal_shares", "proportional")
 
 
 def stage_label(stage: str) -> str:
-    """A stage's name in the reader's language."""
-    return {
-        "invited": _("Invited"),
-        "registered": _("Registered"),
-        "confirmed": _("Confirmed"),
-        "attended": _("Attended"),
-    }[stage]
+    """A stage's name in the reader's language: each stage is named after the status it starts from."""
+    return str(STATUS_LABELS[RegistrationStatus(stage)])
 
 
 @dataclass(frozen=True)
