@@ -1,4 +1,4 @@
-"""accounts scope signup reports
+"""accounts scope
 
 Revision ID: dd2026a00006
 Revises: dd2026a00005
