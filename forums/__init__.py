@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     """Bind every extension and register blueprints, commands and hooks."""
     # Imported here, not at the top: every feature module imports ``forums.<something>``, which runs this file.
     from forums import cli, database, i18n, security, validation
-    from forums.accounts import auth, token_views
+    from forums.accounts import auth, my_account, token_views
     from forums.accounts import views as accounts_views
     from forums.api.resources import api_blueprint
     from forums.audit import views as audit_views
@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
     navigation.init_app(app)
     for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp,
                       checkin_views.bp, balance_views.bp, selection_views.bp, api_blueprint, data_views.bp,
-                      accounts_views.bp, token_views.bp, audit_views.bp):
+                      accounts_views.bp, token_views.bp, my_account.bp, audit_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     # After the blueprints: one of them could bring limits of its own.

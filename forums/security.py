@@ -69,6 +69,11 @@ def _load_user(stored_id: str) -> User | None:
         # The call presents a bearer token: it is that token's alone, and the cookie beside it answers for
         # nothing (a bad token is a 401 even with a good cookie, SECURITY.md T25; forums.api.core).
         return None
+    return session_user(stored_id)
+
+
+def session_user(stored_id: str) -> User | None:
+    """The active account a session's ``user_id:version`` names, if that version has not been ended."""
     user_id, _sep, version = stored_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None

@@ -81,7 +81,16 @@ from models.people import (  # noqa: E402
 )
 from models.policy import BalancePolicy, Quota  # noqa: E402
 from models.registrations import SEATED, STATUS_LABELS, Registration, RegistrationStatus  # noqa: E402
-from models.users import STAFF_ROLES, ApiToken, AuditEntry, Role, User  # noqa: E402
+from models.users import (  # noqa: E402
+    STAFF_ROLES,
+    AccountPolicy,
+    ApiToken,
+    AuditEntry,
+    OrganiserForum,
+    RecoveryCode,
+    Role,
+    User,
+)
 
 __all__ = [
     "Model",
@@ -96,6 +105,7 @@ __all__ = [
     "AgendaItem",
     "AgendaKind",
     "AgendaSpeaker",
+    "AccountPolicy",
     "ApiToken",
     "AuditEntry",
     "BalancePolicy",
@@ -106,11 +116,13 @@ __all__ = [
     "Forum",
     "ForumKind",
     "ForumSession",
+    "OrganiserForum",
     "Participant",
     "ParticipantCategory",
     "PendingImport",
     "PersonalLink",
     "Quota",
+    "RecoveryCode",
     "Registration",
     "RegistrationStatus",
     "Role",

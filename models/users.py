@@ -41,6 +41,12 @@ class User(UserMixin, Model):
     #: raised at sign-out and when the account is disabled: older session cookies stop working
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the TOTP secret, encrypted (``forums.accounts.two_factor``); set at enrolment, shown only then
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    #: when the first code proved the enrolment; until then the secret does not guard sign-in
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last 30-second step whose code was accepted: that code and older ones are refused (replay)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
@@ -50,8 +56,41 @@ class User(UserMixin, Model):
 
     @property
     def is_staff(self) -> bool:
-        """Admins and organisers see the whole register; facilitators only their sessions."""
+        """Admins and organisers see the whole register (organisers: of their forums, ``OrganiserForum``);
+        facilitators only their sessions."""
         return self.role in STAFF_ROLES
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Whether sign-in asks this account for a second factor (an enrolment confirmed by a code)."""
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+
+class OrganiserForum(Model):
+    """A forum an organiser is limited to; an organiser without any sees every forum (need-to-know,
+    ``forums.accounts.permissions.forum_scope``)."""
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    forum_id: Mapped[int] = mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True,
+                                          index=True)
+
+
+class RecoveryCode(Model):
+    """A single-use code that stands in for the second factor, stored as a SHA-256 hash."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: when it was spent; a spent code signs nobody in again
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountPolicy(Model):
+    """The rules for every staff account that an admin sets on a page: one row, ``id`` 1 (none: the defaults)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: every member of staff must sign in with a second factor; those without one enrol after their password
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
 
 
 class ApiToken(Model):

@@ -1,5 +1,6 @@
 """Staff sign-in and sign-out."""
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -13,21 +14,26 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from forums import validation
+from forums.accounts import scope, two_factor
+from forums.accounts.tokens import presented_token
+from forums.api.errors import error_response
 from forums.audit import log as audit
 from forums.extensions import limiter
 from forums.forms import ActionForm, AppForm
-from forums.security import begin_session, check_password, end_all_sessions
+from forums.security import begin_session, check_password, end_all_sessions, session_user
 from models import User, db
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(scope.remember_scope)
 
 
 class LoginForm(AppForm):
@@ -35,6 +41,23 @@ class LoginForm(AppForm):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class CodeForm(AppForm):
+    """The second factor: a code from the app, or one of the recovery codes."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"})
+
+
+#: the session key of a sign-in whose password was right and whose second factor is still to come
+PENDING = "two_factor_pending"
+#: how long the second step of a sign-in may wait for its code
+PENDING_SECONDS = 300
+#: the pages someone who must enrol in two-factor sign-in may still open
+ENROLMENT_ENDPOINTS = frozenset({"my_account.two_factor_page", "my_account.two_factor_start", "auth.logout",
+                                 "auth.login", "auth.second_factor", "static"})
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,7 +69,8 @@ def _safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and validation.line_problem(target) is None
             and not urlsplit(target).netloc):
         return target
-    return url_for("public.index")
+    # Without a page to return to, staff land on their home: what needs them today.
+    return url_for("desk.home")
 
 
 def _login_limit() -> str:
@@ -70,10 +94,18 @@ def login() -> str | Response:
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if check_password(user, form.password.data):
             assert user is not None  # check_password is False without a user
+            target = _safe_next(request.args.get("next"))
+            if user.has_two_factor:
+                # Not signed in yet: only the second step knows who this is, for a few minutes.
+                session.clear()
+                session[PENDING] = {"user": user.get_id(), "at": datetime.now(UTC).timestamp(), "next": target}
+                return redirect(url_for("auth.second_factor"))
             begin_session(user)
             audit.record("auth.login", "user", user.id)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            if two_factor.must_enrol(user):
+                return redirect(url_for("my_account.two_factor_page"))
+            return redirect(target)
         audit.record("auth.login_failed", "user", user.id if user else None, actor="anonymous")
         db.session.commit()
         # Neither the typed e-mail (it may be a password typed in the wrong box) nor the password.
@@ -82,6 +114,68 @@ def login() -> str | Response:
         flash(_("E-mail or password is wrong."), "error")
     return render_template("accounts/login.html", form=form)
 
+
+def _pending_user() -> User | None:
+    """The account whose password was just right and whose second factor is awaited, if still in time."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or datetime.now(UTC).timestamp() - pending.get("at", 0) > PENDING_SECONDS:
+        return None
+    user = session_user(str(pending.get("user", "")))
+    return user if user is not None and user.has_two_factor else None
+
+
+def _second_factor_limit() -> str:
+    return str(current_app.config.get("TWO_FACTOR_RATE_LIMIT", two_factor.DEFAULT_RATE_LIMIT))
+
+
+def _second_factor_key() -> str:
+    # Per account, not per address: a guesser who moves to another address keeps the same count.
+    pending = session.get(PENDING)
+    return f"two-factor:{pending.get('user')}" if isinstance(pending, dict) else f"two-factor:{request.remote_addr}"
+
+
+@bp.route("/login/code", methods=("GET", "POST"))
+@limiter.limit(_second_factor_limit, key_func=_second_factor_key, methods=["POST"], deduct_when=_was_failed_sign_in)
+def second_factor() -> str | Response:
+    """The second step of sign-in for accounts with two-factor sign-in: a code or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Sign in again: the time for the code ran out."), "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        assert form.code.data is not None  # DataRequired
+        how = two_factor.verify(user, form.code.data)
+        if how is not None:
+            target = session[PENDING].get("next") or url_for("public.index")
+            begin_session(user)  # clears the pending step with everything else
+            audit.record("auth.login", "user", user.id, detail=f"second_factor={how}")
+            db.session.commit()
+            if how == "recovery":
+                flash(_("You signed in with a recovery code; it cannot be used again. %(n)d are left.",
+                        n=two_factor.unused_recovery_codes(user)), "info")
+            return redirect(_safe_next(target))
+        db.session.commit()
+        current_app.logger.warning("Failed second factor from %r for user %d", request.remote_addr, user.id)
+        flash(_("This code is not right, or was used already."), "error")
+    return render_template("accounts/second_factor.html", form=form)
+
+
+def enrolment_first() -> ResponseReturnValue | None:
+    """A ``before_request`` hook: staff who must enrol in two-factor sign-in may do nothing else first.
+
+    Bearer-token calls are not concerned (the token is the credential); cookie calls to the API get a 401.
+    """
+    if (request.endpoint in ENROLMENT_ENDPOINTS or presented_token(request) is not None
+            or not current_user.is_authenticated or current_user.has_two_factor or not two_factor.is_required()):
+        return None
+    if request.path.startswith("/api/"):
+        return error_response(401, _("Two-factor sign-in is required: finish enrolling first."))
+    return redirect(url_for("my_account.two_factor_page"))
+
+
+bp.before_app_request(enrolment_first)
 
 
 @bp.route("/logout", methods=("GET", "POST"))

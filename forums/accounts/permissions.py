@@ -14,6 +14,10 @@ The role check is ``forums.web.staff_required`` / ``admins_only`` on pages and `
 in the API; the object check is :func:`session_or_abort` for sessions (the one kind whose visibility depends on
 the reader) and :func:`object_or_404` for every kind only staff reach. ``tests/accounts/test_permissions_matrix.py``
 holds every route to this rule.
+
+**Need-to-know by forum.** An organiser may be limited to chosen forums (:func:`forum_scope`); for them every
+other forum's sessions and people do not exist: 404, missing from every list, count and export. The rows each
+forum owns, and the one hook that hides the others from every query, are ``forums.accounts.scope``.
 """
 
 import enum
@@ -24,7 +28,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm.interfaces import ORMOption
 
-from models import ForumSession, Model, SessionFacilitator, SessionStatus, User, Visibility, db
+from models import ForumSession, Model, OrganiserForum, Role, SessionFacilitator, SessionStatus, User, Visibility, db
 
 Loaded = TypeVar("Loaded", bound=Model)
 
@@ -43,6 +47,19 @@ class Need(enum.Enum):
 def is_staff(user: User | None) -> bool:
     """Whether ``user`` is signed in as an admin or organiser."""
     return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def forum_scope(user: User | None) -> frozenset[int] | None:
+    """The ids of the forums ``user`` is limited to, or None for no limit by forum.
+
+    Only organisers are limited, and only when an admin chose forums for them (``OrganiserForum``); an
+    organiser without chosen forums, and every admin, sees every forum. Facilitators are not limited by forum:
+    they already see only the sessions they were assigned to.
+    """
+    if user is None or not user.is_authenticated or user.role is not Role.organiser:
+        return None
+    chosen = frozenset(db.session.scalars(sa.select(OrganiserForum.forum_id).where(OrganiserForum.user_id == user.id)))
+    return chosen or None
 
 
 def current_staff() -> bool:

@@ -1,0 +1,106 @@
+"""Need-to-know by forum: what an organiser limited to some forums may see, applied to every query of a request.
+
+Who is limited, and to which forums, is :func:`forums.accounts.permissions.forum_scope`. This module says
+which rows belong to those forums, and applies it once for the whole app: before each request the reader's
+scope is noted in ``flask.g``; every ORM ``SELECT`` of that request (pages, the JSON API, exports, counts,
+relationship loads) then carries the criteria below. A row outside the scope is missing, exactly as if it
+did not exist, so every ``object_or_404`` / ``session_or_abort`` / list / count of every feature, present
+and future, answers as for a missing object (404) without a copy of the rule.
+
+For a reader limited to forums F:
+
+- a forum is seen when it is in F; a session, when its forum is in F (published public ones included:
+  the staff app shows the reader's own forums only);
+- an agenda item, registration or facilitator assignment, when its session is seen;
+- a person (the register), when they are registered (in any status) for a session of F, or speak at
+  one, or are registered for no session at all: someone just added to the register, or not yet placed,
+  can then be found and invited; a person known only from other forums is not seen, nor are their
+  registrations there.
+
+Operations that rewrite a whole person (merging two records) are refused to a limited reader
+(:func:`whole_register_required`): they would touch registrations the reader cannot see.
+"""
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, g, has_request_context
+from flask_login import current_user
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import Session as OrmSession
+
+from forums.accounts.permissions import forum_scope
+from models import (
+    AgendaItem,
+    AgendaSpeaker,
+    Forum,
+    ForumSession,
+    Participant,
+    Registration,
+    SessionFacilitator,
+)
+
+#: the flask.g attribute holding the request's scope: absent or None means no limit
+SCOPE_ATTRIBUTE = "forum_scope"
+
+# Core tables, not the mapped classes, inside the criteria: the criteria of one entity must not be
+# filtered again by the criteria of another (and need not be: the forum is the only test).
+_sessions = ForumSession.__table__
+_registrations = Registration.__table__
+_speakers = AgendaSpeaker.__table__
+_items = AgendaItem.__table__
+
+
+def _sessions_of(forum_ids: frozenset[int]) -> sa.Select[Any]:
+    return sa.select(_sessions.c.id).where(_sessions.c.forum_id.in_(sorted(forum_ids)))
+
+
+def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
+    """The loader criteria that hide every row outside ``forum_ids`` (the rules in the module docstring)."""
+    sessions = _sessions_of(forum_ids)
+    in_scope_people = sa.union(
+        sa.select(_registrations.c.participant_id).where(_registrations.c.session_id.in_(sessions)),
+        sa.select(_speakers.c.participant_id).join(_items, _items.c.id == _speakers.c.agenda_item_id)
+        .where(_items.c.session_id.in_(sessions)),
+    )
+    placed_anywhere = sa.select(_registrations.c.participant_id)
+    options = [
+        (Forum, Forum.id.in_(sorted(forum_ids))),
+        (ForumSession, ForumSession.forum_id.in_(sorted(forum_ids))),
+        (AgendaItem, AgendaItem.session_id.in_(sessions)),
+        (Registration, Registration.session_id.in_(sessions)),
+        (SessionFacilitator, SessionFacilitator.session_id.in_(sessions)),
+        (Participant, sa.or_(Participant.id.in_(in_scope_people), Participant.id.not_in(placed_anywhere))),
+    ]
+    return [with_loader_criteria(entity, criteria, include_aliases=True) for entity, criteria in options]
+
+
+def remember_scope() -> None:
+    """A ``before_request`` hook: note the reader's forum scope for the queries of this request."""
+    setattr(g, SCOPE_ATTRIBUTE, forum_scope(current_user))
+
+
+def current_scope() -> frozenset[int] | None:
+    """The forums the current request is limited to, or None (no limit, or no request)."""
+    if not has_request_context():
+        return None
+    scope: frozenset[int] | None = g.get(SCOPE_ATTRIBUTE)
+    return scope
+
+
+def whole_register_required() -> None:
+    """403 for a reader limited to some forums: the action touches a person's records in every forum."""
+    if current_scope() is not None:
+        abort(403)
+
+
+def _limit_to_scope(state: ORMExecuteState) -> None:
+    # Relationship and column loads inherit the criteria from the statement that loaded their parent.
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    scope = current_scope()
+    if scope is not None:
+        state.statement = state.statement.options(*scope_criteria(scope))
+
+
+sa.event.listen(OrmSession, "do_orm_execute", _limit_to_scope)
