@@ -20,14 +20,23 @@ def init_app(app: Flask) -> None:
     from forums.audit import views as audit_views
     from forums.balance import views as balance_views
     from forums.checkin import views as checkin_views
+    from forums.concerns import personal as concerns_personal
+    from forums.concerns import views as concerns_views
     from forums.data import views as data_views
+    from forums.mail import commands as mail_commands
+    from forums.mail import settings as mail_settings
+    from forums.mail import views as mail_views
+    from forums.floor import views as floor_views
+    from forums.desk import views as desk_views
     from forums.people import views as people_views
     from forums.registrations import personal
     from forums.registrations import views as registrations_views
+    from forums.reports import views as reports_views
     from forums.selection import views as selection_views
     from forums.sessions import calendar as calendar_views
     from forums.sessions import public
     from forums.sessions import views as sessions_views
+    from forums.signup import views as signup_views
     from forums.web import assets, cache, compression, navigation
     from models import db
 
@@ -48,9 +57,13 @@ def init_app(app: Flask) -> None:
     navigation.init_app(app)
     for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp,
                       checkin_views.bp, balance_views.bp, selection_views.bp, api_blueprint, data_views.bp,
-                      accounts_views.bp, token_views.bp, my_account.bp, audit_views.bp):
+                      accounts_views.bp, token_views.bp, my_account.bp, audit_views.bp, concerns_views.bp, concerns_personal.bp, desk_views.bp,
+                      signup_views.bp, reports_views.bp, floor_views.bp,
+                      mail_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
+    mail_settings.init_app(app)
+    mail_commands.init_app(app)
     # After the blueprints: one of them could bring limits of its own.
     _limit_only_decorated_views(app)
     cache.init_app(app)

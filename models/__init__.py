@@ -53,6 +53,17 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
+from models.checkin import CheckinEvent, CheckinEventKind, CheckinOutcome, ReviewReason  # noqa: E402
+from models.concerns import (  # noqa: E402
+    Commitment,
+    Concern,
+    ConcernAnswer,
+    ConcernCategory,
+    ConcernIssue,
+    ConcernSettings,
+    ConcernStage,
+    Endorsement,
+)
 from models.events import (  # noqa: E402
     AGENDA_KIND_LABELS,
     FORUM_KIND_LABELS,
@@ -69,7 +80,21 @@ from models.events import (  # noqa: E402
     SessionStatus,
     Visibility,
 )
+from models.floor import (  # noqa: E402
+    FLOOR_POLICY_LABELS,
+    SPEECH_KIND_LABELS,
+    SPEECH_STATE_LABELS,
+    FloorBudget,
+    FloorDisplay,
+    FloorList,
+    FloorPolicy,
+    Speech,
+    SpeechKind,
+    SpeechState,
+    SpeechStretch,
+)
 from models.imports import PendingImport  # noqa: E402
+from models.mail import MailAddressHealth, MailKind, MailMessage, MailState  # noqa: E402
 from models.people import (  # noqa: E402
     LANGUAGE_CODES,
     LANGUAGE_LABELS,
@@ -81,6 +106,8 @@ from models.people import (  # noqa: E402
 )
 from models.policy import BalancePolicy, Quota  # noqa: E402
 from models.registrations import SEATED, STATUS_LABELS, Registration, RegistrationStatus  # noqa: E402
+from models.reports import ReportNarrative  # noqa: E402
+from models.signup import OpenSignup, SignupSetting  # noqa: E402
 from models.users import (  # noqa: E402
     STAFF_ROLES,
     AccountPolicy,
@@ -95,6 +122,7 @@ from models.users import (  # noqa: E402
 __all__ = [
     "Model",
     "AGENDA_KIND_LABELS",
+    "FLOOR_POLICY_LABELS",
     "FORUM_KIND_LABELS",
     "LANGUAGE_CODES",
     "LANGUAGE_LABELS",
@@ -111,24 +139,53 @@ __all__ = [
     "BalancePolicy",
     "Base",
     "Category",
+    "CheckinEvent",
+    "CheckinEventKind",
+    "CheckinOutcome",
     "CheckinRequest",
+    "Commitment",
+    "Concern",
+    "ConcernAnswer",
+    "ConcernCategory",
+    "ConcernIssue",
+    "ConcernSettings",
+    "ConcernStage",
     "Dimension",
+    "Endorsement",
+    "FloorBudget",
+    "FloorDisplay",
+    "FloorList",
+    "FloorPolicy",
     "Forum",
     "ForumKind",
     "ForumSession",
     "OrganiserForum",
+    "MailAddressHealth",
+    "MailKind",
+    "MailMessage",
+    "MailState",
+    "OpenSignup",
     "Participant",
     "ParticipantCategory",
     "PendingImport",
     "PersonalLink",
     "Quota",
     "RecoveryCode",
+    "ReviewReason",
     "Registration",
     "RegistrationStatus",
+    "ReportNarrative",
     "Role",
     "STAFF_ROLES",
     "SessionFacilitator",
     "SessionStatus",
+    "SPEECH_KIND_LABELS",
+    "SPEECH_STATE_LABELS",
+    "Speech",
+    "SpeechKind",
+    "SpeechState",
+    "SpeechStretch",
+    "SignupSetting",
     "UTCDateTime",
     "User",
     "Visibility",

@@ -453,15 +453,18 @@ def compute_balance(
     dimensions: Sequence[DimensionSpec],
     counts: Mapping[tuple[str, str], int],
     quotas: Sequence[Quota],
+    stages: Sequence[str] = STAGES,
 ) -> BalanceReport:
     """The balance report of a session at a stage, with suggestions for each dimension not ok.
 
     ``total`` is the number of registrations the stage counts; ``counts`` maps (dimension key,
     category key) to how many of them are in that category (missing pairs are 0). Quotas for
-    dimensions or categories not given are ignored. Raises ValueError for an unknown stage, a count
-    for an unknown category, a negative count or two quotas for one category.
+    dimensions or categories not given are ignored. ``stages`` are the stages the caller counts by:
+    the registration stages by default, another feature's own (``forums.concerns.stages``) when it
+    measures who is heard with the same policy. Raises ValueError for a stage not in ``stages``, a
+    count for an unknown category, a negative count or two quotas for one category.
     """
-    if stage not in STAGES:
+    if stage not in stages:
         raise ValueError(f"unknown stage {stage!r}")
     known = {(dimension.key, category.key) for dimension in dimensions for category in dimension.categories}
     for pair, count in counts.items():

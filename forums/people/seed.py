@@ -47,6 +47,16 @@ DEFAULT_DIMENSIONS: tuple[tuple[str, tuple[str, str, str], tuple[CategorySeed, .
         CategorySeed("woman", "Women", "Женщины", "Занон"),
         CategorySeed("man", "Men", "Мужчины", "Мардон"),
     )),
+    # For economic forums (issue 16). ``init-db`` adds it to an existing database too: seeding adds what is
+    # missing and leaves staff renames alone, so no data migration is needed.
+    ("sector", ("Sector", "Отрасль", "Соҳа"), (
+        CategorySeed("agriculture", "Agriculture", "Сельское хозяйство", "Кишоварзӣ"),
+        CategorySeed("trade", "Trade", "Торговля", "Савдо"),
+        CategorySeed("manufacturing", "Manufacturing", "Производство", "Истеҳсолот"),
+        CategorySeed("construction", "Construction", "Строительство", "Сохтмон"),
+        CategorySeed("transport", "Transport", "Транспорт", "Нақлиёт"),
+        CategorySeed("services", "Services", "Услуги", "Хизматрасонӣ"),
+    )),
 )
 
 
