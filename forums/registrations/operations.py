@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from forums.audit import log as audit
 from forums.balance import queries as balance_queries
+from forums.mail import outbox
 from models import (
     ForumSession,
     Participant,
@@ -134,6 +135,7 @@ def register(forum_session: ForumSession, participant: Participant,
     db.session.add(registration)
     db.session.flush()
     audit.record("registration.create", "registration", registration.id, detail=_detail(registration.status, via))
+    outbox.registration_added(registration)
     return registration
 
 
@@ -181,6 +183,7 @@ def change_status(registration: Registration, status: RegistrationStatus, *, by:
                      "registration", registration.id, detail=status.value, actor=actor)
     else:
         audit.record("registration.update", "registration", registration.id, detail=_detail(status, via))
+    outbox.status_changed(registration, old)
     # A seat freed goes to the waitlist; someone waitlisted while seats are free moves straight up.
     if (old in SEATED and status not in SEATED) or status is RegistrationStatus.waitlisted:
         return promote_waitlisted(registration.forum_session, actor=actor)
@@ -232,6 +235,7 @@ def promote_waitlisted(forum_session: ForumSession, *, actor: str | None = None)
     db.session.flush()
     for registration in promotion:
         audit.record("registration.update", "registration", registration.id, detail="promoted", actor=actor)
+        outbox.status_changed(registration, RegistrationStatus.waitlisted)
     for skipped in promotion.passed_over:
         audit.record("registration.passed_over", "registration", skipped.registration.id,
                      detail=",".join(skipped.dimensions), actor=actor)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from forums import validation
 from forums.audit import log as audit
+from forums.mail import outbox
 from forums.registrations import operations
 from forums.sessions import limits
 from forums.sessions.scheduling import Slot, agenda_key, move_target, outside_session, overlapping_keys
@@ -180,6 +181,8 @@ def update_session(forum_session: ForumSession, changes: Mapping[str, Any],
     validation.check_version(forum_session, expected_version)
     was_cancelled = forum_session.status is SessionStatus.cancelled
     values = _session_values(changes, forum_session)
+    was_published = forum_session.status is SessionStatus.published
+    where_and_when = (forum_session.starts_at, forum_session.ends_at, forum_session.venue, forum_session.region_id)
     new_times = ("starts_at" in values or "ends_at" in values)
     for field, value in values.items():
         setattr(forum_session, field, value)
@@ -197,6 +200,10 @@ def update_session(forum_session: ForumSession, changes: Mapping[str, Any],
     is_cancelled = forum_session.status is SessionStatus.cancelled
     if is_cancelled != was_cancelled:
         audit.record("session.cancel" if is_cancelled else "session.reinstate", "session", forum_session.id)
+    # Everyone still expected hears of a cancellation or of a new time or place, in this transaction.
+    outbox.session_changed(forum_session, was_published=was_published, cancelled=is_cancelled and not was_cancelled,
+                           moved=where_and_when != (forum_session.starts_at, forum_session.ends_at,
+                                                    forum_session.venue, forum_session.region_id))
     return forum_session
 
 
@@ -208,9 +215,11 @@ def cancel_session(forum_session: ForumSession) -> ForumSession:
     registration change under way finishes before the cancellation, never after it.
     """
     operations.lock_session(forum_session.id)
+    was_published = forum_session.status is SessionStatus.published
     forum_session.status = SessionStatus.cancelled
     db.session.flush()
     audit.record("session.cancel", "session", forum_session.id)
+    outbox.session_changed(forum_session, was_published=was_published, moved=False, cancelled=True)
     return forum_session
 
 

@@ -1,0 +1,150 @@
+"""The sender: claims queued messages, sends each through SMTP, records what the server said.
+
+Claiming is one transaction: rows whose turn has come are selected ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL (another sender skips them instead of waiting, so several senders never take the same row)
+and marked ``inflight`` with a lease; on SQLite every transaction holds the write lock (forums.database),
+which serialises claims the same way. Each message is then sent outside any transaction (the web app
+must not wait on an SMTP server) and its outcome written only if the row is still this sender's.
+
+A sender killed mid-send leaves its rows ``inflight``; once their lease expires the next claim puts them
+back in the queue, so they are retried, never lost. The one case that sends a message twice is a sender
+killed after the SMTP server accepted it and before the outcome was written: at-least-once delivery,
+as with every outbox that cannot share a transaction with the SMTP server.
+"""
+
+import logging
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from forums.mail import compose, delivery, rules, settings, verp
+from forums.mail.outbox import is_flagged, rowcount
+from forums.mail.smtp import SmtpConnection
+from models import MailMessage, MailState, db, utcnow
+
+logger = logging.getLogger(__name__)
+
+#: states a sender takes a message from
+SENDABLE = (MailState.queued, MailState.awaiting_retry)
+
+
+def worker_name() -> str:
+    """This process's name in ``claimed_by``: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def requeue_expired(now: datetime) -> int:
+    """Put back in the queue the inflight messages whose sender's lease ran out; returns how many."""
+    return rowcount(db.session.execute(
+        sa.update(MailMessage)
+        .where(MailMessage.state == MailState.inflight, MailMessage.lease_until < now)
+        .values(state=MailState.queued, claimed_by="", lease_until=None)))
+
+
+def claim(worker: str, limit: int, now: datetime) -> list[int]:
+    """Take up to ``limit`` messages whose turn has come, oldest turn first; commits. Returns their ids."""
+    requeue_expired(now)
+    ids = list(db.session.scalars(
+        sa.select(MailMessage.id)
+        .where(MailMessage.state.in_(SENDABLE), MailMessage.send_after <= now)
+        .order_by(MailMessage.send_after, MailMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ))
+    if ids:
+        db.session.execute(
+            sa.update(MailMessage)
+            .where(MailMessage.id.in_(ids), MailMessage.state.in_(SENDABLE))
+            .values(state=MailState.inflight, claimed_by=worker, lease_until=now + rules.LEASE,
+                    attempts=MailMessage.attempts + 1)
+        )
+    db.session.commit()
+    return ids
+
+
+def _finish(message_id: int, worker: str, values: dict[str, object]) -> bool:
+    """Write an outcome if the row is still this sender's (its lease may have run out); commits."""
+    updated = rowcount(db.session.execute(
+        sa.update(MailMessage)
+        .where(MailMessage.id == message_id, MailMessage.state == MailState.inflight,
+               MailMessage.claimed_by == worker)
+        .values(lease_until=None, updated_at=utcnow(), **values)))
+    db.session.commit()
+    return bool(updated)
+
+
+def outcome_values(outcome: delivery.Outcome, attempts: int, now: datetime) -> dict[str, object]:
+    """The columns an outcome sets: sent; a retry after its backoff (failed once out of attempts); failed."""
+    if isinstance(outcome, delivery.Sent):
+        return {"state": MailState.sent, "sent_at": now, "last_error": ""}
+    if isinstance(outcome, delivery.Retry) and not rules.out_of_attempts(attempts):
+        return {"state": MailState.awaiting_retry, "last_error": outcome.reason,
+                "send_after": now + rules.backoff(attempts, outcome.speed)}
+    return {"state": MailState.failed, "last_error": outcome.reason}
+
+
+def _stale_reason(message: MailMessage, now: datetime) -> str | None:
+    registration = message.registration
+    forum_session = registration.forum_session
+    if is_flagged(registration.participant_id, message.recipient):
+        return "address_flagged"
+    return rules.stale_reason(message.kind.value, message.detail, registration.status.value,
+                              forum_session.status.value, forum_session.ends_at <= now,
+                              registration.participant.email.strip() == message.recipient)
+
+
+def send_one(message_id: int, worker: str, connection: SmtpConnection) -> MailState | None:
+    """Compose and send one claimed message; returns the state it ended in (None: no longer this sender's)."""
+    now = utcnow()
+    loaded = compose.load([message_id])
+    if not loaded or loaded[0].state is not MailState.inflight or loaded[0].claimed_by != worker:
+        db.session.commit()
+        return None
+    message = loaded[0]
+    reason = _stale_reason(message, now)
+    if reason is not None:
+        return MailState.aborted if _finish(message_id, worker, {"state": MailState.aborted,
+                                                                  "last_error": reason}) else None
+    mail = compose.build(message)
+    envelope_from = verp.return_path(message.id, settings.verp_secret(), settings.return_path_domain())
+    recipient, attempts = message.recipient, message.attempts
+    # The personal link just issued is committed, and no lock is held while the SMTP server answers.
+    db.session.commit()
+    outcome = connection.send(mail, envelope_from, recipient)
+    values = outcome_values(outcome, attempts, utcnow())
+    if not isinstance(outcome, delivery.Sent):
+        logger.warning("Mail %d not sent: %s", message_id, values["last_error"])
+    state = values["state"]
+    assert isinstance(state, MailState)
+    return state if _finish(message_id, worker, values) else None
+
+
+def run_once(worker: str, *, batch: int = 50) -> Counter[str]:
+    """Claim and send batches until no message's turn has come; returns how many ended in each state."""
+    counts: Counter[str] = Counter()
+    with SmtpConnection(settings.smtp_settings()) as connection:
+        while ids := claim(worker, batch, utcnow()):
+            for message_id in ids:
+                state = send_one(message_id, worker, connection)
+                counts[state.value if state else "lost_lease"] += 1
+    return counts
+
+
+def run_forever(worker: str, *, interval: float, batch: int = 50,
+                purge: Callable[[], int] | None = None, should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Send whatever is due, then wait ``interval`` seconds, until ``should_stop``; ``purge`` runs once an hour."""
+    last_purge = 0.0
+    while not should_stop():
+        if purge is not None and time.monotonic() - last_purge >= 3600:
+            purge()
+            last_purge = time.monotonic()
+        counts = run_once(worker, batch=batch)
+        if counts:
+            logger.info("Mail sent: %s", dict(counts))
+        else:
+            time.sleep(interval)
