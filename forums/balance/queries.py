@@ -28,6 +28,7 @@ from forums.balance.policies import (
     policies_for_sessions,
     session_policy,
 )
+from forums.balance.preview import Move, StagePreview, preview
 from forums.balance.rules import (
     STAGES,
     BalanceReport,
@@ -153,7 +154,11 @@ def opening_stage(forum_session_id: int) -> str:
     people is where the list stands; once people are checked in it is attendance. A session with nobody
     opens on ``invited``, where invitations start.
     """
-    totals = stage_totals([forum_session_id], STAGES)
+    return furthest_stage(stage_totals([forum_session_id], STAGES), forum_session_id)
+
+
+def furthest_stage(totals: Mapping[tuple[int, str], int], forum_session_id: int) -> str:
+    """The furthest stage at which ``totals`` (per (session id, stage)) counts anyone, or ``invited``."""
     return next((stage for stage in reversed(STAGES) if totals.get((forum_session_id, stage))), STAGES[0])
 
 
@@ -552,3 +557,71 @@ def waitlist_seats(forum_session_id: int, waiting: Sequence[tuple[int, int]],
                 people[participant_id][dimension_key] = category_key
     return seat_order(catalogue.specs(), counts, policy.quotas,
                       [(registration_id, people[participant_id]) for registration_id, participant_id in waiting], free)
+
+
+@dataclass(frozen=True)
+class SessionStages:
+    """A session's reports at every stage, and the stage it has reached (``furthest_stage``)."""
+
+    reports: Mapping[str, BalanceReport]
+    current: str
+    policy_source: str
+
+    @property
+    def report(self) -> BalanceReport:
+        """The report at the stage the session has reached: what a list of sessions shows."""
+        return self.reports[self.current]
+
+
+def sessions_at_every_stage(forum_ids: Mapping[int, int]) -> tuple[Catalogue, dict[int, SessionStages]]:
+    """The reports of many sessions ({session id: forum id}) at every stage, in five queries whatever their number.
+
+    One GROUP BY counts every stage in one pass (conditional sums), as the forum overview does.
+    """
+    catalogue = load_catalogue()
+    if not forum_ids:
+        return catalogue, {}
+    policies = policies_for_sessions(forum_ids)
+    counts = stage_counts(forum_ids, STAGES)
+    totals = stage_totals(forum_ids, STAGES)
+    return catalogue, {
+        session_id: SessionStages(
+            {stage: _report(session_id, stage, catalogue, policies[session_id],
+                            counts.get((session_id, stage), Counter()), totals.get((session_id, stage), 0))
+             for stage in STAGES},
+            furthest_stage(totals, session_id), policies[session_id].source)
+        for session_id in forum_ids
+    }
+
+
+#: a person's registration status before and after a change; None is "not on the session"
+StatusMove = tuple[RegistrationStatus | None, RegistrationStatus | None]
+
+
+def preview_moves(forum_session_id: int, moves: Mapping[int, StatusMove]) -> tuple[Catalogue, list[StagePreview]]:
+    """The session's balance before and after moving these people ({participant id: (old, new)}), at every
+    stage the change touches (``forums.balance.preview``), with the catalogue that names its categories;
+    six queries whatever their number."""
+    catalogue = load_catalogue()
+    policy = session_policy(forum_session_id)
+    keys = catalogue.keys_by_category_id()
+    counts = stage_counts([forum_session_id], STAGES)
+    totals = stage_totals([forum_session_id], STAGES)
+    people: dict[int, list[tuple[str, str]]] = {participant_id: [] for participant_id in moves}
+    if people:
+        for participant_id, category_id in db.session.execute(
+            sa.select(ParticipantCategory.participant_id, ParticipantCategory.category_id)
+            .where(ParticipantCategory.participant_id.in_(list(people)))
+        ):
+            if category_id in keys:
+                people[participant_id].append(keys[category_id])
+    return catalogue, preview(
+        forum_session_id, catalogue.specs(), policy.quotas,
+        {stage: {keys[category_id]: count
+                 for category_id, count in counts.get((forum_session_id, stage), Counter()).items()
+                 if category_id in keys} for stage in STAGES},
+        {stage: totals.get((forum_session_id, stage), 0) for stage in STAGES},
+        [Move(tuple(people[participant_id]), None if old is None else old.value, None if new is None else new.value)
+         for participant_id, (old, new) in moves.items()],
+        {stage: {status.value for status in statuses} for stage, statuses in STAGE_STATUSES.items()},
+    )

@@ -39,7 +39,7 @@ from forums.balance.rules import (
 from forums.forms import ActionForm, AppForm
 from forums.i18n import current_language
 from forums.web import page_number
-from models import STATUS_LABELS, Forum, ForumSession, RegistrationStatus, db
+from models import Forum, ForumSession, db
 
 bp = Blueprint("balance", __name__)
 # The one wording of balance (forums.balance.wording), registered once for every template.
@@ -60,11 +60,6 @@ PERCENT_DECIMALS = 4
 NO_DOMINANCE_SHARE = 0.4
 
 PRESETS = ("broad_inclusion", "no_dominance", "equal_shares", "proportional")
-
-
-def stage_label(stage: str) -> str:
-    """A stage's name in the reader's language: each stage is named after the status it starts from."""
-    return str(STATUS_LABELS[RegistrationStatus(stage)])
 
 
 @dataclass(frozen=True)
@@ -165,7 +160,8 @@ def session_dashboard(session_id: int) -> str:
     views = [dimension_view(dimension, details.report.suggestions, details.catalogue, locale)
              for dimension in details.report.dimensions] if is_staff else []
     return render_template(
-        "balance/session.html", forum_session=forum_session, stage=stage, stages=STAGES, stage_label=stage_label,
+        "balance/session.html", forum_session=forum_session, stage=stage, stages=STAGES,
+        stage_label=wording.stage_label,
         report=details.report, policy=details.policy, catalogue=details.catalogue, dimensions=views,
         is_staff=is_staff, coarse=coarse,
         chart_width=CHART_WIDTH, label_width=LABEL_WIDTH, format_share=policies.percent,
@@ -505,5 +501,5 @@ def forum_overview(forum_id: int) -> str:
     overview = balance_queries.forum_balance_page(forum_id, page_number())
     return render_template(
         "balance/forum.html", forum=forum, overview=overview, locale=current_language(),
-        stage_label=stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
+        stage_label=wording.stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
     )

@@ -29,6 +29,8 @@ from flask_babel import lazy_gettext as _l
 from forums.balance.policies import Catalogue, infeasible_reason, percent
 from forums.balance.rules import Quota, Suggestion
 from forums.i18n import current_language
+from models import STATUS_LABELS as REGISTRATION_STATUS_LABELS
+from models import RegistrationStatus
 
 #: a category's status in words, for each status of ``forums.balance.rules.Status``
 STATUS_LABELS: dict[str, LazyString] = {
@@ -81,6 +83,11 @@ def report_verdict_label(ok: bool | None, total: int) -> str:
     return str(REPORT_VERDICTS[verdict_key(ok, total)])
 
 
+def stage_label(stage: str) -> str:
+    """A stage's name in the reader's language: each stage is named after the status it starts from."""
+    return str(REGISTRATION_STATUS_LABELS[RegistrationStatus(stage)])
+
+
 def people(count: int) -> str:
     """``1 person`` / ``5 people`` in the reader's language."""
     return ngettext("%(num)d person", "%(num)d people", count)
@@ -127,4 +134,5 @@ TEMPLATE_GLOBALS: dict[str, Callable[..., str]] = {
     "balance_report_verdict_label": report_verdict_label,
     "balance_suggestion_text": suggestion_text,
     "balance_limits_text": limits_text,
+    "balance_stage_label": stage_label,
 }

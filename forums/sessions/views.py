@@ -102,9 +102,13 @@ def session_list() -> str:
     filter_form.validate()
     page = queries.session_list(current_user, filter_form.filters(), page_number())
     tools = {forum_session.id: session_tool_links(forum_session.id) for forum_session, _seats in page.items}
+    # Staff see each session's balance where it stands (its furthest stage); facilitators see no counts here.
+    _catalogue, balance = balance_queries.sessions_at_every_stage(
+        {forum_session.id: forum_session.forum_id for forum_session, _seats in page.items} if current_user.is_staff
+        else {})
     return render_template("sessions/session_list.html", page=page, filter_form=filter_form, tools=tools,
                            is_staff=current_user.is_staff, page_args=filter_form.query_args(),
-                           session_statuses=SESSION_STATUS_LABELS)
+                           session_statuses=SESSION_STATUS_LABELS, balance=balance)
 
 
 def _session_form() -> SessionForm:
@@ -147,7 +151,9 @@ def session_edit(session_id: int) -> str | Response | tuple[str, int]:
 
 
 def _back_to(session_id: int) -> str:
-    """The page a session's button was pressed on: its agenda editor or the session list."""
+    """The page a session's button was pressed on: its staff page, its agenda editor or the session list."""
+    if request.form.get("back") == "session":
+        return url_for("desk.session_page", session_id=session_id)
     if request.form.get("back") == "agenda":
         return url_for(".agenda", session_id=session_id)
     return url_for(".session_list")

@@ -8,6 +8,7 @@ from models import Role
 
 #: endpoint, label, roles that see it
 NAV_ITEMS = (
+    ("desk.home", _l("Home"), (Role.admin, Role.organiser, Role.facilitator)),
     ("staff.forum_list", _l("Forums"), (Role.admin, Role.organiser)),
     ("staff.session_list", _l("Sessions"), (Role.admin, Role.organiser, Role.facilitator)),
     ("people.participant_list", _l("Participants"), (Role.admin, Role.organiser)),

@@ -7,7 +7,8 @@ public one nobody listed, fails ``test_every_endpoint_has_an_access_level``: not
 
 Object ids are substituted from one fixture database, in variants: a published public session, an
 invitation session the facilitator is *not* assigned to, one he *is* assigned to, and for personal
-links a token that belongs to someone else's session or to nobody.
+links a token that belongs to someone else's session or to nobody; and a session of a second forum
+(``foreign``), which an organiser limited to the first forum (``scoped``) may not know exists.
 """
 
 import logging
@@ -30,6 +31,7 @@ from models import (
     AgendaKind,
     AgendaSpeaker,
     AuditEntry,
+    OrganiserForum,
     PersonalLink,
     RegistrationStatus,
     SessionFacilitator,
@@ -61,6 +63,7 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "api.list_sessions": PUBLIC,
     "api.list_dimensions": PUBLIC,
     "staff.session_list": SIGNED_IN,
+    "desk.home": SIGNED_IN,
     "api.list_forums": SIGNED_IN,
     "api.get_forum": SIGNED_IN,
     "api.get_session_policy": FACILITATED,
@@ -81,6 +84,8 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "account.token_revoke": ADMIN,
     "checkin.add_facilitator": STAFF,
     "checkin.remove_facilitator": STAFF,
+    "signup.signup": PUBLIC,
+    "signup.confirm": PUBLIC,
 }
 
 #: the level of every other endpoint of a blueprint; never PUBLIC, so nothing becomes public by default
@@ -88,28 +93,35 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "admin": ADMIN,
     "audit": ADMIN,
     "account": SIGNED_IN,
+    "my_account": SIGNED_IN,
     "api": STAFF,
     "staff": STAFF,
+    "desk": STAFF,
     "people": STAFF,
     "registrations": STAFF,
     "lifecycle": STAFF,
     "balance": STAFF,
     "selection": STAFF,
+    "signup": STAFF,
+    "reports": STAFF,
     "checkin": FACILITATED,
     "personal": PERSONAL,
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-ROLES = ("anonymous", "facilitator", "organiser", "admin")
+ROLES = ("anonymous", "facilitator", "organiser", "scoped", "admin")
+#: endpoints that act on a person's records in every forum: refused (403) to an organiser limited to some forums
+WHOLE_REGISTER_ENDPOINTS = frozenset({"people.participant_merge"})
 #: which id variants each role is tried with (see ``World.values``)
 ROLE_VARIANTS = {
     "anonymous": ("public", "private", "cross", "bad"),
     "facilitator": ("public", "private", "assigned", "cross"),
     "organiser": ("private",),
+    "scoped": ("private", "foreign"),
     "admin": ("public", "private"),
 }
 #: URL variables that pick an object, so change between variants
-OBJECT_VARIABLES = frozenset({"session_id", "registration_id", "participant_id", "item_id", "token"})
+OBJECT_VARIABLES = frozenset({"session_id", "registration_id", "participant_id", "item_id", "token", "forum_id"})
 
 
 def level_of(endpoint: str) -> str | None:
@@ -134,6 +146,8 @@ class World:
     """The fixture database: three sessions, a person registered in each, four users."""
 
     forum_id: int
+    #: the second forum, of the ``foreign`` session, outside the scoped organiser's forums
+    foreign_forum_id: int
     sessions: dict[str, int]
     session_titles: dict[str, str]
     items: dict[str, int]
@@ -153,7 +167,8 @@ class World:
         return {
             "session_id": self.sessions[base], "registration_id": person.registration_id,
             "participant_id": person.id, "item_id": self.items[base], "token": token,
-            "forum_id": self.forum_id, "user_id": self.victim_id, "key": "group", "filename": "app.css",
+            "forum_id": self.foreign_forum_id if variant == "foreign" else self.forum_id, "user_id": self.victim_id,
+            "policy": "optional", "key": "group", "filename": "app.css",
             "change": "grant", "direction": "down", "token_id": self.victim_token_id,
         }
 
@@ -162,8 +177,14 @@ class World:
         all_people = [s for person in self.people.values() for s in person.secrets]
         if role in ("organiser", "admin"):
             return all_people if refused else []
-        hidden_sessions = ["private", "assigned"] if role == "anonymous" else ["private"]
-        hidden_people = ["public", "private", "assigned"] if role == "anonymous" else ["public", "private"]
+        if role == "scoped":
+            if refused:
+                return all_people
+            # A personal link is the key whoever holds it; every other page hides the other forum entirely.
+            return [] if level == PERSONAL else [self.session_titles["foreign"], *self.people["foreign"].secrets]
+        hidden_sessions = ["private", "assigned", "foreign"] if role == "anonymous" else ["private", "foreign"]
+        hidden_people = (["public", "private", "assigned", "foreign"] if role == "anonymous"
+                         else ["public", "private", "foreign"])
         if level == PERSONAL and not refused and variant in self.people:
             # One's own page names oneself and one's own session, nobody else.
             hidden_people = [key for key in hidden_people if key != variant]
@@ -178,18 +199,21 @@ class World:
 def world(app: Flask, create_user, create_forum, create_session, create_participant) -> World:
     """Build the fixture database the matrix substitutes ids from."""
     forum = create_forum(title="Discussion Club")
+    other_forum = create_forum(title="Border Commission")
     titles = {"public": "Open evening on water", "private": "Closed round table Sarband",
-              "assigned": "Closed round table Khorog"}
+              "assigned": "Closed round table Khorog", "foreign": "Border round table Isfara"}
     sessions = {
         "public": create_session(forum=forum, title=titles["public"]),
         "private": create_session(forum=forum, title=titles["private"], visibility="invitation"),
         "assigned": create_session(forum=forum, title=titles["assigned"], visibility="invitation",
                                    region="gorno_badakhshan"),
+        "foreign": create_session(forum=other_forum, title=titles["foreign"], visibility="invitation"),
     }
     speaker = create_participant("Speaker Published Sharipov", organisation="Academy", group="academia")
     details = {"public": ("Zulfiya Pubova", "uto", "+992900000101"),
                "private": ("Farrukh Privatov", "government", "+992900000202"),
-               "assigned": ("Gulnora Ownova", "minorities", "+992900000303")}
+               "assigned": ("Gulnora Ownova", "minorities", "+992900000303"),
+               "foreign": ("Sherali Borderov", "uto", "+992900000404")}
     people: dict[str, Person] = {}
     items: dict[str, int] = {}
     for key, forum_session in sessions.items():
@@ -210,12 +234,14 @@ def world(app: Flask, create_user, create_forum, create_session, create_particip
                              (name, participant.organisation, participant.email, participant.phone))
         items[key] = item.id
     users = {role: create_user(role) for role in ("admin", "organiser", "facilitator")}
+    users["scoped"] = create_user("organiser", email="scoped.organiser@example.org")
+    db.session.add(OrganiserForum(user_id=users["scoped"].id, forum_id=forum.id))
     victim = create_user("facilitator", email="second.facilitator@example.org")
     db.session.add(SessionFacilitator(session_id=sessions["assigned"].id, user_id=users["facilitator"].id))
     db.session.add(SessionFacilitator(session_id=sessions["private"].id, user_id=victim.id))
     victim_token, _token = create_token(victim, name="victim's script")
     db.session.commit()
-    return World(forum.id, {k: s.id for k, s in sessions.items()}, titles, items, people,
+    return World(forum.id, other_forum.id, {k: s.id for k, s in sessions.items()}, titles, items, people,
                  {role: user.id for role, user in users.items()}, victim.id, speaker.name, victim_token.id)
 
 
@@ -259,12 +285,16 @@ def calls_for(app: Flask, world: World, variants: tuple[str, ...]) -> list[Call]
     return sorted(calls.values(), key=lambda call: (order.get(call.method, 5), call.url))
 
 
-def may_be_granted(role: str, level: str, variant: str) -> bool:
+def may_be_granted(role: str, level: str, variant: str, endpoint: str = "") -> bool:
     """Whether ``role`` may succeed on an endpoint of ``level`` with the objects of ``variant``."""
     if role == "admin":
         return True
     if role == "organiser":
         return level != ADMIN
+    if role == "scoped":
+        if level == ADMIN or endpoint in WHOLE_REGISTER_ENDPOINTS:
+            return False
+        return variant in ("public", "private", "assigned", "foreign") if level == PERSONAL else variant != "foreign"
     if level == PERSONAL:
         return variant in ("public", "private", "assigned")
     if level == PUBLIC:
@@ -293,6 +323,9 @@ def expected_refusal(role: str, level: str, variant: str, is_api: bool, endpoint
         return 401 if is_api else "login"
     if endpoint in OWN_OBJECT_ENDPOINTS:
         return 404
+    if role == "scoped":
+        # Another forum's objects do not exist for an organiser limited to theirs; whole-register acts are 403.
+        return 403 if level == ADMIN or endpoint in WHOLE_REGISTER_ENDPOINTS or variant != "foreign" else 404
     if level in (STAFF, ADMIN) or variant == "none":
         return 403
     if level == FACILITATED and variant == "public":
@@ -369,7 +402,7 @@ def problems_of(role: str, world: World, call: Call, response: Any) -> list[str]
     found: list[str] = []
     if status >= 500:
         found.append(f"server error {status}")
-    elif not may_be_granted(role, level, call.variant):
+    elif not may_be_granted(role, level, call.variant, call.endpoint):
         if granted:
             found.append(f"granted ({status}) on a {level} route")
         elif not is_refusal(response):
@@ -427,14 +460,15 @@ def test_every_route_as_every_role(app, world, role, caplog):
 def _missing_grants(role: str, app: Flask, granted_reads: set[tuple[str, str]]) -> list[str]:
     """The tables say who may read; check they are right, so the matrix is not passing by refusing all."""
     expected_variant = {"admin": ("public", "private", "none"), "facilitator": ("assigned", "none"),
-                        "anonymous": ("public", "none"), "organiser": ("private", "none")}[role]
+                        "anonymous": ("public", "none"), "organiser": ("private", "none"),
+                        "scoped": ("private", "none")}[role]
     missing = []
     for rule in app.url_map.iter_rules():
         level = level_of(rule.endpoint)
         if "GET" not in (rule.methods or ()) or level is None:
             continue
         variants = {variant for endpoint, variant in granted_reads if endpoint == rule.endpoint}
-        if any(may_be_granted(role, level, variant) for variant in expected_variant) and not (
+        if any(may_be_granted(role, level, variant, rule.endpoint) for variant in expected_variant) and not (
                 variants & set(expected_variant)):
             missing.append(f"{role} GET {rule.rule} [{level}]: refused, but its level says it may read it")
     return missing
