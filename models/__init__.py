@@ -179,6 +179,7 @@ __all__ = [
     "STAFF_ROLES",
     "SessionFacilitator",
     "SessionStatus",
+    "SignupSetting",
     "SPEECH_KIND_LABELS",
     "SPEECH_STATE_LABELS",
     "Speech",

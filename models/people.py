@@ -110,6 +110,8 @@ class ParticipantCategory(Model):
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
     dimension_id: Mapped[int] = mapped_column(sa.ForeignKey("dimension.id", ondelete="CASCADE"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id", ondelete="CASCADE"), index=True)
+    #: the person chose it on the open registration form (``forums.signup``); staff have not checked it
+    is_self_declared: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     participant: Mapped[Participant] = relationship(back_populates="categories")
     category: Mapped[Category] = relationship()

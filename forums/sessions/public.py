@@ -13,6 +13,7 @@ from forums.database import reads_only
 from forums.i18n import current_language
 from forums.sessions import queries, stamps
 from forums.sessions.views import session_tool_links
+from forums.signup import queries as signup_queries
 from forums.web.cache import end_reads, kept
 from forums.web.compression import KeptBody
 from forums.web.conditional import conditional_response
@@ -80,4 +81,5 @@ def _render(forum_session: ForumSession) -> str:
         is_staff=current_staff(),
         can_facilitate=may_facilitate,
         tool_links=session_tool_links(forum_session.id) if may_facilitate else [],
+        offers_signup=signup_queries.offers_signup(forum_session.id),
     )

@@ -1,0 +1,1 @@
+"""Reports for headquarters: a period and forums, sessions held, attendance and balance, no names."""
