@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -230,20 +229,6 @@ def undo_check_in(session_id: int, registration_id: int) -> Registration:
     registration = _locked_registration(session_id, registration_id)
     operations.unmark_attended(registration)
     return registration
-
-
-def check_in_many(session_id: int, registration_ids: Sequence[int]) -> int:
-    """Check in several registrations of a session at once (a signed paper sheet); returns how many changed."""
-    operations.lock_session(session_id)
-    registrations = db.session.scalars(
-        sa.select(Registration)
-        .where(Registration.session_id == session_id, Registration.id.in_(registration_ids),
-               Registration.status.in_(EXPECTED_STATUSES), Registration.status != RegistrationStatus.attended)
-        .execution_options(populate_existing=True)
-    ).all()
-    for registration in registrations:
-        operations.mark_attended(registration, via="paper")
-    return len(registrations)
 
 
 def check_in_participant(session_id: int, participant: Participant) -> Registration:

@@ -32,20 +32,23 @@ from forums.balance.coarse import coarse_report
 from forums.balance.policies import load_catalogue, percent
 from forums.balance.queries import session_balance_details
 from forums.checkin import door as checkin
-from forums.checkin import scope
+from forums.checkin import events, scope
 from forums.i18n import current_language
 from forums.people import operations as people_operations
 from forums.people.forms import participant_form
 from models import (
     STATUS_LABELS,
     Category,
+    CheckinOutcome,
     ForumSession,
     Participant,
     ParticipantCategory,
     Registration,
     RegistrationStatus,
     db,
+    utcnow,
 )
+from models.checkin import KIND_LABELS, REVIEW_LABELS
 
 bp = Blueprint("checkin", __name__)
 
@@ -295,7 +298,9 @@ def paper(session_id: int) -> str | Response:
     if request.method == "POST":
         ids = [number for value in request.form.getlist("registration_id")
                if (number := validation.whole_number(value)) is not None]
-        changed = checkin.check_in_many(session_id, ids) if ids else 0
+        # Typed-back lines join the devices' event stream: someone also checked in on a device counts once.
+        results = events.apply_events(forum_session, current_user.id, events.paper_events(ids, utcnow())) if ids else []
+        changed = sum(result.outcome is CheckinOutcome.applied for result in results)
         db.session.commit()
         flash(_("%(n)d people marked as attended.", n=changed), "success")
         return redirect(url_for("checkin.paper", session_id=session_id, q=request.form.get("q") or None))
@@ -333,3 +338,29 @@ def remove_facilitator(session_id: int, user_id: int) -> Response:
         db.session.commit()
         flash(_("The facilitator was removed from this session."), "info")
     return redirect(url_for("checkin.page", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/checkin/review")
+@login_required
+def review(session_id: int) -> str:
+    """Staff: the check-ins flagged for review and the undos waiting on the reconciliation list (issue 18)."""
+    forum_session = session_or_abort(session_id, Need.manage, joinedload(ForumSession.forum),
+                                     joinedload(ForumSession.region), raiseload("*"))
+    lines = events.open_reviews(session_id)
+    html = render_template("checkin/review.html", forum_session=forum_session, lines=lines,
+                           status_labels=STATUS_LABELS, review_labels=REVIEW_LABELS, kind_labels=KIND_LABELS)
+    audit.record_read("checkin.list", "session", session_id, detail=f"{len(lines)} rows, review")
+    return html
+
+
+@bp.route("/sessions/<int:session_id>/checkin/review/<int:event_id>", methods=["POST"])
+@login_required
+def settle_review(session_id: int, event_id: int) -> Response:
+    """Staff settle one flagged event: keep things as they are, or (an undo on the list) apply the undo."""
+    session_or_abort(session_id, Need.manage)
+    apply_undo = request.form.get("action") == "undo"
+    if events.settle(session_id, event_id, apply_undo=apply_undo) is None:
+        abort(404)
+    db.session.commit()
+    flash(_("The check-in was undone.") if apply_undo else _("Marked as reviewed."), "success")
+    return redirect(url_for("checkin.review", session_id=session_id))
