@@ -137,6 +137,9 @@ class ForumSession(Model):
     #: their people's categories, the catalogue, its policy), set by database triggers (see the
     #: migration ``balance_stamp``) so that no write path can forget it; the ORM only sets the first one
     balance_stamp: Mapped[int] = mapped_column(sa.BigInteger, default=new_stamp, server_default="0")
+    #: Chatham House: what is said may be used, who said it is not recorded; the list of speakers keeps
+    #: categories only and the projector never shows names (``forums.floor``)
+    is_chatham_house: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     forum: Mapped[Forum] = relationship(back_populates="sessions")
     region: Mapped[Category] = relationship()
