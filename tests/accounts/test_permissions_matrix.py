@@ -106,6 +106,8 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "reports": STAFF,
     "checkin": FACILITATED,
     "personal": PERSONAL,
+    "concerns": STAFF,
+    "concerns_personal": PERSONAL,
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
