@@ -309,8 +309,8 @@ def session_report(forum_session: ForumSession) -> SessionFloorReport:
     pairs = _session_records([forum_session.id], now)
     records = [record for _speech, record in pairs]
     totals = [] if forum_session.is_chatham_house else rules.person_totals(records)
-    names = dict(db.session.execute(sa.select(Participant.id, Participant.name)
-                                    .where(Participant.id.in_([t.speaker for t in totals])))) if totals else {}
+    names = {row.id: row.name for row in db.session.execute(
+        sa.select(Participant.id, Participant.name).where(Participant.id.in_([t.speaker for t in totals])))}
     return SessionFloorReport(
         session_id=forum_session.id, catalogue=cat,
         dimensions=rules.floor_report(cat.specs(), present_counts([forum_session.id], cat), records),

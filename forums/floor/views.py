@@ -26,7 +26,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -483,9 +482,6 @@ def report_csv(session_id: int) -> ResponseReturnValue:
     """The report as CSV for Excel: one line per dimension and category, then one per speaker."""
     forum_session, floor_report, shown = _report(session_id)
     locale = current_language()
-    audit.record("floor.report_csv", "session", session_id, detail=f"{len(floor_report.people)} people")
-    db.session.commit()
-
     def rows() -> Iterator[list[str]]:
         for dimension in shown:
             for line in dimension.categories:
@@ -501,7 +497,11 @@ def report_csv(session_id: int) -> ResponseReturnValue:
 
     header = ["row", "dimension", "category", "name", "present", "attendance_share", "requests", "speeches",
               "seconds", "time_share", "mean_wait_seconds", "never_spoke", "gallagher_points"]
-    response = Response(stream_with_context(excel_csv.lines(header, rows())), mimetype="text/csv")
+    # built whole before the audit entry commits: a report is a few dozen lines, and committing expires the catalogue
+    body = "".join(excel_csv.lines(header, rows()))
+    audit.record("floor.report_csv", "session", session_id, detail=f"{len(floor_report.people)} people")
+    db.session.commit()
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="floor-session-{forum_session.id}.csv"'
     return response
 
