@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime, format_time
+from flask_babel import force_locale, format_date, format_time
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
@@ -112,8 +112,8 @@ def compose(message: MailMessage, token: str) -> Composed:
             "name": participant.name,
             "intro": _intro(message.kind, message.detail, title),
             "title": title,
-            "when": (f"{format_datetime(forum_session.starts_at, 'full')} – "
-                     f"{format_time(forum_session.ends_at, 'short')}"),
+            "when": (f"{format_date(forum_session.starts_at, 'full')}, {format_time(forum_session.starts_at, 'short')}"
+                     f"–{format_time(forum_session.ends_at, 'short')}"),
             "where": ", ".join(part for part in (forum_session.venue, forum_session.region.name(locale)) if part),
             "status": STATUS_LABELS[registration.status],
             "agenda": [(f"{format_time(item.starts_at, 'short')}–{format_time(item.ends_at, 'short')}",

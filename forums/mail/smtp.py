@@ -5,6 +5,7 @@ No Flask or database here: the sender gives it settings and messages, and gets b
 next message opens a new one.
 """
 
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -58,7 +59,9 @@ class SmtpConnection:
         try:
             if self._smtp is None:
                 self._smtp = self._open()
-            refused = self._smtp.sendmail(envelope_from, [recipient], message.as_bytes())
+            # CRLF line ends: sendmail passes bytes through as they are, and a server reads bare LFs as one
+            # endless line (refused as too long, RFC 5321 4.5.3.1.6).
+            refused = self._smtp.sendmail(envelope_from, [recipient], message.as_bytes(policy=email.policy.SMTP))
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return delivery.of_exception(error)
