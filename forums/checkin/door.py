@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from forums.audit import log as audit
 from forums.balance.coarse import coarse_report
 from forums.balance.queries import balance_stamp, session_balance, session_balance_under
 from forums.people import operations as people_operations
-from forums.people.names import likely_duplicates, search_key
+from forums.people.names import likely_duplicates, matches_with_one_slip, search_key
 from forums.people.operations import ParticipantInput
 from forums.registrations import operations
 from models import (
@@ -128,15 +129,7 @@ def search_expected(session_id: int, query: str = "", *, after: Position | None 
     substring, so a half-typed word narrows the list. One query whatever the list's length.
     Returns the page and the position to continue from (None on the last page).
     """
-    statement = (
-        sa.select(Registration.id, Registration.participant_id, Participant.name, Participant.organisation,
-                  Registration.status, Registration.checked_in_at, Participant.search_key)
-        .join(Participant, Participant.id == Registration.participant_id)
-        .where(Registration.session_id == session_id, Registration.status.in_(EXPECTED_STATUSES),
-               _among_expected(session_id))
-        .order_by(Participant.search_key, Registration.id)
-        .limit(limit + 1)
-    )
+    statement = _expected_lines(session_id).where(_among_expected(session_id)).limit(limit + 1)
     for word in query_words(query):
         # Keys hold only a-z, 0-9 and spaces, so the word needs no LIKE escaping.
         statement = statement.where(Participant.search_key.like(f"%{word}%"))
@@ -147,10 +140,34 @@ def search_expected(session_id: int, query: str = "", *, after: Position | None 
             sa.and_(Participant.search_key == key, Registration.id > registration_id),
         ))
     people = [ExpectedPerson(*row) for row in db.session.execute(statement)]
+    if not people and after is None and query_words(query):
+        return _forgiving_one_slip(session_id, query, limit), None
     if len(people) <= limit:
         return people, None
     last = people[limit - 1]
     return people[:limit], (last.sort_key, last.registration_id)
+
+
+def _expected_lines(session_id: int) -> sa.Select[int, int, str, str, RegistrationStatus, datetime | None, str]:
+    """The lines of the session's check-in list (``ExpectedPerson``'s fields), sorted by name."""
+    return (
+        sa.select(Registration.id, Registration.participant_id, Participant.name, Participant.organisation,
+                  Registration.status, Registration.checked_in_at, Participant.search_key)
+        .join(Participant, Participant.id == Registration.participant_id)
+        .where(Registration.session_id == session_id, Registration.status.in_(EXPECTED_STATUSES))
+        .order_by(Participant.search_key, Registration.id)
+    )
+
+
+def _forgiving_one_slip(session_id: int, query: str, limit: int) -> list[ExpectedPerson]:
+    """The people whose name matches the query with one slipped letter a word (``names.matches_with_one_slip``).
+
+    Asked only when the exact search found nobody, so a slip costs one more query over the session's list
+    and a search that finds people costs nothing more. At most ``limit`` people, sorted by name.
+    """
+    found = (ExpectedPerson(*row) for row in db.session.execute(_expected_lines(session_id)))
+    return list(itertools.islice((person for person in found if matches_with_one_slip(query, person.sort_key)),
+                                 limit))
 
 
 def _among_expected(session_id: int) -> sa.ColumnElement[bool]:

@@ -169,3 +169,53 @@ def likely_duplicates(
         ((candidate_id, score) for candidate_id, score in scored if score >= threshold),
         key=lambda item: (-item[1], item[0]),
     )
+
+
+#: a query word shorter than this must match as typed: one slip in a short word would match too many names
+SLIP_MIN_LENGTH = 5
+
+
+def within_one_edit(first: str, second: str) -> bool:
+    """Whether two words differ by at most one letter added, dropped or replaced (edit distance at most 1)."""
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    same = 0
+    while same < len(first) and first[same] == second[same]:
+        same += 1
+    if len(first) == len(second):
+        return first[same + 1:] == second[same + 1:]
+    return first[same:] == second[same + 1:]
+
+
+def matches_with_one_slip(query: str, text_key: str) -> bool:
+    """Like :func:`matches`, but forgiving one slipped letter per word of the query.
+
+    A query word that occurs in the key matches as in :func:`matches`. Otherwise a word of at least
+    ``SLIP_MIN_LENGTH`` letters matches a word of the key within one edit of it, or the beginning of one
+    (a half-typed word): ``gaibnazarov`` finds Ғоибназаров (``goibnazarov``). Shorter words get no slip.
+    """
+    key_words = text_key.split()
+    for word in search_key(query).split():
+        if word in text_key:
+            continue
+        if len(word) < SLIP_MIN_LENGTH:
+            return False
+        starts = (len(word) - 1, len(word), len(word) + 1)
+        if not any(within_one_edit(word, key_word[:length]) for key_word in key_words for length in starts):
+            return False
+    return True
+
+
+def folding_tables() -> dict[str, object]:
+    """The tables of :func:`search_key`, for the check-in page's offline search (``static/checkin-offline.js``).
+
+    The browser folds a typed query with exactly these letters and folds, in this order, so that
+    ``rahimova`` finds Раҳимова without the server. Replacements use JavaScript's ``$1`` for ``\\1``.
+    """
+    return {
+        "letters": {chr(code): latin for code, latin in _LETTERS_TO_LATIN.items()},
+        "folds": [[pattern.pattern, replacement.replace("\\1", "$1")]
+                  for pattern, replacement in _ROMANISATION_FOLDS],
+    }
