@@ -31,9 +31,9 @@ def ask(request_id, minute, group="government", kind="contribution", speaker=Non
                    speaker if speaker is not None else request_id, moved)
 
 
-def order(requests, policy=Policy(), state=FloorState()):
-    return [(position.request_id, position.reason, position.category) for position in order_queue(requests, policy,
-                                                                                                    state)]
+def order(requests, policy=None, state=None):
+    positions = order_queue(requests, policy or Policy(), state or FloorState())
+    return [(position.request_id, position.reason, position.category) for position in positions]
 
 
 def test_first_come_first_served_orders_by_the_time_of_the_request():
@@ -49,7 +49,8 @@ def test_points_of_order_then_interposed_questions_go_ahead_of_the_queue_and_mov
 
 
 def test_first_time_speakers_come_before_those_who_spoke_and_unknown_speakers_count_as_having_spoken():
-    requests = [ask(1, 1, speaker=10), ask(2, 2, speaker=20), Request(3, "contribution", T0 + timedelta(minutes=3), {}, None)]
+    unknown = Request(3, "contribution", T0 + timedelta(minutes=3), {}, None)
+    requests = [ask(1, 1, speaker=10), ask(2, 2, speaker=20), unknown]
     result = order(requests, Policy("first_time"), FloorState(heard=frozenset({10})))
     assert result == [(2, "first_time", None), (1, "spoke_before", None), (3, "speaker_unknown", None)]
 
