@@ -8,6 +8,7 @@ from forums.audit import api as audit_api
 from forums.balance import api as balance_api
 from forums.checkin import api as checkin_api
 from forums.checkin import sync_api as checkin_sync_api
+from forums.concerns import api as concerns_api
 from forums.floor import api as floor_api
 from forums.people import api as people_api
 from forums.people import dimensions_api, links_api
@@ -19,7 +20,7 @@ from forums.sessions import api as sessions_api
 RESOURCE_MODULES: tuple[ModuleType, ...] = (
     core, dimensions_api, sessions_api, people_api, registrations_api, links_api, checkin_api, checkin_sync_api,
     balance_api, floor_api,
-    selection_api, audit_api, accounts_api, openapi,
+    selection_api, audit_api, accounts_api, concerns_api, openapi,
 )
 
 #: the API blueprint, once the imports above have added every resource's routes to it

@@ -172,6 +172,8 @@ class World:
             "forum_id": self.foreign_forum_id if variant == "foreign" else self.forum_id, "user_id": self.victim_id,
             "policy": "optional", "key": "group", "filename": "app.css",
             "change": "grant", "direction": "down", "token_id": self.victim_token_id,
+            # concerns, issues, answers and commitments are changed by id only (their lists are per session)
+            "concern_id": 987654, "issue_id": 987654, "answer_id": 987654, "commitment_id": 987654,
         }
 
     def secrets_for(self, role: str, level: str, variant: str, refused: bool) -> list[str]:
