@@ -78,9 +78,11 @@ def export() -> BaseResponse | tuple[str, int]:
         return render_template("reports/report.html", form=form, data=None), 422
     locale = current_language()
     data = queries.report_for(period.first_day, period.last_day, period.forum_ids, locale)
+    # Written before the audit entry commits: committing expires the catalogue the lines are named from.
+    body = "".join(_csv_lines(data, locale))
     audit.record("report.export", "report", None, detail=period.scope)
     db.session.commit()
-    response = Response("".join(_csv_lines(data, locale)), mimetype="text/csv")
+    response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="report-{period.first_day.isoformat()}-{period.last_day.isoformat()}.csv"')
     return response

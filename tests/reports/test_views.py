@@ -1,0 +1,103 @@
+"""The report for headquarters as staff use it: the page, the CSV file, the narrative, the audit, no names."""
+
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from models import AuditEntry, ReportNarrative, db
+from tests.conftest import DUSHANBE, sign_in_without_password
+
+PERIOD = {"start": "2026-10-01", "end": "2026-11-30"}
+
+
+@pytest.fixture
+def held(create_forum, create_session, create_participant, create_registration):
+    """A forum with two sessions held in October and November 2026, one cancelled, and another forum's session."""
+    forum = create_forum(title="Discussion Club", kind="discussion_club")
+    october = create_session(forum=forum, title="Water", starts_at=datetime(2026, 10, 10, 16, tzinfo=DUSHANBE))
+    november = create_session(forum=forum, title="Land", starts_at=datetime(2026, 11, 12, 16, tzinfo=DUSHANBE))
+    cancelled = create_session(forum=forum, title="Cancelled", status="cancelled",
+                               starts_at=datetime(2026, 11, 20, 16, tzinfo=DUSHANBE))
+    other = create_session(title="Elsewhere", starts_at=datetime(2026, 11, 1, 16, tzinfo=DUSHANBE))
+    for number in range(6):
+        person = create_participant(f"Civil Person{number}", group="civil_society")
+        create_registration(october, person, "attended")
+        create_registration(cancelled, person, "attended")
+    for number in range(5):
+        person = create_participant(f"Academic Person{number}", group="academia", gender="man")
+        create_registration(november, person, "attended")
+        create_registration(other, person, "attended")
+    return forum
+
+
+@pytest.fixture
+def staff(app, client, create_user):
+    return sign_in_without_password(client, create_user("organiser"))
+
+
+def test_the_report_counts_held_sessions_of_the_chosen_forums_and_names_nobody(staff, held):
+    response = staff.get("/staff/reports", query_string={**PERIOD, "forums": held.id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sessions held:</strong> 2" in page
+    assert "Person" not in page
+    assert "2026-10" in page and "2026-11" in page
+    assert "United Tajik Opposition" in page  # among the categories never present
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "report.view")).one()
+    assert entry.detail == f"2026-10-01..2026-11-30|{held.id}"
+
+
+def test_the_csv_has_the_same_numbers_and_is_audited(staff, held):
+    response = staff.get("/staff/reports/export.csv", query_string={**PERIOD, "forums": held.id})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and body.startswith("\ufeff")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = [row.split(",") for row in body.strip("\ufeff").split("\r\n") if row]
+    assert ["Sessions held", "", "", "", "Sessions", "2"] in rows
+    assert ["Attendance", "Group", "Civil society", "", "Attendances", "6"] in rows
+    assert ["Attendance", "Gender", "Men", "", "Attendances", "5"] in rows
+    assert ["Never present", "Group", "United Tajik Opposition", "", "", ""] in rows
+    assert "Person" not in body
+    assert db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "report.export")) \
+        == f"2026-10-01..2026-11-30|{held.id}"
+
+
+def test_every_forum_when_none_is_ticked(staff, held):
+    page = staff.get("/staff/reports", query_string=PERIOD).get_data(as_text=True)
+    assert "Sessions held:</strong> 3" in page
+
+
+def test_staff_write_a_narrative_that_stays_with_the_report(staff, held):
+    response = staff.post("/staff/reports/narrative", query_string={**PERIOD, "forums": held.id},
+                          data={"text": "Academia came for the first time in November."})
+    assert response.status_code == 302
+    narrative = db.session.scalars(sa.select(ReportNarrative)).one()
+    assert narrative.scope == f"2026-10-01..2026-11-30|{held.id}"
+    page = staff.get("/staff/reports", query_string={**PERIOD, "forums": held.id}).get_data(as_text=True)
+    assert "Academia came for the first time in November." in page
+    other = staff.get("/staff/reports", query_string=PERIOD).get_data(as_text=True)
+    assert "Academia came for the first time" not in other
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "report.narrative")) == 1
+
+
+def test_a_period_ending_before_it_starts_is_refused(staff):
+    response = staff.get("/staff/reports", query_string={"start": "2026-11-30", "end": "2026-11-01"})
+    assert response.status_code == 422 and "must not be before" in response.get_data(as_text=True)
+    assert staff.get("/staff/reports", query_string={"start": "garbage", "end": "2026-11-01"}).status_code == 422
+
+
+def test_the_report_costs_the_same_queries_with_more_sessions(staff, held, count_queries, create_session,
+                                                              create_participant, create_registration):
+    def cost() -> int:
+        with count_queries() as counted:
+            assert staff.get("/staff/reports", query_string={**PERIOD, "forums": held.id}).status_code == 200
+        return counted()
+
+    before = cost()
+    for day in range(1, 8):
+        forum_session = create_session(forum=held, title=f"Extra {day}",
+                                       starts_at=datetime(2026, 11, day, 10, tzinfo=DUSHANBE))
+        create_registration(forum_session, create_participant(f"Extra Person{day}", group="media"), "attended")
+    assert cost() == before
