@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from forums.concerns import operations as concerns
 from forums.people.duplicates import name_words
 from forums.people.names import search_key
 from forums.security import hash_password
@@ -41,7 +42,8 @@ from models import (
     db,
     utcnow,
 )
-from models.registrations import SEATED
+from models.concerns import AnswerState, Channel, ConcernStage
+from models.registrations import ON_LIST, SEATED
 
 DUSHANBE = ZoneInfo("Asia/Dushanbe")
 ADMIN_EMAIL = "admin@example.org"
@@ -167,19 +169,23 @@ def load_demo_data(seed: int = 1997) -> str:
     db.session.add(SessionFacilitator(session_id=sessions[PAST_SESSIONS].id, user_id=facilitator.id))
     registrations = _registrations(rng, sessions, people)
     _agendas(rng, sessions, people)
+    db.session.flush()
+    _concerns(sessions)
     lines.insert(0, f"Loaded {len(forums)} forums, {len(sessions)} sessions, {len(people)} participants, "
                     f"{registrations} registrations.")
     return "\n".join(lines)
 
 
 def _participants(rng: random.Random, categories: dict) -> list[Participant]:
-    groups, regions = list(categories["group"]), list(categories["region"])
+    groups, regions, sectors = list(categories["group"]), list(categories["region"]), list(categories["sector"])
     people = []
     # Names come from a generator of their own: redrawing a name already taken shifts nothing else.
     names, taken = random.Random(rng.getrandbits(64)), set[tuple[str, ...]]()
     for index in range(132):
         gender = "woman" if index % 5 in (0, 2) else "man"
         values = {"group": groups[index % len(groups)], "region": regions[index % len(regions)], "gender": gender}
+        if values["group"] in SECTOR_GROUPS:
+            values["sector"] = sectors[index % len(sectors)]
         name = _name(names, _pool(values["group"], index // len(groups)), gender, taken)
         languages = rng.choice(["ru", "tg", "ru,tg", "en,ru"])
         person = Participant(name=name, search_key=search_key(name), organisation=ORGANISATIONS[values["group"]],
@@ -205,6 +211,9 @@ def _policies(forums: list[Forum], categories: dict) -> None:
                             target_share=0.5))
     db.session.add(BalancePolicy(forum_id=forums[0].id, quotas=quotas))
 
+
+#: people of these groups have a sector (those who run or regulate an economy's firms)
+SECTOR_GROUPS = ("business", "government", "minorities", "civil_society")
 
 #: the first sessions took place already (one every four days up to four days ago); the others are to come
 PAST_SESSIONS = 3
@@ -280,3 +289,48 @@ def _agendas(rng: random.Random, sessions: list[ForumSession], people: list[Part
                     item.speakers.append(AgendaSpeaker(participant=person, position=speaker_position))
             db.session.add(item)
             moment += timedelta(minutes=minutes)
+
+
+#: concerns raised at the economic forum's sessions: (language, text), in the order they are moderated below
+CONCERNS = [
+    ("ru", "Налоговая проверка приходит каждый месяц; просим не чаще раза в год."),
+    ("tg", "Барои содироти меваи хушк иҷозатномаро дар як ҳафта додан лозим аст."),
+    ("en", "Electricity is cut every evening in winter; our workshop loses half its shifts."),
+    ("ru", "Кредиты для малого бизнеса только под 40% годовых."),
+    ("tg", "Роҳи байни Кӯлоб ва Душанбе дар зимистон баста мешавад."),
+    ("ru", "Таможня на границе держит грузовики по неделе."),
+]
+
+
+def _concerns(sessions: list[ForumSession]) -> None:
+    """Concerns at the economic forum's sessions (in several regions), at every stage: submitted, accepted,
+    declined with a reason, grouped, on the agenda, answered with a commitment (one of them overdue)."""
+    economic = [each for each in sessions if each.forum.kind is ForumKind.economic_forum
+                and each.status is not SessionStatus.cancelled]
+    on_list = {(registration.session_id, registration.participant_id): registration
+               for registration in db.session.scalars(sa.select(Registration).where(
+                   Registration.session_id.in_([each.id for each in economic]), Registration.status.in_(ON_LIST)))}
+    for forum_session in economic:
+        people = [db.session.get(Participant, participant_id) for (session_id, participant_id) in on_list
+                  if session_id == forum_session.id][:len(CONCERNS)]
+        raised = [concerns.submit(forum_session, person, channel=Channel.link, language=language, text=text)
+                  for person, (language, text) in zip(people, CONCERNS, strict=False) if person is not None]
+        if len(raised) < 5:
+            continue
+        for concern in raised[:4]:
+            concerns.moderate(concern, ConcernStage.accepted)
+        concerns.moderate(raised[4], ConcernStage.declined, "Outside what the officials present can answer.")
+        issue = concerns.new_issue(forum_session, "Inspections and credit for small firms")
+        concerns.group([raised[0], raised[3]], issue)
+        item = next(each for each in forum_session.agenda if each.kind is AgendaKind.discussion)
+        concerns.move_issue(issue, ConcernStage.on_agenda, item.id)
+        if forum_session.ends_at <= utcnow():
+            concerns.move_issue(issue, ConcernStage.presented)
+            answer = concerns.draft_answer(
+                issue, official="Deputy Minister of Finance", authority="Ministry of Finance",
+                answered_on=forum_session.starts_at.astimezone(DUSHANBE).date(),
+                text="Inspections of small firms will be planned once a year; credit lines are under study.",
+                state=AnswerState.under_study)
+            concerns.add_commitment(answer, description="Publish the yearly inspection plan",
+                                    owner="Tax Committee", due_on=forum_session.starts_at.date() + timedelta(days=2))
+            concerns.publish_answer(answer)
