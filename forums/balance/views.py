@@ -36,6 +36,7 @@ from forums.balance.rules import (
     Quota,
     Suggestion,
 )
+from forums.floor import queries as floor_queries
 from forums.forms import ActionForm, AppForm
 from forums.i18n import current_language
 from forums.web import page_number
@@ -502,4 +503,6 @@ def forum_overview(forum_id: int) -> str:
     return render_template(
         "balance/forum.html", forum=forum, overview=overview, locale=current_language(),
         stage_label=wording.stage_label, stages=balance_queries.FORUM_STAGES, percent=policies.percent,
+        # present is not heard: the floor over the series beside attendance (issue 15)
+        floor=floor_queries.forum_floor(forum_id, overview.catalogue),
     )
