@@ -93,6 +93,8 @@ class Forum(Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[ForumKind] = mapped_column(_enum(ForumKind))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: titles and descriptions in other languages, like a session's: {"ru": {"title": ..., "description": ...}}
+    translations: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     #: days after a session ends before its personal data is purged; None keeps it
     retention_days: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -103,6 +105,10 @@ class Forum(Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    def localized(self, field: str, locale: str) -> str:
+        """``title`` or ``description`` in ``locale``, falling back to the original."""
+        return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
 
 
 class ForumSession(Model):
@@ -154,7 +160,7 @@ class ForumSession(Model):
     __mapper_args__ = {"version_id_col": version}
 
     def localized(self, field: str, locale: str) -> str:
-        """``title`` or ``description`` in ``locale``, falling back to the original."""
+        """``title``, ``description`` or ``venue`` in ``locale``, falling back to the original."""
         return (self.translations or {}).get(locale, {}).get(field) or getattr(self, field)
 
 

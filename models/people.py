@@ -30,6 +30,8 @@ class Dimension(Model):
     name_ru: Mapped[str] = mapped_column(sa.String(120), default="")
     name_tg: Mapped[str] = mapped_column(sa.String(120), default="")
     position: Mapped[int] = mapped_column(default=0)
+    #: retired: kept on old records and in reports, no longer offered when a person is recorded
+    is_retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     categories: Mapped[list[Category]] = relationship(
         back_populates="dimension", order_by="Category.position, Category.id"
@@ -54,6 +56,8 @@ class Category(Model):
     #: international observers attend but are not counted toward balance
     counts_toward_balance: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    #: retired: kept on old records and in reports, no longer offered when a person is recorded
+    is_retired: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     dimension: Mapped[Dimension] = relationship(back_populates="categories")
 

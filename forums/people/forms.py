@@ -65,6 +65,10 @@ def category_field_name(dimension_key: str) -> str:
     return f"cat_{dimension_key}"
 
 
+def _retired_label(name: str) -> str:
+    return str(_l("%(name)s (retired)", name=name))
+
+
 def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any) -> ParticipantForm:
     """A participant form with a select for each dimension, in the reader's language."""
     fields = {category_field_name(d.key): d.key for d in dimensions}
@@ -73,7 +77,10 @@ def participant_form(dimensions: Sequence[Dimension], locale: str, **kwargs: Any
         category_fields = {key: name for name, key in fields.items()}
 
     for dimension in dimensions:
-        choices = options([("", _l("(not recorded)")), *((c.key, c.name(locale)) for c in dimension.categories)])
+        # A retired category stays choosable for the people who have it (operations refuse it for anyone else).
+        choices = options([("", _l("(not recorded)")),
+                           *((c.key, _retired_label(c.name(locale)) if c.is_retired or dimension.is_retired
+                              else c.name(locale)) for c in dimension.categories)])
         setattr(DynamicParticipantForm, category_field_name(dimension.key),
                 SelectField(dimension.name(locale), choices=choices, validators=[Optional()]))
     return DynamicParticipantForm(**kwargs)
@@ -97,6 +104,15 @@ class CategoryForm(AppForm):
     name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
     name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
     counts_toward_balance = BooleanField(_l("Counts toward balance"), default=True)
+
+
+class RenameForm(AppForm):
+    """A dimension's or category's display names, and whether it is retired; its key never changes."""
+
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
+    name_tg = StringField(_l("Name in Tajik"), validators=[Optional(), Length(max=limits.DISPLAY_NAME_MAX)])
+    is_retired = BooleanField(_l("Retired: kept on the records that have it and in reports, offered to nobody new"))
 
 
 class MergeForm(AppForm):

@@ -5,7 +5,7 @@ Each function works inside the caller's transaction, records an audit entry and 
 commits. Invalid input raises ``ValidationFailed`` before anything is changed.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,54 @@ def create_category(dimension: Dimension, key: str, name_en: str, name_ru: str =
     return category
 
 
+def rename(entry: Dimension | Category, name_en: str, name_ru: str = "", name_tg: str = "") -> None:
+    """Give a dimension or category new display names; its key, which the API and imports use, stays."""
+    errors: dict[str, str] = {}
+    _key, names = _slug_and_names(entry.key, {"en": name_en, "ru": name_ru, "tg": name_tg}, errors)
+    validation.check(errors)
+    changed = sorted(field for field, value in names.items() if getattr(entry, field) != value)
+    for field, value in names.items():
+        setattr(entry, field, value)
+    db.session.flush()
+    if changed:
+        audit.record(f"{_kind(entry)}.update", _kind(entry), entry.id, detail=",".join(changed))
+
+
+def set_retired(entry: Dimension | Category, is_retired: bool) -> None:
+    """Retire a dimension or category (kept on old records and in reports, not offered for new ones), or bring
+    it back."""
+    if entry.is_retired == is_retired:
+        return
+    entry.is_retired = is_retired
+    db.session.flush()
+    audit.record(f"{_kind(entry)}.{'retire' if is_retired else 'restore'}", _kind(entry), entry.id)
+
+
+def move(entry: Dimension | Category, offset: int) -> bool:
+    """Swap a dimension with its neighbour in display order (a category with its neighbour in its dimension);
+    False, changing nothing, at either end. Positions are renumbered 1, 2, ... on the way."""
+    if isinstance(entry, Dimension):
+        siblings: list[Dimension | Category] = list(db.session.scalars(
+            sa.select(Dimension).order_by(Dimension.position, Dimension.id)))
+    else:
+        siblings = list(db.session.scalars(sa.select(Category).where(Category.dimension_id == entry.dimension_id)
+                                           .order_by(Category.position, Category.id)))
+    index = siblings.index(entry)
+    target = index + offset
+    if not 0 <= target < len(siblings):
+        return False
+    siblings[index], siblings[target] = siblings[target], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        sibling.position = position
+    db.session.flush()
+    audit.record(f"{_kind(entry)}.move", _kind(entry), entry.id, detail="up" if offset < 0 else "down")
+    return True
+
+
+def _kind(entry: Dimension | Category) -> str:
+    return "dimension" if isinstance(entry, Dimension) else "category"
+
+
 # Participants -------------------------------------------------------------------------------------
 
 @dataclass
@@ -105,8 +153,14 @@ class ParticipantInput:
     categories: Mapping[str, str] | None = None
 
 
+def is_offered(category: Category) -> bool:
+    """Whether a category may be given to someone: a retired one (or one of a retired dimension) stays on the
+    records that have it and in reports, but nobody is newly recorded in it."""
+    return not (category.is_retired or category.dimension.is_retired)
+
+
 def _validated_participant(
-    data: ParticipantInput, lookup: dict[str, dict[str, Category]]
+    data: ParticipantInput, lookup: dict[str, dict[str, Category]], held: Collection[int] = ()
 ) -> tuple[dict[str, Any], dict[int, Category]]:
     errors: dict[str, str] = {}
     values = {
@@ -135,6 +189,8 @@ def _validated_participant(
             continue
         elif category_key not in lookup[dimension_key]:
             errors[field] = _("Unknown category.")
+        elif lookup[dimension_key][category_key].id not in held and not is_offered(lookup[dimension_key][category_key]):
+            errors[field] = _("This category is retired: nobody new is recorded in it.")
         else:
             category = lookup[dimension_key][category_key]
             chosen[category.dimension_id] = category
@@ -163,7 +219,7 @@ def update_participant(
     """Change a person's details; each category given replaces that dimension's, an empty one clears it."""
     validation.check_version(participant, expected_version)
     lookup = category_lookup()
-    values, chosen = _validated_participant(data, lookup)
+    values, chosen = _validated_participant(data, lookup, {link.category_id for link in participant.categories})
     for field, value in values.items():
         setattr(participant, field, value)
     if data.categories is not None:

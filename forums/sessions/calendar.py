@@ -48,7 +48,8 @@ def session_event(forum_session: ForumSession, *, locale: str, url: str | None, 
         part for part in [forum_session.localized("description", locale), *_agenda_lines(forum_session, locale, zone)]
         if part
     )
-    location = ", ".join(part for part in (forum_session.venue, forum_session.region.name(locale)) if part)
+    location = ", ".join(part for part in (forum_session.localized("venue", locale), forum_session.region.name(locale))
+                         if part)
     return CalendarEvent(
         uid=session_uid(forum_session.id),
         sequence=forum_session.sequence,

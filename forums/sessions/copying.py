@@ -93,7 +93,7 @@ def copy_forum(source_id: int, title: str, first_day: date) -> Forum | None:
     if source is None:
         return None
     forum = Forum(title=title, kind=source.kind, description=source.description,
-                  retention_days=source.retention_days)
+                  translations=dict(source.translations or {}), retention_days=source.retention_days)
     db.session.add(forum)
     db.session.flush()
     for policy in _policies(BalancePolicy.forum_id == source.id):

@@ -71,11 +71,48 @@ class ForumForm(VersionedForm):
     """A forum: title, kind, description and how long its personal data is kept."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=limits.TITLE_MAX)])
+    title_ru = StringField(_l("Title in Russian"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
+    title_tg = StringField(_l("Title in Tajik"), validators=[Optional(), Length(max=limits.TITLE_MAX)])
     kind = SelectField(_l("Kind"), choices=options((kind.value, label) for kind, label in FORUM_KIND_LABELS.items()))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_ru = TextAreaField(_l("Description in Russian"),
+                                   validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
+    description_tg = TextAreaField(_l("Description in Tajik"),
+                                   validators=[Optional(), Length(max=limits.DESCRIPTION_MAX)])
     retention_days = IntegerField(_l("Keep personal data for (days after each session)"),
                                   validators=[Optional(), NumberRange(min=limits.RETENTION_DAYS_MIN,
                                                                       max=limits.RETENTION_DAYS_MAX)])
+
+
+    #: the translated fields (``<field>_ru``, ``<field>_tg``)
+    TRANSLATED = ("title", "description")
+
+    def fill_translations(self, translations: Mapping[str, Mapping[str, str]] | None) -> None:
+        """Show stored translations in their fields."""
+        fill_translations(self, self.TRANSLATED, translations)
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The translations typed, as stored (empty ones left out)."""
+        return typed_translations(self, self.TRANSLATED)
+
+
+#: the languages a title, description or venue may be translated into on staff forms
+TRANSLATION_LANGUAGES = ("ru", "tg")
+
+
+def fill_translations(form: Any, fields: Iterable[str], translations: Mapping[str, Mapping[str, str]] | None) -> None:
+    """Put stored translations into a form's ``<field>_<language>`` fields."""
+    for language in TRANSLATION_LANGUAGES:
+        texts = (translations or {}).get(language, {})
+        for field in fields:
+            getattr(form, f"{field}_{language}").data = texts.get(field, "")
+
+
+def typed_translations(form: Any, fields: Iterable[str]) -> dict[str, dict[str, str]]:
+    """A form's ``<field>_<language>`` fields as stored translations, leaving out what was left empty."""
+    return {language: texts for language in TRANSLATION_LANGUAGES
+            if (texts := {field: value for field in fields
+                          if (value := (getattr(form, f"{field}_{language}").data or "").strip())})}
 
 
 class SessionForm(VersionedForm):
@@ -95,6 +132,8 @@ class SessionForm(VersionedForm):
     ends_on = DateField(_l("End date (if not the start date)"), validators=[Optional()])
     ends_time = TimeField(_l("End time"), validators=[InputRequired()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=limits.VENUE_MAX)])
+    venue_ru = StringField(_l("Venue in Russian"), validators=[Optional(), Length(max=limits.VENUE_MAX)])
+    venue_tg = StringField(_l("Venue in Tajik"), validators=[Optional(), Length(max=limits.VENUE_MAX)])
     region = SelectField(_l("Region"), validators=[InputRequired()])
     capacity = IntegerField(_l("Capacity (seats)"),
                             validators=[InputRequired(), NumberRange(min=limits.CAPACITY_MIN, max=limits.CAPACITY_MAX)])
@@ -108,7 +147,10 @@ class SessionForm(VersionedForm):
     #: service field -> form field, for messages about computed values
     FIELD_MAP = {"starts_at": "starts_time", "ends_at": "ends_time",
                  "translations.ru.title": "title_ru", "translations.tg.title": "title_tg",
-                 "translations.ru.description": "description_ru", "translations.tg.description": "description_tg"}
+                 "translations.ru.description": "description_ru", "translations.tg.description": "description_tg",
+                 "translations.ru.venue": "venue_ru", "translations.tg.venue": "venue_tg"}
+    #: the translated fields (``<field>_ru``, ``<field>_tg``)
+    TRANSLATED = ("title", "description", "venue")
 
     def set_choices(self, forums: Iterable[tuple[int, str]], regions: Iterable[tuple[str, str]]) -> None:
         """Fill the forum and region lists from the database."""
@@ -143,10 +185,7 @@ class SessionForm(VersionedForm):
         self.forum_id.data = forum_session.forum_id
         self.title.data = forum_session.title
         self.description.data = forum_session.description
-        for language in ("ru", "tg"):
-            texts = (forum_session.translations or {}).get(language, {})
-            getattr(self, f"title_{language}").data = texts.get("title", "")
-            getattr(self, f"description_{language}").data = texts.get("description", "")
+        fill_translations(self, self.TRANSLATED, forum_session.translations)
         self.starts_on.data, self.starts_time.data = starts.date(), starts.time()
         self.ends_on.data = ends.date() if ends.date() != starts.date() else None
         self.ends_time.data = ends.time()
@@ -162,11 +201,7 @@ class SessionForm(VersionedForm):
         # InputRequired: a valid form has a start date and both times
         assert self.starts_on.data is not None and self.starts_time.data is not None
         assert self.ends_time.data is not None
-        translations = {
-            language: texts for language in ("ru", "tg")
-            if (texts := {field: value for field in ("title", "description")
-                          if (value := (getattr(self, f"{field}_{language}").data or "").strip())})
-        }
+        translations = typed_translations(self, self.TRANSLATED)
         return {
             "forum_id": self.forum_id.data,
             "title": self.title.data,

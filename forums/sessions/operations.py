@@ -52,11 +52,12 @@ def _times(changes: Mapping[str, Any], values: dict[str, Any], errors: dict[str,
 
 # Forums -------------------------------------------------------------------------------------------
 
-def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) -> dict[str, Any]:
+def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any, translations: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
         "title": validation.text(title, "title", errors, max_length=limits.TITLE_MAX, required=True, single_line=True),
         "description": validation.text(description, "description", errors, max_length=limits.DESCRIPTION_MAX),
+        "translations": _translations(translations, FORUM_TRANSLATED, errors),
     }
     validation.choice({"kind": kind}, "kind", ForumKind, values, errors)
     if retention_days not in (None, ""):
@@ -71,9 +72,10 @@ def _forum_values(title: Any, kind: Any, description: Any, retention_days: Any) 
     return values
 
 
-def create_forum(title: Any, kind: Any, description: Any = "", retention_days: Any = None) -> Forum:
-    """Add a forum (a series of sessions)."""
-    forum = Forum(**_forum_values(title, kind, description, retention_days))
+def create_forum(title: Any, kind: Any, description: Any = "", retention_days: Any = None,
+                 translations: Any = None) -> Forum:
+    """Add a forum (a series of sessions); ``translations`` as a session's: {"ru": {"title": ...}}."""
+    forum = Forum(**_forum_values(title, kind, description, retention_days, translations))
     db.session.add(forum)
     db.session.flush()
     audit.record("forum.create", "forum", forum.id)
@@ -81,10 +83,13 @@ def create_forum(title: Any, kind: Any, description: Any = "", retention_days: A
 
 
 def update_forum(forum: Forum, title: Any, kind: Any, description: Any = "", retention_days: Any = None,
-                 expected_version: int | None = None) -> Forum:
-    """Change a forum."""
+                 expected_version: int | None = None, translations: Any = None) -> Forum:
+    """Change a forum; ``translations`` replace the stored ones (None keeps them)."""
     validation.check_version(forum, expected_version)
-    for field, value in _forum_values(title, kind, description, retention_days).items():
+    values = _forum_values(title, kind, description, retention_days, translations)
+    if translations is None:
+        del values["translations"]
+    for field, value in values.items():
         setattr(forum, field, value)
     db.session.flush()
     audit.record("forum.update", "forum", forum.id)
@@ -96,7 +101,9 @@ def update_forum(forum: Forum, title: Any, kind: Any, description: Any = "", ret
 SESSION_FIELDS = ("forum_id", "title", "description", "translations", "starts_at", "ends_at", "venue",
                   "region", "capacity", "visibility", "status")
 #: the fields a session's and an agenda item's translations may hold, with their longest length
-SESSION_TRANSLATED = {"title": limits.TITLE_MAX, "description": limits.DESCRIPTION_MAX}
+SESSION_TRANSLATED = {"title": limits.TITLE_MAX, "description": limits.DESCRIPTION_MAX, "venue": limits.VENUE_MAX}
+#: the fields a forum's translations may hold, with their longest length
+FORUM_TRANSLATED = {"title": limits.TITLE_MAX, "description": limits.DESCRIPTION_MAX}
 AGENDA_TRANSLATED = {"title": limits.AGENDA_TITLE_MAX}
 
 

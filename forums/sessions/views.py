@@ -65,7 +65,8 @@ def forum_create() -> str | Response | tuple[str, int]:
     form = ForumForm()
     if form.validate_on_submit():
         forum = save(form, lambda: session_operations.create_forum(form.title.data, form.kind.data,
-                                                                   form.description.data, form.retention_days.data))
+                                                                   form.description.data, form.retention_days.data,
+                                                                   form.translations()))
         if forum is not None:
             flash(_("Forum created."), "success")
             return redirect(url_for(".forum_list"))
@@ -80,10 +81,11 @@ def forum_edit(forum_id: int) -> str | Response | tuple[str, int]:
     form = ForumForm(obj=forum if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(forum.version)
+        form.fill_translations(forum.translations)
     if form.validate_on_submit():
         saved = save(form, lambda: session_operations.update_forum(forum, form.title.data, form.kind.data,
                                                                    form.description.data, form.retention_days.data,
-                                                                   form.expected_version()))
+                                                                   form.expected_version(), form.translations()))
         if saved is not None:
             flash(_("Forum saved."), "success")
             return redirect(url_for(".forum_list"))

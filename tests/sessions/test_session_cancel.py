@@ -99,10 +99,13 @@ def test_an_already_cancelled_session_is_not_asked_about_again(staff, create_ses
     assert cancel_entries() == 0
 
 
-def test_the_session_list_button_opens_the_confirmation(staff, listed_session):
-    page = staff.get("/staff/sessions").get_data(as_text=True)
+def test_the_session_page_button_opens_the_confirmation(staff, listed_session):
+    """Cancelling is done from the session's own page (issue 20), never from a row of the list."""
+    assert f"/staff/sessions/{listed_session.id}/cancel" not in staff.get("/staff/sessions").get_data(as_text=True)
+    page = staff.get(f"/staff/sessions/{listed_session.id}").get_data(as_text=True)
     form = re.search(rf'<form method="post" action="/staff/sessions/{listed_session.id}/cancel".*?</form>', page, re.S)
     assert form and "Cancel session" in form.group(0) and "confirmed" not in form.group(0)
+    assert 'name="back" value="session"' in form.group(0)
 
 
 def test_a_get_changes_nothing(staff, listed_session):
@@ -133,8 +136,8 @@ def test_both_steps_need_the_csrf_token(app, staff, listed_session):
     url = f"/staff/sessions/{listed_session.id}/cancel"
     assert staff.post(url, data={"confirmed": "1"}).status_code == 400
     assert status_of(listed_session) is SessionStatus.published
-    listing = staff.get("/staff/sessions").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', listing).group(1)
+    session_page = staff.get(f"/staff/sessions/{listed_session.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', session_page).group(1)
     confirmation = staff.post(url, data={"csrf_token": token}).get_data(as_text=True)
     assert status_of(listed_session) is SessionStatus.published
     token = re.search(r'name="csrf_token" value="([^"]+)"', confirmation).group(1)
