@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from forums.accounts.tokens import create_token, issue_token
+from forums.floor import operations
 from forums.registrations.operations import register
 from models import (
     AgendaItem,
@@ -49,6 +50,7 @@ SIGNED_IN = "signed-in"      # every staff role; facilitators only ever see thei
 FACILITATED = "facilitated"  # admins, organisers, and facilitators assigned to the session
 STAFF = "staff"              # admins and organisers
 ADMIN = "admin"              # admins only
+SIGNING_IN = "signing-in"    # the second step of sign-in: only a caller whose password was just right gets past it
 
 #: endpoints whose level is not their blueprint's default; PUBLIC is the explicit allowlist
 ENDPOINT_LEVELS: dict[str, str] = {
@@ -57,6 +59,7 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "public.session_page": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
+    "auth.second_factor": SIGNING_IN,
     "api.openapi": PUBLIC,
     "api.session_calendar": PUBLIC,
     "api.get_session": PUBLIC,
@@ -86,6 +89,12 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "checkin.remove_facilitator": STAFF,
     "signup.signup": PUBLIC,
     "signup.confirm": PUBLIC,
+    # the projector: anyone holding the list's display token (the world's is a real one)
+    "floor.display": PUBLIC,
+    "floor.display_json": PUBLIC,
+    "floor.chatham_house": STAFF,
+    "api.get_floor_report": FACILITATED,
+    "api.get_floor_list": FACILITATED,
 }
 
 #: the level of every other endpoint of a blueprint; never PUBLIC, so nothing becomes public by default
@@ -108,10 +117,13 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "personal": PERSONAL,
     "concerns": STAFF,
     "concerns_personal": PERSONAL,
+    "floor": FACILITATED,
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 ROLES = ("anonymous", "facilitator", "organiser", "scoped", "admin")
+#: the account role of each matrix role whose name is not one
+ROLE_NAMES = {"scoped": "organiser"}
 #: endpoints that act on a person's records in every forum: refused (403) to an organiser limited to some forums
 WHOLE_REGISTER_ENDPOINTS = frozenset({"people.participant_merge"})
 #: which id variants each role is tried with (see ``World.values``)
@@ -123,7 +135,7 @@ ROLE_VARIANTS = {
     "admin": ("public", "private"),
 }
 #: URL variables that pick an object, so change between variants
-OBJECT_VARIABLES = frozenset({"session_id", "registration_id", "participant_id", "item_id", "token", "forum_id"})
+OBJECT_VARIABLES = frozenset({"session_id", "registration_id", "participant_id", "item_id", "token"})
 
 
 def level_of(endpoint: str) -> str | None:
@@ -159,6 +171,9 @@ class World:
     speaker_name: str
     #: an API token of the second facilitator (the victim), which only an admin may revoke
     victim_token_id: int
+    #: ``list_id`` and ``speech_id`` per session key, and the projector token of the public session's list
+    floor_ids: dict[str, dict[str, int]] = field(default_factory=dict)
+    display_token: str = ""
 
     def values(self, variant: str) -> dict[str, Any]:
         """URL values for a variant: ``public``, ``private`` (facilitator not assigned), ``assigned``,
@@ -174,6 +189,9 @@ class World:
             "change": "grant", "direction": "down", "token_id": self.victim_token_id,
             # concerns, issues, answers and commitments are changed by id only (their lists are per session)
             "concern_id": 987654, "issue_id": 987654, "answer_id": 987654, "commitment_id": 987654,
+            # each session's list of speakers and its one speech; a display id nobody has
+            **{name: ids[base] for name, ids in self.floor_ids.items()}, "display_id": 987654,
+            "display_token": self.display_token,
         }
 
     def secrets_for(self, role: str, level: str, variant: str, refused: bool) -> list[str]:
@@ -184,7 +202,7 @@ class World:
         if role == "scoped":
             if refused:
                 return all_people
-            # A personal link is the key whoever holds it; every other page hides the other forum entirely.
+            # Personal pages are the other roles' test; every other page hides the other forum entirely.
             return [] if level == PERSONAL else [self.session_titles["foreign"], *self.people["foreign"].secrets]
         hidden_sessions = ["private", "assigned", "foreign"] if role == "anonymous" else ["private", "foreign"]
         hidden_people = (["public", "private", "assigned", "foreign"] if role == "anonymous"
@@ -244,9 +262,15 @@ def world(app: Flask, create_user, create_forum, create_session, create_particip
     db.session.add(SessionFacilitator(session_id=sessions["assigned"].id, user_id=users["facilitator"].id))
     db.session.add(SessionFacilitator(session_id=sessions["private"].id, user_id=victim.id))
     victim_token, _token = create_token(victim, name="victim's script")
+    floor_lists = {key: operations.open_list(forum_session, None) for key, forum_session in sessions.items()}
+    floor_speeches = {key: operations.add_request(floor_list, kind="contribution", categories={"group": "uto"})
+                      for key, floor_list in floor_lists.items()}
+    display_token = operations.create_display(floor_lists["public"], hide_labels=False)
     db.session.commit()
     return World(forum.id, other_forum.id, {k: s.id for k, s in sessions.items()}, titles, items, people,
-                 {role: user.id for role, user in users.items()}, victim.id, speaker.name, victim_token.id)
+                 {role: user.id for role, user in users.items()}, victim.id, speaker.name, victim_token.id,
+                 {"list_id": {key: floor_list.id for key, floor_list in floor_lists.items()},
+                  "speech_id": {key: speech.id for key, speech in floor_speeches.items()}}, display_token)
 
 
 @dataclass(frozen=True)
@@ -274,8 +298,10 @@ def calls_for(app: Flask, world: World, variants: tuple[str, ...]) -> list[Call]
     """Every rule and method in the given variants: reads first, then writes, deletes last."""
     calls: dict[tuple[str, str], Call] = {}
     for rule in app.url_map.iter_rules():
-        object_variables = OBJECT_VARIABLES & set(rule.arguments)
         for variant in variants:
+            # A forum is an object only to the scoped organiser: it is the one whose forums differ.
+            object_variables = (OBJECT_VARIABLES | ({"forum_id"} if variant == "foreign" else set())) & set(
+                rule.arguments)
             if not object_variables and variant != variants[0]:
                 continue  # nothing differs between variants
             if variant in ("cross", "bad") and "token" not in object_variables:
@@ -291,6 +317,8 @@ def calls_for(app: Flask, world: World, variants: tuple[str, ...]) -> list[Call]
 
 def may_be_granted(role: str, level: str, variant: str, endpoint: str = "") -> bool:
     """Whether ``role`` may succeed on an endpoint of ``level`` with the objects of ``variant``."""
+    if level == SIGNING_IN:
+        return False  # the matrix signs in without the password, so no one is between the two steps
     if role == "admin":
         return True
     if role == "organiser":
@@ -298,7 +326,8 @@ def may_be_granted(role: str, level: str, variant: str, endpoint: str = "") -> b
     if role == "scoped":
         if level == ADMIN or endpoint in WHOLE_REGISTER_ENDPOINTS:
             return False
-        return variant in ("public", "private", "assigned", "foreign") if level == PERSONAL else variant != "foreign"
+        # Signed in, even a personal link of someone known only in another forum leads nowhere.
+        return variant != "foreign" and (variant in ("public", "private", "assigned") if level == PERSONAL else True)
     if level == PERSONAL:
         return variant in ("public", "private", "assigned")
     if level == PUBLIC:
@@ -321,6 +350,8 @@ def expected_refusal(role: str, level: str, variant: str, is_api: bool, endpoint
     the reader may not know exists (a session neither public nor theirs, someone else's token) is a 404; one
     the reader may see but not act on (the check-in of a public session not theirs) is a 403.
     """
+    if level == SIGNING_IN:
+        return "login"
     if role == "anonymous":
         if level in (PUBLIC, PERSONAL):
             return 404
@@ -431,7 +462,7 @@ def refusal_log_problems(role: str, world: World, call: Call, response: Any, rec
     messages = [record.getMessage() for record in records]
     found = []
     if response.status_code in (401, 403, 404):
-        caller = "an anonymous caller" if role == "anonymous" else f"({role})"
+        caller = "an anonymous caller" if role == "anonymous" else f"({ROLE_NAMES.get(role, role)})"
         logged = [message for message in messages if message.startswith(f"Refused {call.method} ")
                   and f" with {response.status_code} for " in message and caller in message]
         if len(logged) != 1:

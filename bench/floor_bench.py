@@ -1,0 +1,322 @@
+"""Floor benchmark (issue 15 item 8): facilitator actions under 200 polling projectors, on PostgreSQL.
+
+    createdb dd_floor_bench
+    python bench/floor_bench.py --database-url postgresql://postgres@127.0.0.1:5432/dd_floor_bench
+
+One session with 40 people checked in and one list of speakers. The app runs under gunicorn (the same
+settings as ``bench/load.py``: 2 sync workers), and so does the bare Flask app of ``bench/bare_app.py``.
+
+1. **Baseline, same run**: while 200 projector pollers ask the app for the list's state once a second
+   (``If-None-Match``, as ``static/floor.js`` does), 10 "phones" send requests to the bare app; their
+   latency is the baseline the figures below are divided by.
+2. **Facilitator actions**: the same 200 pollers; 10 phones, each signed in as a facilitator of the session,
+   repeat add (a request by categories), next (stop the speaker, give the floor to the first of the
+   queue) and stop, as the page's script sends them (``Accept: application/json``). Their p50/p99 latency.
+3. **Seen on every screen**: for every "next", the time from the moment the phone sent it until each poller
+   first saw the new state; the worst over all pollers and actions is what "within 2 s" is about.
+
+Every server it starts listens on 127.0.0.1 and is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import flask_cli, free_port, machine, start_gunicorn  # noqa: E402
+
+PHONES = 10
+POLLERS = 200
+POLL_SECONDS = 1.0
+PASSWORD = "bench floor password 2026"
+#: people checked in at the session (group categories round-robin)
+PEOPLE = 40
+
+
+def prepare(env: dict[str, str]) -> tuple[int, int, str, list[str]]:
+    """Schema, one session with people checked in, facilitators, one list and a display token."""
+    flask_cli(env, "init-db")
+    os.environ.update(env)
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from app import create_app
+    from forums.floor import operations
+    from forums.people.names import search_key
+    from forums.security import hash_password
+    from models import (
+        Category,
+        Dimension,
+        Forum,
+        ForumKind,
+        ForumSession,
+        Participant,
+        ParticipantCategory,
+        Registration,
+        RegistrationStatus,
+        Role,
+        SessionFacilitator,
+        SessionStatus,
+        User,
+        Visibility,
+        db,
+    )
+
+    app = create_app()
+    with app.app_context():
+        groups = list(db.session.scalars(sa.select(Category).join(Dimension).where(Dimension.key == "group")))
+        region = db.session.scalars(sa.select(Category).join(Dimension).where(Dimension.key == "region")).first()
+        forum = Forum(title="Floor bench", kind=ForumKind.round_table)
+        starts = datetime.now(UTC) + timedelta(days=30)
+        forum_session = ForumSession(forum=forum, title="Floor bench session", starts_at=starts,
+                                     ends_at=starts + timedelta(hours=3), capacity=PEOPLE, region=region,
+                                     visibility=Visibility.invitation, status=SessionStatus.published)
+        db.session.add(forum_session)
+        for number in range(PEOPLE):
+            name = f"Bench Person {number}"
+            person = Participant(name=name, search_key=search_key(name))
+            group = groups[number % len(groups)]
+            person.categories.append(ParticipantCategory(dimension_id=group.dimension_id, category_id=group.id))
+            db.session.add(Registration(forum_session=forum_session, participant=person,
+                                        status=RegistrationStatus.attended))
+        password_hash = hash_password(PASSWORD)
+        emails = []
+        for number in range(PHONES):
+            email = f"floor-phone-{number}-{int(time.time())}@example.org"
+            user = User(email=email, password_hash=password_hash, role=Role.facilitator)
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(SessionFacilitator(session_id=forum_session.id, user_id=user.id))
+            emails.append(email)
+        db.session.flush()
+        floor_list = operations.open_list(forum_session, None)
+        token = operations.create_display(floor_list, hide_labels=False)
+        db.session.commit()
+        return forum_session.id, floor_list.id, token, emails
+
+
+class Phone:
+    """A facilitator's phone: a signed-in cookie and the page's CSRF token, one keep-alive-less request at a time."""
+
+    def __init__(self, port: int, email: str, session_id: int, list_id: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        page = self.request("GET", "/login")
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        self.request("POST", "/login", {"csrf_token": token, "email": email, "password": PASSWORD})
+        self.base = f"/sessions/{session_id}/floor/{list_id}"
+        page = self.request("GET", self.base)
+        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None,
+                accept: str = "text/html") -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Accept": accept, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        connection.close()
+        if response.status >= 400 and response.status != 409:
+            raise RuntimeError(f"{method} {path}: {response.status} {text[:200]}")
+        return text
+
+    def act(self, action: str) -> float:
+        """One action as the page's script sends it; returns its latency in milliseconds."""
+        form = {"csrf_token": self.csrf}
+        if action == "add":
+            form.update({"kind": "contribution", "category-group": "uto"})
+        began = time.perf_counter()
+        self.request("POST", f"{self.base}/{action}", form, accept="application/json")
+        return (time.perf_counter() - began) * 1000
+
+
+class Pollers:
+    """``POLLERS`` projector screens, each asking for the state once a second with its last ETag."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.port, self.path = port, path
+        self.stopped = threading.Event()
+        #: per poller, (time first seen, stamp) of every stamp it saw
+        self.seen: list[list[tuple[float, str]]] = [[] for _ in range(POLLERS)]
+        self.latencies: list[float] = []
+        self.errors = 0
+        self.threads = [threading.Thread(target=self.run, args=(index,), daemon=True) for index in range(POLLERS)]
+
+    def start(self) -> None:
+        for index, thread in enumerate(self.threads):
+            thread.start()
+            time.sleep(POLL_SECONDS / POLLERS * (index % 2))  # spread the screens over the second
+
+    def run(self, index: int) -> None:
+        etag = None
+        next_at = time.monotonic()
+        while not self.stopped.is_set():
+            headers = {"If-None-Match": etag} if etag else {}
+            began = time.perf_counter()
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                connection.request("GET", self.path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                connection.close()
+            except OSError:
+                self.errors += 1
+                continue
+            self.latencies.append((time.perf_counter() - began) * 1000)
+            if response.status == 200:
+                etag = response.getheader("ETag")
+                self.seen[index].append((time.monotonic(), json.loads(body)["stamp"]))
+            elif response.status != 304:
+                self.errors += 1
+            next_at += POLL_SECONDS
+            self.stopped.wait(max(0.0, next_at - time.monotonic()))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def bare_phase(port: int, seconds: float) -> list[float]:
+    """``PHONES`` threads sending requests to the bare app for ``seconds``, one every 0.3 s each."""
+    latencies: list[float] = []
+
+    def phone() -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            began = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/")
+            connection.getresponse().read()
+            connection.close()
+            latencies.append((time.perf_counter() - began) * 1000)
+            time.sleep(0.3)
+
+    threads = [threading.Thread(target=phone) for _ in range(PHONES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def floor_phase(phones: list[Phone], rounds: int, state_path: str, port: int) -> tuple[dict[str, list[float]],
+                                                                                      list[tuple[float, str]]]:
+    """Each phone: ``rounds`` times add, next, stop, 0.3 s apart. Returns latencies per action and, for every
+    "next", when it was sent with the stamp the list had right after it."""
+    latencies: dict[str, list[float]] = {"add": [], "next": [], "stop": []}
+    sent: list[tuple[float, str]] = []
+    lock = threading.Lock()
+
+    def stamp_now() -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", state_path)
+        stamp = json.loads(connection.getresponse().read())["stamp"]
+        connection.close()
+        return stamp
+
+    def run(phone: Phone) -> None:
+        for _round in range(rounds):
+            for action in ("add", "next", "stop"):
+                began = time.monotonic()
+                latency = phone.act(action)
+                with lock:
+                    latencies[action].append(latency)
+                if action == "next":
+                    # the stamp right after this phone's "next"; another phone may already have moved it on,
+                    # which only makes the measured delay longer (conservative)
+                    sent.append((began, stamp_now()))
+                time.sleep(0.3)
+
+    threads = [threading.Thread(target=run, args=(phone,)) for phone in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, sent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="PostgreSQL URL of an empty database")
+    parser.add_argument("--rounds", type=int, default=10, help="add/next/stop rounds per phone")
+    args = parser.parse_args()
+    env = {**os.environ, "FLASK_SECRET_KEY": "bench-" + "k" * 40, "DATABASE_URL": args.database_url,
+           "FLASK_LOGIN_RATE_LIMIT": "1000 per minute"}
+    session_id, list_id, token, emails = prepare(env)
+    app_port, bare_port = free_port(), free_port()
+    app_server = start_gunicorn("wsgi:app", app_port, env)
+    bare_server = start_gunicorn("bench.bare_app:app", bare_port, env)
+    state_path = f"/floor/display/{token}/state.json"
+    try:
+        phones = [Phone(app_port, email, session_id, list_id) for email in emails]
+        print(f"machine before: {machine()}")
+        pollers = Pollers(app_port, state_path)
+        pollers.start()
+        time.sleep(3)
+        bare = bare_phase(bare_port, 10)
+        latencies, sent = floor_phase(phones, args.rounds, state_path, app_port)
+        time.sleep(2 * POLL_SECONDS + 1)
+        pollers.stop()
+        print(f"machine after:  {machine()}")
+        delays = []
+        for began, stamp in sent:
+            for screen in pollers.seen:
+                first = next((at for at, seen_stamp in screen if seen_stamp == stamp), None)
+                if first is None:
+                    # the screen skipped this state (a later one replaced it within its second): it saw the
+                    # newer one, which is at least as late; take the first state it saw after the action
+                    first = next((at for at, _stamp in screen if at >= began), None)
+                if first is not None:
+                    delays.append((first - began) * 1000)
+        base_p50, base_p99 = percentile(bare, 0.5), percentile(bare, 0.99)
+        print(f"\n{POLLERS} pollers every {POLL_SECONDS:.0f} s, {PHONES} phones, gunicorn --workers 2 (sync), "
+              f"{args.database_url.split('@')[-1]}")
+        print(f"{'requests':28} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'p99 / bare p99':>15}")
+        print(f"{'bare Flask (baseline)':28} {len(bare):6d} {base_p50:8.1f} {base_p99:8.1f} {1:15.2f}")
+        everything = [value for values in latencies.values() for value in values]
+        for name, values in (*latencies.items(), ("all facilitator actions", everything),
+                             ("projector polls", pollers.latencies)):
+            p99 = percentile(values, 0.99)
+            print(f"{name:28} {len(values):6d} {percentile(values, 0.5):8.1f} {p99:8.1f} {p99 / base_p99:15.2f}")
+        print(f"\nseen on every screen after a 'next': {len(delays)} (screen, action) pairs, "
+              f"median {statistics.median(delays):.0f} ms, p99 {percentile(delays, 0.99):.0f} ms, "
+              f"worst {max(delays):.0f} ms (goal: within 2000 ms)")
+        print(f"poll errors: {pollers.errors}")
+        verdict = percentile(everything, 0.99) < 100
+        print(f"facilitator p99 under 100 ms: {'met' if verdict else 'NOT met'}")
+    finally:
+        for server in (app_server, bare_server):
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
