@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, ValidationError
 from wtforms.validators import DataRequired
 
-from forums.forms import AppForm, MultiCheckboxField
+from forums.forms import AppForm, MultiCheckboxField, options
 from forums.mail import rules
 from forums.mail.offline import CHANNELS
 
@@ -17,15 +17,15 @@ CHANNEL_LABELS = {"phone": _l("By phone"), "paper": _l("On paper"), "in_person":
 class ReminderForm(AppForm):
     """A reminder to a stage or to chosen people, at a chosen time before the session."""
 
-    stage = RadioField(_l("Remind"), choices=STAGE_CHOICES, default="silent", validators=[DataRequired()])
+    stage = RadioField(_l("Remind"), choices=options(STAGE_CHOICES), default="silent", validators=[DataRequired()])
     hours_before = SelectField(_l("When"), coerce=int, default=24, validators=[DataRequired()])
-    registration_ids = MultiCheckboxField(_l("People"), coerce=int, choices=[])
+    registration_ids = MultiCheckboxField(_l("People"), coerce=int, choices=options([]))
 
     def __init__(self, people: list[tuple[int, str]], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.hours_before.choices = [(hours, _l("%(n)d hours before", n=hours))
-                                     for hours in rules.REMINDER_HOURS_CHOICES]
-        self.registration_ids.choices = people
+        self.hours_before.choices = options((hours, _l("%(n)d hours before", n=hours))
+                                            for hours in rules.REMINDER_HOURS_CHOICES)
+        self.registration_ids.choices = options(people)
 
     def validate_registration_ids(self, field: MultiCheckboxField) -> None:
         """The chosen audience needs at least one person."""
@@ -36,12 +36,12 @@ class ReminderForm(AppForm):
 class OfflineAnswerForm(AppForm):
     """An answer a person gave by phone, on paper or in person."""
 
-    registration_id = SelectField(_l("Person"), coerce=int, choices=[], validators=[DataRequired()])
-    answer = RadioField(_l("Answer"), choices=[("accept", _l("Accepts")), ("decline", _l("Declines"))],
+    registration_id = SelectField(_l("Person"), coerce=int, choices=options([]), validators=[DataRequired()])
+    answer = RadioField(_l("Answer"), choices=options([("accept", _l("Accepts")), ("decline", _l("Declines"))]),
                         validators=[DataRequired()])
-    channel = SelectField(_l("Given"), choices=[(code, CHANNEL_LABELS[code]) for code in CHANNELS],
+    channel = SelectField(_l("Given"), choices=options((code, CHANNEL_LABELS[code]) for code in CHANNELS),
                           validators=[DataRequired()])
 
     def __init__(self, people: list[tuple[int, str]], *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.registration_id.choices = people
+        self.registration_id.choices = options(people)

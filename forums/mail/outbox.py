@@ -197,7 +197,8 @@ def reminder_audience(session_id: int, stage: str, chosen_ids: Sequence[int]) ->
     else:
         statement = statement.where(Registration.status.in_(
             [RegistrationStatus(status) for status in rules.REMINDER_STAGES[stage]]))
-    return list(db.session.execute(statement.order_by(Registration.id)).tuples())
+    return [(registration, participant) for registration, participant in db.session.execute(
+        statement.order_by(Registration.id))]
 
 
 def schedule_reminders(forum_session: ForumSession, stage: str, hours_before: int,

@@ -38,8 +38,8 @@ def outbox_page(state: MailState | None, session_id: int | None, number: int) ->
 
 def session_titles(session_ids: set[int]) -> dict[int, str]:
     """The titles of these sessions, by id (for the outbox list)."""
-    return dict(db.session.execute(
-        sa.select(ForumSession.id, ForumSession.title).where(ForumSession.id.in_(session_ids))).tuples())
+    return {session_id: title for session_id, title in db.session.execute(
+        sa.select(ForumSession.id, ForumSession.title).where(ForumSession.id.in_(session_ids)))}
 
 
 def state_counts(session_id: int | None = None) -> Counter[MailState]:
@@ -47,7 +47,7 @@ def state_counts(session_id: int | None = None) -> Counter[MailState]:
     statement = sa.select(MailMessage.state, sa.func.count()).group_by(MailMessage.state)
     if session_id is not None:
         statement = statement.where(MailMessage.session_id == session_id)
-    return Counter(dict(db.session.execute(statement).tuples()))
+    return Counter({state: count for state, count in db.session.execute(statement)})
 
 
 def drafts(session_id: int) -> list[MailMessage]:
@@ -64,7 +64,7 @@ def session_people(session_id: int) -> list[tuple[int, str, RegistrationStatus]]
     return [(registration_id, name, status) for registration_id, name, status in db.session.execute(
         sa.select(Registration.id, Participant.name, Registration.status).join(Registration.participant)
         .where(Registration.session_id == session_id)
-        .order_by(Participant.search_key, Registration.id)).tuples()]
+        .order_by(Participant.search_key, Registration.id))]
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,8 @@ def not_reached(session_id: int, locale: str) -> list[NotReached]:
     """Per category of each dimension, who was not reached: their mail bounced or failed (or their address
     is flagged), or they were sent an invitation and are still only invited. Categories with nobody not
     reached are left out. For staff only: the counts are exact."""
-    registrations = dict(db.session.execute(
-        sa.select(Registration.participant_id, Registration.status).where(Registration.session_id == session_id)
-    ).tuples())
+    registrations = {person: status for person, status in db.session.execute(
+        sa.select(Registration.participant_id, Registration.status).where(Registration.session_id == session_id))}
     undelivered = set(db.session.scalars(
         sa.select(Registration.participant_id).join(MailMessage, MailMessage.registration_id == Registration.id)
         .where(Registration.session_id == session_id, MailMessage.state.in_(UNDELIVERED))))
@@ -99,7 +98,7 @@ def not_reached(session_id: int, locale: str) -> list[NotReached]:
         return []
     categories = db.session.execute(
         sa.select(ParticipantCategory.participant_id, ParticipantCategory.category_id)
-        .where(ParticipantCategory.participant_id.in_(undelivered | silent))).tuples()
+        .where(ParticipantCategory.participant_id.in_(undelivered | silent))).all()
     bounced_by: Counter[int] = Counter()
     silent_by: Counter[int] = Counter()
     for person, category_id in categories:
