@@ -18,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from app import create_app
 from forums.accounts.tokens import issue_token
+from forums.database import normalise_database_url
 from forums.people.names import search_key
 from forums.people.seed import seed_dimensions
 from forums.security import hash_password
@@ -39,7 +40,25 @@ from models import (
 )
 
 DUSHANBE = ZoneInfo("Asia/Dushanbe")
-POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker on PostgreSQL gets a database of its own, named after the one given and
+    created here: every test empties the database it runs on, which two workers cannot share."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgres") or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    worker_name = f"{name}_{worker}"
+    admin = sa.create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{worker_name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{worker_name}"')
+    admin.dispose()
+    return f"{base}/{worker_name}"
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("DATABASE_URL", ""))
 ON_POSTGRES = POSTGRES_URL.startswith("postgres")
 TEST_PASSWORD = "correct horse battery staple"
 
