@@ -255,7 +255,7 @@ def set_budget(floor_list: FloorList, category_key: str, *, initial: int | None 
     budget.added_seconds = (budget.added_seconds or 0) + added
     db.session.flush()
     audit.record("floor.budget", "floor_list", floor_list.id,
-                 detail=f"{category_key}: initial={budget.initial_seconds}s added={budget.added_seconds}s")
+                 detail=f"budget {budget.id}: initial={budget.initial_seconds}s added={budget.added_seconds}s")
     return budget
 
 

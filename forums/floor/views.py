@@ -321,9 +321,8 @@ def settings(session_id: int, list_id: int) -> ResponseReturnValue:
 @login_required
 def budget(session_id: int, list_id: int) -> ResponseReturnValue:
     """Give a category a budget of speaking time, or add to it."""
-    initial = _form_seconds("initial_minutes", -1)
-
     def change(floor_list: FloorList) -> None:
+        initial = _form_seconds("initial_minutes", -1)
         operations.set_budget(floor_list, request.form.get("category", ""), initial=None if initial < 0 else initial,
                               added=_form_seconds("added_minutes"))
     return _change(session_id, list_id, change)
@@ -341,7 +340,7 @@ def create_display(session_id: int, list_id: int) -> ResponseReturnValue:
     token = operations.create_display(floor_list, hide_labels=request.form.get("hide_labels") == "1")
     db.session.commit()
     flash(_("Open this address on the projector (shown only now): %(url)s",
-            url=url_for("floor.display", token=token, _external=True)), "success")
+            url=url_for("floor.display", display_token=token, _external=True)), "success")
     return redirect(url_for("floor.list_page", session_id=session_id, list_id=list_id))
 
 
@@ -507,6 +506,8 @@ def report_csv(session_id: int) -> ResponseReturnValue:
 
 
 def _display(token: str) -> Any:
+    """The live display of this token, or 404. Its page names the speaker: never kept in a cache."""
+    request.personal_data = True  # type: ignore[attr-defined]
     display = queries.live_display(token_digest(token)) if len(token) <= 100 else None
     if display is None:
         abort(404)
@@ -538,30 +539,29 @@ def display_state(state: queries.ListState, *, hide_labels: bool) -> dict[str, A
             "over": state.current_over, "speaker": speaker, "waiting": len(state.queue), "bars": bars}
 
 
-@bp.route("/floor/display/<token>")
+@bp.route("/floor/display/<display_token>")
 @reads_only
-def display(token: str) -> str:
+def display(display_token: str) -> str:
     """The projector page of one list, opened with its display token: clock, speaker, bars. No sign-in."""
-    found = _display(token)
+    found = _display(display_token)
     floor_list = queries.load_list(found.list_id, found.floor_list.session_id)
     assert floor_list is not None
     state = queries.list_state(floor_list)
     return render_template("floor/display.html", floor_list=floor_list, state=state,
-                           data=display_state(state, hide_labels=found.hide_labels), token=token,
+                           data=display_state(state, hide_labels=found.hide_labels), token=display_token,
                            poll_seconds=POLL_SECONDS, clock=rules.clock_text)
 
 
-@bp.route("/floor/display/<token>/state.json")
+@bp.route("/floor/display/<display_token>/state.json")
 @reads_only
-def display_json(token: str) -> ResponseReturnValue:
+def display_json(display_token: str) -> ResponseReturnValue:
     """The projector's state for its script; a 304 while the list's stamp is unchanged."""
-    found = _display(token)
+    found = _display(display_token)
     etag = f"display-{found.floor_list.stamp}-{found.hide_labels:d}-{current_language()}"
     if request.if_none_match.contains(etag):
-        return Response(status=304, headers={"ETag": f'"{etag}"', "Cache-Control": "no-cache"})
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
     floor_list = queries.load_list(found.list_id, found.floor_list.session_id)
     assert floor_list is not None
     response = jsonify(display_state(queries.list_state(floor_list), hide_labels=found.hide_labels))
     response.set_etag(etag)
-    response.cache_control.no_cache = True
     return response
