@@ -133,7 +133,7 @@ def _reaching_by_organisation(forum_session_id: int, excluding: int) -> Counter[
     return counts
 
 
-def moderate(concern: Concern, stage: ConcernStage, reason: str = "") -> None:
+def moderate(concern: Concern, stage: ConcernStage, reason: str = "") -> Concern:
     """Accept, decline (with a reason) or reconsider a concern; accepting respects the organisation limit."""
     if not concern_move_allowed(concern.stage, stage) or stage is ConcernStage.grouped:
         raise validation.ValidationFailed({"stage": _("A concern cannot move from “%(old)s” to “%(new)s”.",
@@ -154,9 +154,10 @@ def moderate(concern: Concern, stage: ConcernStage, reason: str = "") -> None:
     concern.decline_reason = clean if stage is ConcernStage.declined else ""
     audit.record("concern.moderate", "concern", concern.id, detail=stage.value)
     db.session.flush()
+    return concern
 
 
-def save_translation(concern: Concern, language: str, text: str, done: bool) -> None:
+def save_translation(concern: Concern, language: str, text: str, done: bool) -> Concern:
     """Store a staff translation of the concern; ``done`` False keeps it a draft that nobody else is shown."""
     errors: dict[str, str] = {}
     clean = validation.text(text, "text", errors, max_length=MAX_TEXT, required=done)
@@ -168,6 +169,7 @@ def save_translation(concern: Concern, language: str, text: str, done: bool) -> 
     concern.translations = translations  # a new dict: the JSON column sees the change
     audit.record("concern.translate", "concern", concern.id, detail=f"{language} done={done}")
     db.session.flush()
+    return concern
 
 
 def new_issue(forum_session: ForumSession, title: str) -> ConcernIssue:
@@ -182,7 +184,7 @@ def new_issue(forum_session: ForumSession, title: str) -> ConcernIssue:
     return issue
 
 
-def group(concerns: list[Concern], issue: ConcernIssue) -> None:
+def group(concerns: list[Concern], issue: ConcernIssue) -> ConcernIssue:
     """Put accepted concerns (or concerns of another issue) into ``issue``; they take its stage.
 
     Nothing is deleted or rewritten: each concern keeps its text, categories and supporters and points to
@@ -202,9 +204,10 @@ def group(concerns: list[Concern], issue: ConcernIssue) -> None:
         concern.stage = issue.stage
         audit.record("concern.group", "concern", concern.id, detail=f"issue {issue.id}")
     db.session.flush()
+    return issue
 
 
-def ungroup(concern: Concern) -> None:
+def ungroup(concern: Concern) -> Concern:
     """Take a concern out of its issue, back to accepted (the issue keeps its other concerns)."""
     if concern.issue_id is None or concern.stage is not ConcernStage.grouped:
         raise validation.ValidationFailed({"stage": _("Only a concern of an issue not yet on the agenda can be taken "
@@ -213,9 +216,10 @@ def ungroup(concern: Concern) -> None:
     concern.stage = ConcernStage.accepted
     audit.record("concern.ungroup", "concern", concern.id)
     db.session.flush()
+    return concern
 
 
-def merge_issues(source: ConcernIssue, target: ConcernIssue) -> None:
+def merge_issues(source: ConcernIssue, target: ConcernIssue) -> ConcernIssue:
     """Move every concern of ``source`` into ``target``; ``source`` stays, pointing to ``target`` (decidim #13699:
     a merge that destroys the originals, or is refused once they have supporters, loses who asked)."""
     if source.id == target.id or source.session_id != target.session_id or target.merged_into_id is not None:
@@ -227,6 +231,7 @@ def merge_issues(source: ConcernIssue, target: ConcernIssue) -> None:
     source.merged_into_id = target.id
     audit.record("concern.issue_merge", "concern_issue", source.id, detail=f"into {target.id}, {len(moved)} concerns")
     db.session.flush()
+    return target
 
 
 def _set_issue_stage(issue: ConcernIssue, stage: ConcernStage) -> None:
@@ -235,7 +240,7 @@ def _set_issue_stage(issue: ConcernIssue, stage: ConcernStage) -> None:
         concern.stage = stage
 
 
-def move_issue(issue: ConcernIssue, stage: ConcernStage, agenda_item_id: int | None = None) -> None:
+def move_issue(issue: ConcernIssue, stage: ConcernStage, agenda_item_id: int | None = None) -> ConcernIssue:
     """Move an issue (and its concerns) one stage on or back: onto the agenda (an item of its session), presented,
     answered (only with a published answer), followed up."""
     if issue.merged_into_id is not None:
@@ -257,6 +262,7 @@ def move_issue(issue: ConcernIssue, stage: ConcernStage, agenda_item_id: int | N
     _set_issue_stage(issue, stage)
     audit.record("concern.issue_stage", "concern_issue", issue.id, detail=stage.value)
     db.session.flush()
+    return issue
 
 
 def _answer_fields(official: str, authority: str, answered_on: date | None, text: str) -> dict[str, object]:
@@ -287,7 +293,7 @@ def draft_answer(issue: ConcernIssue, *, official: str, authority: str, answered
     return answer
 
 
-def publish_answer(answer: ConcernAnswer) -> None:
+def publish_answer(answer: ConcernAnswer) -> ConcernAnswer:
     """Publish a drafted answer: its issue's submitters and supporters see it; the issue is answered."""
     if answer.published_at is not None:
         raise validation.Conflict(_("This answer is already published."))
@@ -297,6 +303,7 @@ def publish_answer(answer: ConcernAnswer) -> None:
         _set_issue_stage(issue, ConcernStage.answered)
     audit.record("concern.answer_publish", "concern_answer", answer.id)
     db.session.flush()
+    return answer
 
 
 def add_commitment(answer: ConcernAnswer, *, description: str, owner: str, due_on: date | None) -> Commitment:
@@ -316,11 +323,12 @@ def add_commitment(answer: ConcernAnswer, *, description: str, owner: str, due_o
     return commitment
 
 
-def set_commitment_status(commitment: Commitment, status: CommitmentStatus) -> None:
+def set_commitment_status(commitment: Commitment, status: CommitmentStatus) -> Commitment:
     """Mark a commitment open, done or dropped."""
     commitment.status = status
     audit.record("concern.commitment_status", "commitment", commitment.id, detail=status.value)
     db.session.flush()
+    return commitment
 
 
 def endorse(concern: Concern, participant: Participant) -> Endorsement:

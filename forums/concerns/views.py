@@ -156,7 +156,7 @@ def concern_moderate(session_id: int) -> BaseResponse:
         return _back("concerns.concern_list", session_id)
     concern = _concern_of(forum_session, form.concern_id.data)
     if save(form, lambda: operations.moderate(concern, ConcernStage(decision), form.reason.data or ""),
-            {"stage": "decision"}) is not None or not form.errors:
+            {"stage": "decision"}) is not None:
         flash(_("Saved."), "success")
     else:
         _flash_errors(form)
@@ -172,7 +172,7 @@ def concern_translate(session_id: int) -> BaseResponse:
     if form.validate_on_submit():
         concern = _concern_of(forum_session, form.concern_id.data)
         if save(form, lambda: operations.save_translation(concern, form.language.data, form.text.data or "",
-                                                          form.done.data)) is not None or not form.errors:
+                                                          form.done.data)) is not None:
             flash(_("Saved."), "success")
             return _back("concerns.concern_list", session_id)
     _flash_errors(form)
@@ -194,14 +194,14 @@ def concern_group(session_id: int) -> BaseResponse:
         return _back("concerns.concern_list", session_id)
     concerns = operations.concerns_of_session(session_id, ids)
 
-    def change() -> None:
+    def change() -> ConcernIssue:
         if form.issue_id.data:
             issue = _issue_of(forum_session, str(form.issue_id.data))
         else:
             issue = operations.new_issue(forum_session, form.title.data or "")
-        operations.group(concerns, issue)
+        return operations.group(concerns, issue)
 
-    if save(form, change) is not None or not form.errors:
+    if save(form, change) is not None:
         flash(_("Grouped."), "success")
     else:
         _flash_errors(form)
@@ -215,7 +215,7 @@ def concern_ungroup(session_id: int) -> BaseResponse:
     forum_session = _session(session_id)
     form = ModerateForm()
     concern = _concern_of(forum_session, form.concern_id.data)
-    if save(form, lambda: operations.ungroup(concern)) is None and form.errors:
+    if save(form, lambda: operations.ungroup(concern)) is None:
         _flash_errors(form)
     return _back("concerns.concern_list", session_id)
 
@@ -255,7 +255,7 @@ def issue_stage(session_id: int) -> BaseResponse:
     if form.validate_on_submit():
         issue = _issue_of(forum_session, form.issue_id.data)
         if save(form, lambda: operations.move_issue(issue, ConcernStage(form.stage.data), form.agenda_item_id.data)
-                ) is not None or not form.errors:
+                ) is not None:
             flash(_("Saved."), "success")
             return _back("concerns.issue_list", session_id)
     _flash_errors(form)
@@ -273,8 +273,7 @@ def issue_merge(session_id: int) -> BaseResponse:
     if form.validate_on_submit():
         source = _issue_of(forum_session, form.issue_id.data)
         target = _issue_of(forum_session, str(form.target_id.data))
-        if save(form, lambda: operations.merge_issues(source, target), {"target": "target_id"}) is not None \
-                or not form.errors:
+        if save(form, lambda: operations.merge_issues(source, target), {"target": "target_id"}) is not None:
             flash(_("Merged: every concern and its supporters are kept."), "success")
             return _back("concerns.issue_list", session_id)
     _flash_errors(form)

@@ -185,6 +185,8 @@ def test_officials_see_names_only_in_an_attributed_forum_with_agreement(client, 
     operations.move_issue(issue, ConcernStage.on_agenda, item.id)
     db.session.commit()
     login(staff)
+    issues = client.get(f"/sessions/{forum_session.id}/concerns/issues").get_data(as_text=True)
+    assert "Hearing" in issues and "Rahimov Daler" in issues  # staff know who raised it
     brief = f"/sessions/{forum_session.id}/concerns/brief"
     assert "Rahimov Daler" not in client.get(brief).get_data(as_text=True)  # default: staff only
     operations.save_settings(forum, Anonymity.attributed, None)
