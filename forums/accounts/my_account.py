@@ -1,6 +1,7 @@
 """``/account``: every member of staff's own account: password, recent sign-ins, API tokens, two-factor sign-in."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -15,6 +16,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from forums.accounts import totp, two_factor
 from forums.accounts.passwords import MAX_LENGTH, password_problem
 from forums.audit import log as audit
+from forums.audit.labels import action_label
 from forums.forms import ActionForm, AppForm
 from forums.security import begin_session, check_password, end_all_sessions, hash_password
 from forums.web import failed_status
@@ -25,14 +27,9 @@ bp = Blueprint("my_account", __name__, url_prefix="/account")
 #: how many of one's own sign-in events the account page lists
 SIGN_IN_EVENTS = 20
 
-#: the audit actions that are sign-in events, with their words on the account page
-SIGN_IN_ACTIONS = {
-    "auth.login": _l("Signed in"),
-    "auth.login_failed": _l("Wrong password"),
-    "auth.two_factor_failed": _l("Wrong two-factor code"),
-    "auth.logout": _l("Signed out everywhere"),
-    "auth.password_change": _l("Password changed"),
-}
+#: the audit actions that are sign-in events (their words: ``forums.audit.labels``)
+SIGN_IN_ACTIONS = ("auth.login", "auth.login_failed", "auth.two_factor_failed", "auth.logout",
+                   "auth.password_change")
 
 
 class PasswordChangeForm(AppForm):
@@ -73,7 +70,7 @@ class EnrolmentCodeForm(AppForm):
 class SignInEvent:
     """One line of the reader's own sign-in history."""
 
-    at: object
+    at: datetime
     what: str
 
 
@@ -88,7 +85,7 @@ def _sign_in_events(user: User) -> list[SignInEvent]:
         sa.select(AuditEntry).where(AuditEntry.object_type == "user", AuditEntry.object_id == user.id,
                                     AuditEntry.action.in_(SIGN_IN_ACTIONS))
         .options(raiseload("*")).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(SIGN_IN_EVENTS))
-    return [SignInEvent(entry.at, str(SIGN_IN_ACTIONS[entry.action])) for entry in entries]
+    return [SignInEvent(entry.at, action_label(entry.action) or entry.action) for entry in entries]
 
 
 def _scope_titles(user: User) -> list[str]:

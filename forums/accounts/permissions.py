@@ -24,7 +24,7 @@ import enum
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -62,6 +62,18 @@ def forum_scope(user: User | None) -> frozenset[int] | None:
     return chosen or None
 
 
+#: the flask.g attribute holding the request's forum scope (``forums.accounts.scope``): absent or None, no limit
+SCOPE_ATTRIBUTE = "forum_scope"
+
+
+def current_scope() -> frozenset[int] | None:
+    """The forums the current request's reader is limited to, or None (no limit, or no request)."""
+    if not has_request_context():
+        return None
+    scope: frozenset[int] | None = g.get(SCOPE_ATTRIBUTE)
+    return scope
+
+
 def current_staff() -> bool:
     """Whether the signed-in user is an admin or organiser."""
     return is_staff(current_user)
@@ -76,10 +88,15 @@ def is_facilitator_of(user: User, session_id: int) -> bool:
 
 
 def can_facilitate(user: User | None, session_id: int) -> bool:
-    """Staff, or a facilitator assigned to the session: check-in and the live balance."""
+    """Staff (of the session's forum, for a limited organiser), or a facilitator assigned to the session: check-in
+    and the live balance."""
     if user is None or not user.is_authenticated:
         return False
-    return is_staff(user) or is_facilitator_of(user, session_id)
+    if is_staff(user):
+        # A limited organiser's ORM queries see their forums' sessions only: the session must be found.
+        return current_scope() is None or db.session.scalar(
+            sa.select(ForumSession.id).where(ForumSession.id == session_id)) is not None
+    return is_facilitator_of(user, session_id)
 
 
 def is_publicly_visible(forum_session: ForumSession) -> bool:

@@ -24,12 +24,12 @@ Operations that rewrite a whole person (merging two records) are refused to a li
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, g, has_request_context
+from flask import abort, g
 from flask_login import current_user
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 
-from forums.accounts.permissions import forum_scope
+from forums.accounts.permissions import SCOPE_ATTRIBUTE, current_scope, forum_scope
 from models import (
     AgendaItem,
     AgendaSpeaker,
@@ -39,9 +39,6 @@ from models import (
     Registration,
     SessionFacilitator,
 )
-
-#: the flask.g attribute holding the request's scope: absent or None means no limit
-SCOPE_ATTRIBUTE = "forum_scope"
 
 # Core tables, not the mapped classes, inside the criteria: the criteria of one entity must not be
 # filtered again by the criteria of another (and need not be: the forum is the only test).
@@ -78,14 +75,6 @@ def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
 def remember_scope() -> None:
     """A ``before_request`` hook: note the reader's forum scope for the queries of this request."""
     setattr(g, SCOPE_ATTRIBUTE, forum_scope(current_user))
-
-
-def current_scope() -> frozenset[int] | None:
-    """The forums the current request is limited to, or None (no limit, or no request)."""
-    if not has_request_context():
-        return None
-    scope: frozenset[int] | None = g.get(SCOPE_ATTRIBUTE)
-    return scope
 
 
 def whole_register_required() -> None:

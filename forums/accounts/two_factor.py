@@ -73,7 +73,8 @@ def set_required(required: bool) -> None:
         policy = AccountPolicy(id=1)
         db.session.add(policy)
     policy.require_two_factor = required
-    audit.record("account_policy.two_factor_" + ("required" if required else "optional"), "account_policy", 1)
+    audit.record("account_policy.two_factor_required" if required else "account_policy.two_factor_optional",
+                 "account_policy", 1)
     db.session.flush()
 
 
@@ -176,7 +177,8 @@ def verify(user: User, code: str) -> str | None:
     if how is None:
         audit.record("auth.two_factor_failed", "user", user.id, actor="anonymous")
     else:
-        audit.record(f"auth.two_factor_{how}", "user", user.id, actor=user.email)
+        audit.record("auth.two_factor_code" if how == "code" else "auth.two_factor_recovery", "user", user.id,
+                     actor=user.email)
     return how
 
 

@@ -1,8 +1,9 @@
-"""Admin-only pages: staff accounts (roles, disabling, permission to export names)."""
+"""Admin-only pages: staff accounts (roles, disabling, permission to export names, the forums an organiser is
+limited to, two-factor sign-in)."""
 
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,13 +12,15 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3; types-WTForms is 3.2
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from forums import validation
+from forums.accounts import two_factor
 from forums.accounts.passwords import MAX_LENGTH, password_problem
 from forums.accounts.tokens import revoke_tokens
 from forums.audit import log as audit
 from forums.forms import ActionForm, AppForm
 from forums.security import end_all_sessions, hash_password
 from forums.web import admins_only
-from models import Role, User, db
+from models import Forum, OrganiserForum, Role, User, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -80,7 +83,12 @@ def _refuse_self(user: User) -> Response | None:
 def user_list() -> str:
     """Every staff account with its role and state."""
     users = db.session.scalars(sa.select(User).order_by(User.email)).all()
-    return render_template("accounts/users.html", users=users, role_choices=ROLE_CHOICES)
+    forums = db.session.execute(sa.select(Forum.id, Forum.title).order_by(Forum.title)).all()
+    scopes: dict[int, set[int]] = {}
+    for user_id, forum_id in db.session.execute(sa.select(OrganiserForum.user_id, OrganiserForum.forum_id)):
+        scopes.setdefault(user_id, set()).add(forum_id)
+    return render_template("accounts/users.html", users=users, role_choices=ROLE_CHOICES, forums=forums,
+                           scopes=scopes, two_factor_required=two_factor.is_required())
 
 
 @bp.route("/users/new", methods=("GET", "POST"))
@@ -162,4 +170,44 @@ def user_export_names(user_id: int, change: str) -> Response:
     db.session.commit()
     flash(_("Permission to export names granted.") if user.can_export_names
           else _("Permission to export names revoked."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/forums", methods=("POST",))
+def user_forums(user_id: int) -> Response:
+    """Limit an organiser to the forums ticked (need-to-know), or to none of them: every forum."""
+    user = _confirmed_change(user_id)
+    chosen = {validation.whole_number(value) for value in request.form.getlist("forum_id")}
+    known = set(db.session.scalars(sa.select(Forum.id).where(Forum.id.in_([i for i in chosen if i is not None]))))
+    if None in chosen or known != chosen:
+        abort(400)
+    db.session.execute(sa.delete(OrganiserForum).where(OrganiserForum.user_id == user.id))
+    db.session.add_all(OrganiserForum(user_id=user.id, forum_id=forum_id) for forum_id in sorted(known))
+    audit.record("user.forum_scope", "user", user.id, detail="forums=" + ",".join(map(str, sorted(known))))
+    db.session.commit()
+    flash(_("The account now sees only the forums ticked.") if known
+          else _("The account now sees every forum."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/users/<int:user_id>/two-factor-reset", methods=("POST",))
+def user_two_factor_reset(user_id: int) -> Response:
+    """Turn off someone's second factor (a lost phone): they sign in with the password and enrol again."""
+    user = _confirmed_change(user_id)
+    two_factor.turn_off(user)
+    end_all_sessions(user)
+    db.session.commit()
+    flash(_("Two-factor sign-in was turned off for this account; it was signed out everywhere."), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/two-factor/<any(require, optional):policy>", methods=("POST",))
+def two_factor_policy(policy: str) -> Response:
+    """Require a second factor of every member of staff, or leave it to each."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    two_factor.set_required(policy == "require")
+    db.session.commit()
+    flash(_("Two-factor sign-in is now required for all staff; those without it set it up at their next sign-in.")
+          if policy == "require" else _("Two-factor sign-in is now each person's choice."), "success")
     return redirect(url_for("admin.user_list"))

@@ -230,7 +230,11 @@ def update_participant(
         by_dimension = {link.dimension_id: link for link in kept}
         for dimension_id, category in chosen.items():
             if dimension_id in by_dimension:
-                by_dimension[dimension_id].category_id = category.id
+                link = by_dimension[dimension_id]
+                if link.category_id != category.id:
+                    # Staff chose another category: it is no longer what the person declared (forums.signup).
+                    link.category_id = category.id
+                    link.is_self_declared = False
             else:
                 kept.append(ParticipantCategory(dimension_id=dimension_id, category_id=category.id))
         participant.categories = kept

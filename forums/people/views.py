@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from forums import validation
+from forums.accounts.scope import whole_register_required
 from forums.audit import log as audit
 from forums.checkin import scope
 from forums.forms import ActionForm, options
@@ -164,7 +165,9 @@ def participant_merge(participant_id: int) -> Response | tuple[str, int]:
 
     Without ``?other=`` the page lists the records that may be this person and asks for one; with it the
     two records are shown side by side and the form merges them (``forums.people.merge``) in one transaction.
+    An organiser limited to some forums may not merge: a merge moves registrations they cannot see.
     """
+    whole_register_required()
     this = people_queries.participant_with_registrations(participant_id) or abort(404)
     raw_other = request.values.get("other", "")
     other_id = validation.whole_number(raw_other)

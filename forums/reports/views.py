@@ -13,6 +13,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
+from forums.accounts.permissions import current_scope
 from forums.audit import log as audit
 from forums.balance.policies import percent
 from forums.data import excel_csv
@@ -49,7 +50,11 @@ def _asked() -> tuple[forms.ReportForm, Period | None]:
     form = forms.report_form(queries.forums_for_choice(), request.args if asked else None, to_local(utcnow()).date())
     if (asked and not form.validate()) or form.start.data is None or form.end.data is None:
         return form, None
-    return form, Period(form.start.data, form.end.data, tuple(sorted(set(form.forums.data or []))))
+    ticked = tuple(sorted(set(form.forums.data or [])))
+    # "Every forum" of an organiser limited to some forums is those forums: their report (and its narrative)
+    # is not the report of every forum.
+    scope = current_scope()
+    return form, Period(form.start.data, form.end.data, ticked or tuple(sorted(scope or ())))
 
 
 @bp.route("")

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEntry, ReportNarrative, db
+from models import AuditEntry, ForumSession, OrganiserForum, ReportNarrative, db
 from tests.conftest import DUSHANBE, sign_in_without_password
 
 PERIOD = {"start": "2026-10-01", "end": "2026-11-30"}
@@ -101,3 +101,18 @@ def test_the_report_costs_the_same_queries_with_more_sessions(staff, held, count
                                        starts_at=datetime(2026, 11, day, 10, tzinfo=DUSHANBE))
         create_registration(forum_session, create_participant(f"Extra Person{day}", group="media"), "attended")
     assert cost() == before
+
+
+def test_an_organiser_limited_to_some_forums_reports_on_those_only(app, held, create_user):
+    limited = create_user("organiser")
+    db.session.add(OrganiserForum(user_id=limited.id, forum_id=held.id))
+    db.session.commit()
+    client = sign_in_without_password(app.test_client(), limited)
+    page = client.get("/staff/reports", query_string=PERIOD).get_data(as_text=True)
+    # The other forum's session is not theirs: two sessions, not three.
+    assert "Sessions held:</strong> 2" in page
+    other_forum = db.session.scalar(sa.select(ForumSession.forum_id).where(ForumSession.title == "Elsewhere"))
+    refused = client.get("/staff/reports", query_string={**PERIOD, "forums": other_forum})
+    assert refused.status_code == 422
+    assert db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "report.view")) \
+        == f"2026-10-01..2026-11-30|{held.id}"

@@ -162,3 +162,18 @@ def test_the_staff_participant_page_marks_self_declared_categories(app, client, 
     sign_in_without_password(staff, create_user("organiser"))
     page = staff.get(f"/staff/participants/{participant_id}").get_data(as_text=True)
     assert "self-declared" in page
+
+
+def test_a_category_staff_change_is_no_longer_marked_self_declared(app, client, club):
+    from forums.people.operations import ParticipantInput, update_participant
+
+    client.post("/signup/confirm", data={"code": code_of(sign_up(client, club.id))})
+    participant = db.session.scalars(sa.select(Participant)).one()
+    update_participant(participant, ParticipantInput(name=participant.name, email=participant.email,
+                                                     categories={"group": "uto"}))
+    db.session.commit()
+    assert [link.is_self_declared for link in participant.categories] == [True]
+    update_participant(participant, ParticipantInput(name=participant.name, email=participant.email,
+                                                     categories={"group": "media"}))
+    db.session.commit()
+    assert [link.is_self_declared for link in participant.categories] == [False]
