@@ -13,6 +13,8 @@ from flask_babel import lazy_gettext as _l
 #: every action the app records (``audit.record`` / ``audit.record_read``), by code
 ACTION_LABELS: dict[str, LazyString] = {
     "access.denied": _l("Was refused a page"),
+    "account_policy.two_factor_optional": _l("Made two-factor sign-in each person's choice"),
+    "account_policy.two_factor_required": _l("Required two-factor sign-in for all staff"),
     "agenda.create": _l("Added an agenda item"),
     "agenda.delete": _l("Deleted an agenda item"),
     "agenda.move": _l("Moved an agenda item"),
@@ -20,6 +22,13 @@ ACTION_LABELS: dict[str, LazyString] = {
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed to sign in"),
     "auth.logout": _l("Signed out"),
+    "auth.password_change": _l("Changed their own password"),
+    "auth.recovery_codes_new": _l("Made new recovery codes for two-factor sign-in"),
+    "auth.two_factor_code": _l("Gave a correct two-factor code"),
+    "auth.two_factor_enrol": _l("Turned on two-factor sign-in"),
+    "auth.two_factor_failed": _l("Gave a wrong two-factor code"),
+    "auth.two_factor_off": _l("Turned off two-factor sign-in"),
+    "auth.two_factor_recovery": _l("Signed in with a recovery code"),
     "category.create": _l("Added a category"),
     "checkin.check_in": _l("Checked a person in"),
     "checkin.duplicate_hints": _l("Was shown possible duplicates at check-in"),
@@ -111,11 +120,13 @@ ACTION_LABELS: dict[str, LazyString] = {
     "user.enable": _l("Enabled a staff account"),
     "user.export_names_grant": _l("Allowed a staff account to export names"),
     "user.export_names_revoke": _l("Stopped a staff account exporting names"),
+    "user.forum_scope": _l("Changed the forums an organiser may see"),
     "user.role_change": _l("Changed a staff account's role"),
 }
 
 #: every object type the app records, by code
 OBJECT_TYPE_LABELS: dict[str, LazyString] = {
+    "account_policy": _l("Sign-in rules for all staff"),
     "agenda_item": _l("Agenda item"),
     "category": _l("Category"),
     "commitment": _l("Commitment"),
