@@ -118,6 +118,7 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "concerns": STAFF,
     "concerns_personal": PERSONAL,
     "floor": FACILITATED,
+    "mail": STAFF,
 }
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -189,6 +190,8 @@ class World:
             "change": "grant", "direction": "down", "token_id": self.victim_token_id,
             # concerns, issues, answers and commitments are changed by id only (their lists are per session)
             "concern_id": 987654, "issue_id": 987654, "answer_id": 987654, "commitment_id": 987654,
+            # outbox messages are acted on by id only (their list is the whole outbox)
+            "message_id": 987654,
             # each session's list of speakers and its one speech; a display id nobody has
             **{name: ids[base] for name, ids in self.floor_ids.items()}, "display_id": 987654,
             "display_token": self.display_token,
