@@ -30,6 +30,10 @@ ACTION_LABELS: dict[str, LazyString] = {
     "auth.two_factor_off": _l("Turned off two-factor sign-in"),
     "auth.two_factor_recovery": _l("Signed in with a recovery code"),
     "category.create": _l("Added a category"),
+    "category.move": _l("Moved a category in display order"),
+    "category.restore": _l("Brought a retired category back"),
+    "category.retire": _l("Retired a category"),
+    "category.update": _l("Renamed a category"),
     "checkin.check_in": _l("Checked a person in"),
     "checkin.duplicate_hints": _l("Was shown possible duplicates at check-in"),
     "checkin.event": _l("A check-in, undo or walk-in from a device or a paper sheet reached the server"),
@@ -59,12 +63,17 @@ ACTION_LABELS: dict[str, LazyString] = {
     "database.backup": _l("Backed up the database"),
     "database.restore": _l("Restored the database from a backup"),
     "dimension.create": _l("Added a dimension"),
+    "dimension.move": _l("Moved a dimension in display order"),
+    "dimension.restore": _l("Brought a retired dimension back"),
+    "dimension.retire": _l("Retired a dimension"),
+    "dimension.update": _l("Renamed a dimension"),
     "emergency.restore": _l("Restored personal data after an emergency wipe"),
     "emergency.wipe": _l("Emergency wipe of personal data"),
     "export.aggregate": _l("Exported counts per category for a report"),
     "export.concerns": _l("Exported a session's concerns and answers"),
     "export.registrations": _l("Exported a session's registrations"),
     "forum.create": _l("Created a forum"),
+    "forum.copy": _l("Copied a forum series to new dates"),
     "forum.update": _l("Changed a forum"),
     "link.rotate": _l("Made a new personal link"),
     "mail.abort": _l("Stopped a message"),
@@ -105,6 +114,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "selection.confirm": _l("Confirmed a drawn panel"),
     "selection.run": _l("Drew a panel"),
     "session.cancel": _l("Cancelled a session"),
+    "session.copy": _l("Copied a session to a new date"),
     "session.create": _l("Created a session"),
     "session.facilitator_add": _l("Assigned a facilitator to a session"),
     "session.facilitator_remove": _l("Removed a facilitator from a session"),
@@ -159,3 +169,13 @@ def action_label(code: str) -> str | None:
 def object_type_label(code: str) -> str | None:
     """The name of an object type in the reader's language; None for a type we do not know."""
     return _translated(OBJECT_TYPE_LABELS, code)
+
+
+def actions_described_by(words: str) -> frozenset[str] | None:
+    """The action codes whose description in the reader's language, or whose code, holds every word of ``words``,
+    case aside ("cancel" finds "Cancelled a session"); None when there are no words (every action)."""
+    wanted = words.casefold().split()
+    if not wanted:
+        return None
+    return frozenset(code for code, label in ACTION_LABELS.items()
+                     if all(word in str(label).casefold() or word in code for word in wanted))

@@ -39,6 +39,8 @@ class AuditFilter:
     object_type: str = ""
     object_id: int | None = None
     since: datetime | None = None
+    #: any of these action codes (the page's search in plain words); None matches every action
+    actions: frozenset[str] | None = None
 
 
 def parse_object(text: str) -> tuple[str, int | None] | None:
@@ -65,6 +67,8 @@ def filtered_entries(audit_filter: AuditFilter) -> sa.Select[AuditEntry]:
         statement = statement.where(AuditEntry.object_id == audit_filter.object_id)
     if audit_filter.since is not None:
         statement = statement.where(AuditEntry.at >= audit_filter.since)
+    if audit_filter.actions is not None:
+        statement = statement.where(AuditEntry.action.in_(sorted(audit_filter.actions)))
     return statement
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from forums import validation
 from forums.audit import labels as audit_labels
 from forums.audit import log as audit
+from forums.audit import objects as audit_objects
 from forums.forms import AppForm
 from forums.i18n import display_zone
 from forums.web import admins_only
@@ -30,6 +31,8 @@ class AuditFilterForm(AppForm):
         # A GET form that changes nothing: no CSRF token, so filtered views can be bookmarked.
         csrf = False
 
+    words = StringField(_l("What happened"), validators=[Optional(), Length(max=100)],
+                        description=_l("Words of the description, e.g. cancelled or sign"))
     actor = StringField(_l("Who"), validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=60)],
                          description=_l("An action code, as in small print under each action: "
@@ -48,7 +51,8 @@ class AuditFilterForm(AppForm):
         object_type, object_id = audit.parse_object(self.object.data or "") or ("", None)
         since = datetime.combine(self.since.data, time(), display_zone()) if self.since.data else None
         return audit.AuditFilter(actor=self.actor.data or "", action=(self.action.data or "").strip(),
-                                 object_type=object_type, object_id=object_id, since=since)
+                                 object_type=object_type, object_id=object_id, since=since,
+                                 actions=audit_labels.actions_described_by(self.words.data or ""))
 
 
 @bp.route("/audit")
@@ -69,4 +73,5 @@ def audit_log() -> str:
             args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before"}
             older = url_for("audit.audit_log", **args, before=entries[-1].id)
     return render_template("audit/log.html", form=form, entries=entries, older=older,
-                           action_label=audit_labels.action_label, object_type_label=audit_labels.object_type_label)
+                           action_label=audit_labels.action_label, object_type_label=audit_labels.object_type_label,
+                           named=audit_objects.named_objects(entries), changed_fields=audit_objects.changed_fields)

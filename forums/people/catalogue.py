@@ -5,6 +5,7 @@ a category on the records that have it and in every report, but offers it to nob
 (``operations.is_offered``). Adding dimensions and categories is on the dimensions page (``people.views``).
 """
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -16,23 +17,25 @@ from forums.people.forms import RenameForm
 from forums.web import failed_status, save, staff_required
 from models import Category, Dimension, db
 
-bp = Blueprint("catalogue", __name__, url_prefix="/staff")
-
-KINDS: dict[str, type[Dimension] | type[Category]] = {"dimensions": Dimension, "categories": Category}
+bp = Blueprint("catalogue", __name__, url_prefix="/staff/dimensions")
 
 
-def _entry(kind: str, entry_id: int) -> Dimension | Category:
-    return db.get_or_404(KINDS[kind], entry_id)
+def _entry(key: str, category_key: str | None) -> Dimension | Category:
+    """The dimension with ``key``, or its category ``category_key`` when one is named; else 404."""
+    dimension = db.session.scalar(sa.select(Dimension).where(Dimension.key == key)) or abort(404)
+    if not category_key:
+        return dimension
+    return db.session.scalar(sa.select(Category).where(Category.dimension_id == dimension.id,
+                                                       Category.key == category_key)) or abort(404)
 
 
-@bp.route("/<any(dimensions, categories):kind>/<int:entry_id>/edit", methods=("GET", "POST"))
+@bp.route("/<key>/edit", methods=("GET", "POST"))
 @staff_required
-def edit(kind: str, entry_id: int) -> str | Response | tuple[str, int]:
-    """Rename a dimension or category in each language, or retire it (or bring it back)."""
-    entry = _entry(kind, entry_id)
+def edit(key: str) -> str | Response | tuple[str, int]:
+    """Rename a dimension (or with ``?category=<key>`` one of its categories) in each language, or retire it."""
+    entry = _entry(key, request.args.get("category"))
     form = RenameForm(obj=entry if request.method == "GET" else None)
     if form.validate_on_submit():
-        assert form.name_en.data is not None  # DataRequired
 
         def change() -> Dimension | Category:
             operations.rename(entry, form.name_en.data or "", form.name_ru.data or "", form.name_tg.data or "")
@@ -42,17 +45,18 @@ def edit(kind: str, entry_id: int) -> str | Response | tuple[str, int]:
         if save(form, change) is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("people.dimension_list"))
-    return render_template("people/catalogue_edit.html", form=form, entry=entry, kind=kind,
-                           locale=current_language()), failed_status(form)
+    return render_template("people/catalogue_edit.html", form=form, entry=entry,
+                           is_dimension=isinstance(entry, Dimension), locale=current_language()), failed_status(form)
 
 
-@bp.route("/<any(dimensions, categories):kind>/<int:entry_id>/move/<any(up, down):direction>", methods=("POST",))
+@bp.route("/<key>/move/<any(up, down):direction>", methods=("POST",))
 @staff_required
-def move(kind: str, entry_id: int, direction: str) -> Response:
-    """Move a dimension (or a category within its dimension) one place up or down in display order."""
-    entry = _entry(kind, entry_id)
+def move(key: str, direction: str) -> Response:
+    """Move a dimension (or with ``?category=<key>`` a category within it) one place up or down in display order."""
+    entry = _entry(key, request.args.get("category"))
     if not ActionForm().validate_on_submit():
         abort(400)
     operations.move(entry, -1 if direction == "up" else 1)
     db.session.commit()
-    return redirect(url_for("people.dimension_list", _anchor=f"{kind}-{entry_id}"))
+    kind = "dimensions" if isinstance(entry, Dimension) else "categories"
+    return redirect(url_for("people.dimension_list", _anchor=f"{kind}-{entry.id}"))

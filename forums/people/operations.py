@@ -101,7 +101,9 @@ def rename(entry: Dimension | Category, name_en: str, name_ru: str = "", name_tg
         setattr(entry, field, value)
     db.session.flush()
     if changed:
-        audit.record(f"{_kind(entry)}.update", _kind(entry), entry.id, detail=",".join(changed))
+        is_dimension = isinstance(entry, Dimension)
+        audit.record("dimension.update" if is_dimension else "category.update",
+                     "dimension" if is_dimension else "category", entry.id, detail=",".join(changed))
 
 
 def set_retired(entry: Dimension | Category, is_retired: bool) -> None:
@@ -111,7 +113,10 @@ def set_retired(entry: Dimension | Category, is_retired: bool) -> None:
         return
     entry.is_retired = is_retired
     db.session.flush()
-    audit.record(f"{_kind(entry)}.{'retire' if is_retired else 'restore'}", _kind(entry), entry.id)
+    if isinstance(entry, Dimension):
+        audit.record("dimension.retire" if is_retired else "dimension.restore", "dimension", entry.id)
+    else:
+        audit.record("category.retire" if is_retired else "category.restore", "category", entry.id)
 
 
 def move(entry: Dimension | Category, offset: int) -> bool:
@@ -131,12 +136,10 @@ def move(entry: Dimension | Category, offset: int) -> bool:
     for position, sibling in enumerate(siblings, start=1):
         sibling.position = position
     db.session.flush()
-    audit.record(f"{_kind(entry)}.move", _kind(entry), entry.id, detail="up" if offset < 0 else "down")
+    is_dimension = isinstance(entry, Dimension)
+    audit.record("dimension.move" if is_dimension else "category.move", "dimension" if is_dimension else "category",
+                 entry.id, detail="up" if offset < 0 else "down")
     return True
-
-
-def _kind(entry: Dimension | Category) -> str:
-    return "dimension" if isinstance(entry, Dimension) else "category"
 
 
 # Participants -------------------------------------------------------------------------------------
@@ -219,7 +222,12 @@ def update_participant(
     """Change a person's details; each category given replaces that dimension's, an empty one clears it."""
     validation.check_version(participant, expected_version)
     lookup = category_lookup()
-    values, chosen = _validated_participant(data, lookup, {link.category_id for link in participant.categories})
+    held = {link.category_id for link in participant.categories}
+    values, chosen = _validated_participant(data, lookup, held)
+    # The names of the fields that change go in the audit entry, never their values; the search key follows the
+    # name and is not a field of its own.
+    changed = [field for field, value in values.items()
+               if field != "search_key" and getattr(participant, field) != value]
     for field, value in values.items():
         setattr(participant, field, value)
     if data.categories is not None:
@@ -241,6 +249,8 @@ def update_participant(
         # Categories live in other rows: touching this one makes the change a new version, so a stale
         # copy cannot overwrite it unnoticed.
         participant.updated_at = utcnow()
+        if {link.category_id for link in kept} != held:
+            changed.append("categories")
     db.session.flush()
-    audit.record("participant.update", "participant", participant.id)
+    audit.record("participant.update", "participant", participant.id, detail=",".join(changed))
     return participant

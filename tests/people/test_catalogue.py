@@ -11,16 +11,15 @@ from tests.conftest import category, sign_in_without_password
 
 
 def test_rename_keeps_the_key_and_is_audited(client, create_user) -> None:
-    uto = category("group", "uto")
     sign_in_without_password(client, create_user("organiser"))
-    response = client.post(f"/staff/categories/{uto.id}/edit",
+    response = client.post("/staff/dimensions/group/edit?category=uto",
                            data={"name_en": "Opposition", "name_ru": "Оппозиция", "name_tg": "Мухолифат"})
     assert response.status_code == 302
     renamed = category("group", "uto")
     assert (renamed.name_en, renamed.name_ru, renamed.name_tg) == ("Opposition", "Оппозиция", "Мухолифат")
     assert db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "category.update")) \
         == "name_en,name_ru,name_tg"
-    refused = client.post(f"/staff/categories/{uto.id}/edit", data={"name_en": ""})
+    refused = client.post("/staff/dimensions/group/edit?category=uto", data={"name_en": ""})
     assert refused.status_code == 422 and category("group", "uto").name_en == "Opposition"
 
 
@@ -28,10 +27,9 @@ def test_reorder_swaps_neighbours_and_stops_at_the_ends(client, create_user) -> 
     keys = lambda: [d.key for d in db.session.scalars(sa.select(Dimension).order_by(Dimension.position))]  # noqa: E731
     first, second = keys()[:2]
     sign_in_without_password(client, create_user("organiser"))
-    moved = db.session.scalar(sa.select(Dimension.id).where(Dimension.key == second))
-    assert client.post(f"/staff/dimensions/{moved}/move/up").status_code == 302
+    assert client.post(f"/staff/dimensions/{second}/move/up").status_code == 302
     assert keys()[:2] == [second, first]
-    client.post(f"/staff/dimensions/{moved}/move/up")  # already first: nothing changes
+    client.post(f"/staff/dimensions/{second}/move/up")  # already first: nothing changes
     assert keys()[:2] == [second, first]
 
 
@@ -42,7 +40,7 @@ def test_a_retired_category_stays_on_records_and_reports_but_is_given_to_nobody_
     create_registration(forum_session, holder, "invited")
     sign_in_without_password(client, create_user("organiser"))
     uto = category("group", "uto")
-    client.post(f"/staff/categories/{uto.id}/edit", data={"name_en": uto.name_en, "is_retired": "y"})
+    client.post("/staff/dimensions/group/edit?category=uto", data={"name_en": uto.name_en, "is_retired": "y"})
     assert category("group", "uto").is_retired
     group = next(d for d in session_balance(forum_session.id, "invited").dimensions if d.key == "group")
     assert next(line.count for line in group.categories if line.key == "uto") == 1
