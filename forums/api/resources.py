@@ -13,6 +13,7 @@ from forums.floor import api as floor_api
 from forums.people import api as people_api
 from forums.people import dimensions_api, links_api
 from forums.registrations import api as registrations_api
+from forums.reports import api as reports_api
 from forums.selection import api as selection_api
 from forums.sessions import api as sessions_api
 
@@ -20,7 +21,7 @@ from forums.sessions import api as sessions_api
 RESOURCE_MODULES: tuple[ModuleType, ...] = (
     core, dimensions_api, sessions_api, people_api, registrations_api, links_api, checkin_api, checkin_sync_api,
     balance_api, floor_api,
-    selection_api, audit_api, accounts_api, concerns_api, openapi,
+    selection_api, reports_api, audit_api, accounts_api, concerns_api, openapi,
 )
 
 #: the API blueprint, once the imports above have added every resource's routes to it

@@ -7,12 +7,15 @@ the people checked in per session and category (``forums.balance``: one each); t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
+from forums.accounts.permissions import current_scope
 from forums.balance import queries as balance_queries
 from forums.balance.coarse import coarse_report
 from forums.balance.policies import Catalogue, load_catalogue, policies_for_sessions
@@ -21,6 +24,34 @@ from forums.i18n import display_zone
 from forums.reports import rules
 from forums.reports.sections import ReportScope
 from models import Forum, ForumSession, ReportNarrative, db, utcnow
+
+
+@dataclass(frozen=True)
+class Period:
+    """A report's days (both included) and forums (empty: every forum), as the address names them."""
+
+    first_day: date
+    last_day: date
+    forum_ids: tuple[int, ...]
+
+    @property
+    def scope(self) -> str:
+        """The key its narrative is stored under."""
+        return rules.scope_key(self.first_day, self.last_day, self.forum_ids)
+
+    def args(self) -> dict[str, Any]:
+        """The address arguments naming this report (for links to its CSV and back)."""
+        return {"start": self.first_day.isoformat(), "end": self.last_day.isoformat(), "forums": list(self.forum_ids)}
+
+
+def period(first_day: date, last_day: date, ticked: Iterable[int]) -> Period:
+    """The report of these days and ticked forums, as the reader may have it.
+
+    "Every forum" (none ticked) of an organiser limited to some forums is those forums: their report, and
+    its narrative, is not the report of every forum.
+    """
+    chosen = tuple(sorted(set(ticked)))
+    return Period(first_day, last_day, chosen or tuple(sorted(current_scope() or ())))
 
 
 def forums_for_choice() -> list[tuple[int, str]]:

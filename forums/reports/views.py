@@ -5,20 +5,16 @@ report's scope, never a number or a name.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
-from forums.accounts.permissions import current_scope
 from forums.audit import log as audit
 from forums.balance.policies import percent
 from forums.data import excel_csv
 from forums.i18n import current_language, to_local
-from forums.reports import forms, operations, queries, rules
+from forums.reports import forms, operations, queries
 from forums.reports.sections import sections_for
 from forums.web import staff_required
 from models import db, utcnow
@@ -26,35 +22,13 @@ from models import db, utcnow
 bp = Blueprint("reports", __name__, url_prefix="/staff/reports")
 
 
-@dataclass(frozen=True)
-class Period:
-    """A report's days (both included) and forums (empty: every forum), as the address names them."""
-
-    first_day: date
-    last_day: date
-    forum_ids: tuple[int, ...]
-
-    @property
-    def scope(self) -> str:
-        """The key its narrative is stored under."""
-        return rules.scope_key(self.first_day, self.last_day, self.forum_ids)
-
-    def args(self) -> dict[str, Any]:
-        """The address arguments naming this report (for links to its CSV and back)."""
-        return {"start": self.first_day.isoformat(), "end": self.last_day.isoformat(), "forums": list(self.forum_ids)}
-
-
-def _asked() -> tuple[forms.ReportForm, Period | None]:
+def _asked() -> tuple[forms.ReportForm, queries.Period | None]:
     """The form and the period from the address (last month, every forum, when it names none); None if invalid."""
     asked = "start" in request.args or "end" in request.args
     form = forms.report_form(queries.forums_for_choice(), request.args if asked else None, to_local(utcnow()).date())
     if (asked and not form.validate()) or form.start.data is None or form.end.data is None:
         return form, None
-    ticked = tuple(sorted(set(form.forums.data or [])))
-    # "Every forum" of an organiser limited to some forums is those forums: their report (and its narrative)
-    # is not the report of every forum.
-    scope = current_scope()
-    return form, Period(form.start.data, form.end.data, ticked or tuple(sorted(scope or ())))
+    return form, queries.period(form.start.data, form.end.data, form.forums.data or [])
 
 
 @bp.route("")
