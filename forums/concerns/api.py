@@ -9,13 +9,14 @@ submission always.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from forums.accounts.permissions import object_or_404
 from forums.api import bp
@@ -173,8 +174,7 @@ def _one_concern(concern_id: int) -> Response:
 @bp.route("/concerns/<int:concern_id>", methods=["PATCH"])
 def update_concern(concern_id: int) -> ResponseReturnValue:
     """Moderate a concern (accept, decline with a reason, reconsider) or save a translation (staff)."""
-    staff_user()
-    concern = object_or_404(Concern, concern_id)
+    concern = _within_reach(Concern, concern_id)
     data = json_body(allowed={"stage", "decline_reason", "translation"})
     check_types(data, {"stage": str, "decline_reason": str, "translation": dict})
     if "stage" in data and data["stage"] != concern.stage.value:
@@ -240,8 +240,7 @@ def _one_issue(issue_id: int) -> Response:
 @bp.route("/concern-issues/<int:issue_id>", methods=["PATCH"])
 def update_issue(issue_id: int) -> ResponseReturnValue:
     """Move an issue to a stage (``agenda_item_id`` for the agenda), or merge it into another (staff)."""
-    staff_user()
-    issue = object_or_404(ConcernIssue, issue_id)
+    issue = _within_reach(ConcernIssue, issue_id)
     data = json_body(allowed={"stage", "agenda_item_id", "merge_into"})
     check_types(data, {"stage": str, "agenda_item_id": int, "merge_into": int})
     if "merge_into" in data:
@@ -259,8 +258,7 @@ def update_issue(issue_id: int) -> ResponseReturnValue:
 @bp.route("/concern-issues/<int:issue_id>/answers", methods=["POST"])
 def create_answer(issue_id: int) -> ResponseReturnValue:
     """Record an official's answer to an issue as a draft (staff)."""
-    staff_user()
-    issue = object_or_404(ConcernIssue, issue_id, selectinload(ConcernIssue.answers))
+    issue = _within_reach(ConcernIssue, issue_id, selectinload(ConcernIssue.answers))
     fields = {"official", "authority", "answered_on", "text", "state"}
     data = json_body(allowed=fields, required=fields)
     check_types(data, {name: str for name in fields})
@@ -272,14 +270,28 @@ def create_answer(issue_id: int) -> ResponseReturnValue:
 
 
 def _answer(answer_id: int) -> ConcernAnswer:
-    return object_or_404(ConcernAnswer, answer_id, selectinload(ConcernAnswer.commitments),
-                         joinedload(ConcernAnswer.issue).selectinload(ConcernIssue.concerns))
+    staff_user()
+    answer = object_or_404(ConcernAnswer, answer_id, selectinload(ConcernAnswer.commitments),
+                           joinedload(ConcernAnswer.issue).selectinload(ConcernIssue.concerns))
+    staff_session(answer.issue.session_id)
+    return answer
+
+
+Reached = TypeVar("Reached", Concern, ConcernIssue)
+
+
+def _within_reach(model: type[Reached], object_id: int, *options: ORMOption) -> Reached:
+    """The concern or issue if the caller may manage its session: role first (401/403), then the object (404),
+    and for an organiser limited to some forums only one of theirs (``staff_session``, as for the session)."""
+    staff_user()
+    found = object_or_404(model, object_id, *options)
+    staff_session(found.session_id)
+    return found
 
 
 @bp.route("/concern-answers/<int:answer_id>", methods=["PATCH"])
 def update_answer(answer_id: int) -> ResponseReturnValue:
     """Publish a drafted answer (staff): ``{"published": true}``."""
-    staff_user()
     answer = _answer(answer_id)
     data = json_body(allowed={"published"}, required={"published"})
     check_types(data, {"published": bool})
@@ -293,7 +305,6 @@ def update_answer(answer_id: int) -> ResponseReturnValue:
 @bp.route("/concern-answers/<int:answer_id>/commitments", methods=["POST"])
 def create_commitment(answer_id: int) -> ResponseReturnValue:
     """Add a commitment to an answer (staff)."""
-    staff_user()
     answer = _answer(answer_id)
     fields = {"description", "owner", "due_on"}
     data = json_body(allowed=fields, required=fields)
@@ -309,6 +320,7 @@ def update_commitment(commitment_id: int) -> ResponseReturnValue:
     """Mark a commitment open, done or dropped (staff)."""
     staff_user()
     commitment = object_or_404(Commitment, commitment_id)
+    _answer(commitment.answer_id)  # in reach through its answer's session
     data = json_body(allowed={"status"}, required={"status"})
     check_types(data, {"status": str})
     operations.set_commitment_status(commitment, CommitmentStatus(

@@ -81,3 +81,12 @@ def test_the_api_refuses_bad_input_without_changing_anything(client, token_for, 
     assert client.get(f"{API}/sessions/{forum_session.id}/concerns/balance?stage=seated",
                       headers=headers).status_code == 422
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Concern)) == 0
+
+
+def test_role_first_then_the_object(client, token_for, create_user, forum_world):  # noqa: F811
+    _forum, forum_session, people, staff = forum_world
+    facilitator = token_for(create_user("facilitator", email="door@example.org"))
+    organiser = token_for(staff)
+    assert client.patch(f"{API}/concerns/987654", headers=facilitator, json={}).status_code == 403
+    assert client.patch(f"{API}/concerns/987654", headers=organiser, json={}).status_code == 404
+    assert client.get(f"{API}/sessions/{forum_session.id}/concerns", headers=facilitator).status_code == 403

@@ -222,3 +222,56 @@ def test_staff_pages_and_the_export(client, login, forum_world):
     body = exported.get_data(as_text=True)
     assert exported.status_code == 200 and "Rahimov" not in body and "'=HYPERLINK" in body
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export.concerns")) is not None
+
+
+def test_forum_pages_settings_and_commitments(client, login, forum_world):
+    forum, forum_session, people, staff = forum_world
+    login(staff)
+    assert f"/forums/{forum.id}/concerns" in client.get("/staff/forums").get_data(as_text=True)
+    response = client.post(f"/forums/{forum.id}/concerns", data={"anonymity": "attributed",
+                                                                  "max_per_organisation": "0"})
+    assert response.status_code == 422  # a limit of 0 would silence everyone
+    assert operations.settings_of(forum.id).anonymity is Anonymity.staff_only
+    client.post(f"/forums/{forum.id}/concerns", data={"anonymity": "attributed", "max_per_organisation": "2"})
+    db.session.expire_all()
+    assert (operations.settings_of(forum.id).anonymity, operations.settings_of(forum.id).max_per_organisation) \
+        == (Anonymity.attributed, 2)
+    concern = _concern(forum_session, people["farmer"], "Water", ConcernStage.accepted)
+    issue = operations.new_issue(forum_session, "Water")
+    operations.group([concern], issue)
+    operations.move_issue(issue, ConcernStage.on_agenda, _hearing(forum_session).id)
+    answer = operations.draft_answer(issue, official="Minister", authority="Ministry of Water",
+                                     answered_on=utcnow().date(), text="Yes", state=AnswerState.accepted)
+    late = operations.add_commitment(answer, description="Repair the canal", owner="Vodokanal",
+                                     due_on=utcnow().date() - timedelta(days=3))
+    operations.add_commitment(answer, description="Report back", owner="Ministry",
+                              due_on=utcnow().date() + timedelta(days=30))
+    db.session.commit()
+    page = client.get(f"/forums/{forum.id}/commitments").get_data(as_text=True)
+    assert "Repair the canal" in page and "Report back" in page and "1 overdue" in page
+    client.post(f"/sessions/{forum_session.id}/concerns/commitments/status",
+                data={"commitment_id": late.id, "status": "done", "back": "forum"})
+    assert "Repair the canal" not in client.get(f"/forums/{forum.id}/commitments").get_data(as_text=True)
+
+
+def test_moderation_and_merging_through_the_pages(client, login, forum_world):
+    _forum, forum_session, people, staff = forum_world
+    first = _concern(forum_session, people["farmer"], "Water tax")
+    second = _concern(forum_session, people["trader"], "Water price", ConcernStage.accepted)
+    login(staff)
+    base = f"/sessions/{forum_session.id}/concerns"
+    client.post(f"{base}/moderate", data={"concern_id": first.id, "decision": "declined", "reason": ""})
+    assert db.session.get(Concern, first.id).stage is ConcernStage.submitted  # a decline needs a reason
+    client.post(f"{base}/moderate", data={"concern_id": first.id, "decision": "accepted"})
+    operations.endorse(db.session.get(Concern, second.id), people["official"])
+    db.session.commit()
+    for concern, title in ((first, "Water tax"), (second, "Water price")):
+        client.post(f"{base}/group", data={"concern_ids": [concern.id], "title": title, "issue_id": "0"})
+    one, other = db.session.scalars(sa.select(ConcernIssue).order_by(ConcernIssue.id)).all()
+    client.post(f"{base}/issues/merge", data={"issue_id": other.id, "target_id": one.id})
+    db.session.expire_all()
+    assert {c.issue_id for c in db.session.scalars(sa.select(Concern))} == {one.id}
+    assert db.session.get(ConcernIssue, other.id).merged_into_id == one.id
+    assert db.session.scalar(sa.select(Endorsement.concern_id)) == second.id  # the supporter stayed with it
+    page = client.get(f"{base}/issues").get_data(as_text=True)
+    assert "Merged into another issue" in page and "1 supporter" in page
