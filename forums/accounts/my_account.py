@@ -146,8 +146,10 @@ def two_factor_page() -> tuple[str, int]:
             return render_template("accounts/recovery_codes.html", codes=codes, enrolled=True), 200
         form.code.errors = [*form.code.errors, _("This code is not right. Check the time on your phone and "
                                                  "type the code the app shows now.")]
-    return render_template("accounts/two_factor_enrol.html", form=form, secret=totp.grouped(secret),
-                           uri=two_factor.enrolment_uri(user, secret), required=two_factor.is_required()), \
+    uri = two_factor.enrolment_uri(user, secret)
+    return render_template("accounts/two_factor_enrol.html", form=form, secret=totp.grouped(secret), uri=uri,
+                           qr_code=two_factor.qr_code_svg(uri, _("QR code of the key for your authenticator app")),
+                           required=two_factor.is_required()), \
         failed_status(form)
 
 

@@ -16,7 +16,8 @@ NAV_ITEMS = (
     ("lifecycle.retention_purge", _l("Retention purge"), (Role.admin,)),
     ("lifecycle.erase_lookup", _l("Erase a person"), (Role.admin,)),
     ("audit.audit_log", _l("Audit log"), (Role.admin,)),
-    ("account.tokens_page", _l("API tokens"), (Role.admin, Role.organiser, Role.facilitator)),
+    # password, sign-ins, two-factor sign-in and API tokens are all one page away from here
+    ("my_account.overview", _l("Your account"), (Role.admin, Role.organiser, Role.facilitator)),
 )
 
 
