@@ -57,14 +57,6 @@ class ReviewReason(enum.StrEnum):
     session_cancelled = "session_cancelled"
 
 
-OUTCOME_LABELS = {
-    CheckinOutcome.applied: _l("Applied"),
-    CheckinOutcome.counted_once: _l("Already checked in: counted once"),
-    CheckinOutcome.no_change: _l("Nothing to undo"),
-    CheckinOutcome.reconcile: _l("Waiting for staff"),
-    CheckinOutcome.refused: _l("Not applied"),
-}
-
 REVIEW_LABELS = {
     ReviewReason.past_capacity: _l("Checked in past the session's capacity"),
     ReviewReason.not_expected: _l("Checked in although they had declined or were cancelled"),

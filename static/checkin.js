@@ -85,30 +85,62 @@
     return tr;
   }
 
+  // The events queue of checkin-offline.js, when this browser has IndexedDB.
+  var offline = window.checkinOffline;
+
+  function showList(items, next) {
+    body.replaceChildren.apply(body, items.map(lineFor));
+    empty.hidden = items.length > 0;
+    more.textContent = next ? data.msgMore : '';
+  }
+
+  // With the link down the device's own list answers (names kept for the session's day only).
+  function searchOnDevice(query) {
+    var items = offline && offline.localSearch(query);
+    if (!items) { return false; }
+    showList(items, items.length >= 100);
+    return true;
+  }
+
   var searchNumber = 0;
-  function search() {
+  // keepMessage: leave what the page just said (after a check-in) in place.
+  function search(keepMessage) {
     var mine = ++searchNumber;
     var query = input.value;
+    if (offline && !offline.isLinkUp() && searchOnDevice(query)) { return; }
     api('GET', data.api + '?limit=100&q=' + encodeURIComponent(query)).then(function (answer) {
       if (mine !== searchNumber) { return; }  // a later keystroke's answer wins
-      say('');
-      body.replaceChildren.apply(body, answer.items.map(lineFor));
-      empty.hidden = answer.items.length > 0;
-      more.textContent = answer.next ? data.msgMore : '';
+      if (keepMessage !== true) { say(''); }
+      showList(answer.items, answer.next);
       history.replaceState(null, '', data.pageUrl + (query ? '?q=' + encodeURIComponent(query) : ''));
-    }).catch(function (error) { say(error.message || data.msgOffline); });
+    }).catch(function (error) {
+      if (mine === searchNumber && !searchOnDevice(query)) { say(error.message || data.msgOffline); }
+    });
   }
 
   var typingTimer;
   input.addEventListener('input', function () {
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(search, 250);
+    typingTimer = setTimeout(function () { search(); }, 250);
   });
   input.form.addEventListener('submit', function (event) {
     event.preventDefault();
     clearTimeout(typingTimer);
     search();
   });
+
+  // What the page says after a check-in or an undo: the person's name, since the list is emptied for the next one.
+  function outcome(checkingIn, tr) {
+    var name = tr.querySelector('.checkin-name').textContent;
+    return (checkingIn ? data.msgCheckedIn : data.msgUndone).replace('{name}', name);
+  }
+
+  // After a check-in the search is emptied and takes the focus, ready for the next person at the door.
+  function readyForNext() {
+    input.value = '';
+    input.focus();
+    search(true);
+  }
 
   table.addEventListener('submit', function (event) {
     var form = event.target;
@@ -118,6 +150,16 @@
     event.preventDefault();
     var button = form.querySelector('button');
     button.disabled = true;
+    if (offline) {
+      // An event, applied here at once and sent when the link allows (checkin-offline.js).
+      var before = offline.statusBefore(id) || 'confirmed';
+      offline.record(checkingIn ? 'check_in' : 'undo', id).then(function (recorded) {
+        showState(tr, checkingIn ? 'attended' : before, checkingIn ? recorded.device_at : null);
+        say(outcome(checkingIn, tr));
+        if (checkingIn) { readyForNext(); }
+      }).catch(function () { say(data.msgOffline); }).then(function () { button.disabled = false; });
+      return;
+    }
     // A retry after a failed call reuses the same request id, so it can never count twice.
     var call = checkingIn
       ? api('POST', data.api, {registration_id: id, request_id: form.elements.request_id.value})
@@ -125,10 +167,9 @@
     call.then(function (registration) {
       showState(tr, registration.status, registration.checked_in_at);
       if (checkingIn) { form.elements.request_id.value = newRequestId(); }
-      say(checkingIn ? data.msgCheckedIn : data.msgUndone);
+      say(outcome(checkingIn, tr));
       refreshPanel(false);
-      var next = tr.querySelector('form:not([hidden]) button');
-      if (next) { next.focus(); }
+      if (checkingIn) { readyForNext(); }
     }).catch(function (error) {
       say(error.message || data.msgOffline);
     }).then(function () { button.disabled = false; });
@@ -152,10 +193,19 @@
         var fresh = html && new DOMParser().parseFromString(html, 'text/html').getElementById('checkin-panel');
         if (fresh) { panel.replaceWith(fresh); panel = fresh; }
         // Someone else checked people in: show it in the list too, unless the reader is using it.
-        if (fromTimer && !table.contains(document.activeElement)) { search(); }
+        if (fromTimer && !table.contains(document.activeElement)) { search(true); }
       });
     }).catch(function () { /* a weak link: try again at the next tick */ });
   }
+
+  // The server has taken queued events: show what it made of them in the list and the panel.
+  document.addEventListener('checkin:synced', function (event) {
+    event.detail.items.forEach(function (item) {
+      var tr = item.registration_id && body.querySelector('tr[data-registration="' + item.registration_id + '"]');
+      if (tr && item.status) { showState(tr, item.status, tr.querySelector('time') && tr.querySelector('time').dateTime); }
+    });
+    refreshPanel(false);
+  });
 
   setInterval(function () {
     if (!document.hidden) { refreshPanel(true); }

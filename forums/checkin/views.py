@@ -36,6 +36,7 @@ from forums.checkin import events, scope
 from forums.i18n import current_language
 from forums.people import operations as people_operations
 from forums.people.forms import participant_form
+from forums.people.names import folding_tables
 from models import (
     STATUS_LABELS,
     Category,
@@ -137,10 +138,24 @@ def page(session_id: int) -> str:
         status_labels=STATUS_LABELS,
         status_label_map={status.value: str(label) for status, label in STATUS_LABELS.items()},
         new_request_id=_new_request_id,
+        folding_tables=folding_tables(),
         **panel_context,
     )
     audit.record_read("checkin.list", "session", session_id, detail=f"{len(people)} rows")
     return html
+
+
+@bp.route("/checkin-sw.js")
+def service_worker() -> Response:
+    """The check-in page's service worker, from the site's root so that its scope covers every session's page.
+
+    It keeps the check-in page and its scripts so that the page reloads with the link down (browsers run
+    it over HTTPS and on localhost only). Never cached by the browser's HTTP cache: a new version must
+    reach every device at once.
+    """
+    response = current_app.send_static_file("checkin-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.route("/sessions/<int:session_id>/checkin/panel")
