@@ -17,6 +17,7 @@ For a reader limited to forums F:
   can then be found and invited; a person known only from other forums is not seen, nor are their
   registrations there.
 
+A forum a limited organiser creates becomes one of their forums (:func:`keep_new_forum_in_scope`).
 Operations that rewrite a whole person (merging two records) are refused to a limited reader
 (:func:`whole_register_required`): they would touch registrations the reader cannot see.
 """
@@ -35,9 +36,11 @@ from models import (
     AgendaSpeaker,
     Forum,
     ForumSession,
+    OrganiserForum,
     Participant,
     Registration,
     SessionFacilitator,
+    db,
 )
 
 # Core tables, not the mapped classes, inside the criteria: the criteria of one entity must not be
@@ -75,6 +78,15 @@ def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
 def remember_scope() -> None:
     """A ``before_request`` hook: note the reader's forum scope for the queries of this request."""
     setattr(g, SCOPE_ATTRIBUTE, forum_scope(current_user))
+
+
+def keep_new_forum_in_scope(forum_id: int) -> None:
+    """A forum made by an organiser limited to some forums becomes one of theirs (else it would vanish for them)."""
+    scope = current_scope()
+    if scope is None:
+        return
+    db.session.add(OrganiserForum(user_id=current_user.id, forum_id=forum_id))
+    setattr(g, SCOPE_ATTRIBUTE, scope | {forum_id})
 
 
 def whole_register_required() -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from forums import validation
+from forums.accounts.scope import keep_new_forum_in_scope
 from forums.audit import log as audit
 from forums.mail import outbox
 from forums.registrations import operations
@@ -78,6 +79,7 @@ def create_forum(title: Any, kind: Any, description: Any = "", retention_days: A
     forum = Forum(**_forum_values(title, kind, description, retention_days, translations))
     db.session.add(forum)
     db.session.flush()
+    keep_new_forum_in_scope(forum.id)
     audit.record("forum.create", "forum", forum.id)
     return forum
 

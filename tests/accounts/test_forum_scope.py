@@ -111,3 +111,31 @@ def test_scope_ends_with_the_request(app, two_forums):
     _as(app, two_forums.scoped).get("/staff/sessions")
     assert db.session.get(ForumSession, two_forums.other_session) is not None
 
+
+
+def test_a_forum_a_scoped_organiser_creates_becomes_one_of_theirs(app, two_forums):
+    client = _as(app, two_forums.scoped)
+    response = client.post("/staff/forums/new", data={"title": "Youth dialogue", "kind": "round_table"})
+    assert response.status_code == 302
+    assert "Youth dialogue" in client.get("/staff/forums").get_data(as_text=True)
+    assert "Border talks" not in client.get("/staff/forums").get_data(as_text=True)
+
+
+def test_a_scoped_organiser_may_not_merge_records(app, two_forums):
+    client = _as(app, two_forums.scoped)
+    assert client.get(f"/staff/participants/{two_forums.own_person}/merge").status_code == 403
+    assert _as(app, two_forums.unscoped).get(f"/staff/participants/{two_forums.own_person}/merge").status_code == 200
+
+
+def test_an_admin_chooses_an_organisers_forums(app, two_forums, create_user):
+    admin_client = _as(app, create_user("admin"))
+    response = admin_client.post(f"/admin/users/{two_forums.scoped.id}/forums",
+                                 data={"forum_id": [str(two_forums.other_forum)]})
+    assert response.status_code == 302
+    client = _as(app, two_forums.scoped)
+    sessions = client.get("/staff/sessions").get_data(as_text=True)
+    assert "Border in Isfara" in sessions and "Water in Sughd" not in sessions
+    assert admin_client.post(f"/admin/users/{two_forums.scoped.id}/forums", data={"forum_id": ["999999"]}
+                             ).status_code == 400
+    assert admin_client.post(f"/admin/users/{two_forums.scoped.id}/forums", data={}).status_code == 302
+    assert "Water in Sughd" in client.get("/staff/sessions").get_data(as_text=True)  # none ticked: every forum
