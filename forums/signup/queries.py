@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, raiseload
 
@@ -69,3 +71,28 @@ def session_for_signup(session_id: int) -> ForumSession | None:
 def personal_token(participant_id: int) -> str | None:
     """The token of a person's personal link, if one was issued: one query."""
     return db.session.scalar(sa.select(PersonalLink.token).where(PersonalLink.participant_id == participant_id))
+
+
+#: sessions the staff home's panel lists at most
+PANEL_SESSIONS = 20
+
+
+def open_sessions(now: datetime) -> list[tuple[ForumSession, int, int]]:
+    """Upcoming sessions whose organisers opened registration, soonest first, with their confirmed sign-ups and
+    those still waiting for confirmation (not expired): one query."""
+    still_valid = now - timedelta(hours=rules.PENDING_HOURS)
+    confirmed = sa.func.count(OpenSignup.id).filter(OpenSignup.confirmed_at.is_not(None))
+    pending = sa.func.count(OpenSignup.id).filter(OpenSignup.confirmed_at.is_(None),
+                                                  OpenSignup.created_at >= still_valid)
+    rows = db.session.execute(
+        sa.select(ForumSession, confirmed, pending)
+        .join(SignupSetting, SignupSetting.session_id == ForumSession.id)
+        .outerjoin(OpenSignup, OpenSignup.session_id == ForumSession.id)
+        .where(SignupSetting.is_open.is_(True), ForumSession.starts_at > now,
+               ForumSession.status == SessionStatus.published)
+        .group_by(ForumSession.id)
+        .order_by(ForumSession.starts_at, ForumSession.id)
+        .limit(PANEL_SESSIONS)
+        .options(raiseload("*"))
+    )
+    return [(forum_session, int(done), int(waiting)) for forum_session, done, waiting in rows]

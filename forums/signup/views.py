@@ -17,11 +17,13 @@ from forums.i18n import current_language
 from forums.people import links
 from forums.people.operations import dimensions_with_categories
 from forums.registrations import operations as registrations
-from forums.signup import confirmation, forms, operations, queries, rules
+from forums.signup import confirmation, forms, home, operations, queries, rules
 from forums.web import failed_status, staff_required
 from models import SEATED, ForumSession, Registration, db, utcnow
 
 bp = Blueprint("signup", __name__)
+#: the staff home's panel (registered when this module is imported by ``forums.init_app``)
+HOME_PANEL = home.PANEL
 
 
 # Organisers -----------------------------------------------------------------------------------------------

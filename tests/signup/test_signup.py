@@ -177,3 +177,13 @@ def test_a_category_staff_change_is_no_longer_marked_self_declared(app, client, 
                                                      categories={"group": "media"}))
     db.session.commit()
     assert [link.is_self_declared for link in participant.categories] == [False]
+
+
+def test_the_staff_home_counts_confirmed_and_pending_sign_ups(app, client, club, create_user):
+    client.post("/signup/confirm", data={"code": code_of(sign_up(client, club.id))})
+    sign_up(client, club.id, name="Second Person", email="second@example.net")
+    staff = sign_in_without_password(app.test_client(), create_user("organiser"))
+    page = staff.get("/staff/").get_data(as_text=True)
+    assert "Open evening on water" in page
+    assert "confirmed: 1, waiting for confirmation: 1" in page
+    assert f"/staff/sessions/{club.id}/signup" in page
