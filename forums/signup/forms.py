@@ -10,6 +10,7 @@ from forums import validation
 from forums.forms import AppForm, MultiCheckboxField, options
 from forums.people import limits
 from forums.signup import rules
+from forums.signup.queries import offered_categories
 from models import Dimension, SignupSetting
 
 
@@ -80,7 +81,7 @@ def signup_form(setting: SignupSetting, questions: Sequence[Dimension], locale: 
                 Regexp(validation.PHONE, message=_l("Use digits, spaces, brackets and an optional leading +."))])
     for dimension in questions:
         choices = options([("", _l("(no answer)")), (rules.PREFER_NOT, _l("Prefer not to say")),
-                           *((str(category.id), category.name(locale)) for category in dimension.categories)])
+                           *((str(category.id), category.name(locale)) for category in offered_categories(dimension))])
         setattr(SessionSignupForm, f"dimension_{dimension.id}",
                 SelectField(_l("%(dimension)s (optional)", dimension=dimension.name(locale)), choices=choices,
                             validators=[Optional()]))

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from forums.audit import log as audit
 from forums.people import duplicates
-from forums.people.operations import ParticipantInput, create_participant
+from forums.people.operations import ParticipantInput, create_participant, is_offered
 from forums.registrations import operations as registrations
 from forums.signup import rules
 from models import (
     Category,
-    Dimension,
     ForumSession,
     OpenSignup,
     Participant,
@@ -131,17 +131,16 @@ def confirm(signup: OpenSignup, forum_session: ForumSession) -> Registration:
 
 
 def _category_keys(answers: Mapping[str, int]) -> dict[str, str]:
-    """The answers as the register takes them: dimension key -> category key (answers since retired are dropped)."""
+    """The answers as the register takes them: dimension key -> category key. An answer retired since it was
+    given (``is_offered``) is dropped: the person is recorded without it rather than refused."""
     chosen = {int(dimension_id): category_id for dimension_id, category_id in answers.items()}
     if not chosen:
         return {}
-    rows = db.session.execute(
-        sa.select(Dimension.id, Dimension.key, Category.key, Category.id)
-        .join(Category, Category.dimension_id == Dimension.id)
-        .where(Dimension.id.in_(chosen))
+    categories = db.session.scalars(
+        sa.select(Category).where(Category.id.in_(set(chosen.values()))).options(joinedload(Category.dimension))
     )
-    return {dimension_key: category_key for dimension_id, dimension_key, category_key, category_id in rows
-            if chosen.get(dimension_id) == category_id}
+    return {category.dimension.key: category.key for category in categories
+            if chosen.get(category.dimension_id) == category.id and is_offered(category)}
 
 
 def _flag_possible_duplicate(participant: Participant) -> None:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, raiseload
 
-from forums.people.operations import dimensions_with_categories
+from forums.people.operations import dimensions_with_categories, is_offered
 from forums.signup import rules
 from models import (
+    Category,
     Dimension,
     ForumSession,
     OpenSignup,
@@ -28,11 +29,21 @@ def setting_of(session_id: int) -> SignupSetting | None:
 
 
 def questions(setting: SignupSetting | None) -> list[Dimension]:
-    """The dimensions the form asks about, in catalogue order, categories loaded: two queries (none if none)."""
+    """The dimensions the form asks about, in catalogue order, categories loaded: two queries (none if none).
+
+    A retired dimension is asked no more (``forums.people.operations.is_offered``); its retired categories
+    are left out of the answers by ``offered_categories``.
+    """
     if setting is None or not setting.dimension_ids:
         return []
     chosen = set(setting.dimension_ids)
-    return [dimension for dimension in dimensions_with_categories() if dimension.id in chosen]
+    return [dimension for dimension in dimensions_with_categories()
+            if dimension.id in chosen and not dimension.is_retired]
+
+
+def offered_categories(dimension: Dimension) -> list[Category]:
+    """The categories of a dimension a person may choose now (``is_offered``), in catalogue order."""
+    return [category for category in dimension.categories if is_offered(category)]
 
 
 def takes_signups(forum_session: ForumSession, setting: SignupSetting | None) -> bool:

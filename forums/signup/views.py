@@ -34,7 +34,8 @@ def settings(session_id: int) -> BaseResponse | tuple[str, int]:
     """Whether the session takes open registration, and what its public form asks."""
     forum_session = session_or_abort(session_id, Need.manage)
     locale = current_language()
-    dimensions = dimensions_with_categories()
+    # A retired dimension is asked about no more (its people keep their categories).
+    dimensions = [dimension for dimension in dimensions_with_categories() if not dimension.is_retired]
     setting = queries.setting_of(session_id)
     form = forms.settings_form(dimensions, setting, locale)
     if form.validate_on_submit():

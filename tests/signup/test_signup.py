@@ -187,3 +187,19 @@ def test_the_staff_home_counts_confirmed_and_pending_sign_ups(app, client, club,
     assert "Open evening on water" in page
     assert "confirmed: 1, waiting for confirmation: 1" in page
     assert f"/staff/sessions/{club.id}/signup" in page
+
+
+def test_retired_categories_are_offered_to_nobody_and_an_answer_retired_since_is_dropped(app, client, club):
+    media = category("group", "media")
+    media.is_retired = True
+    db.session.commit()
+    form = client.get(f"/sessions/{club.id}/signup").get_data(as_text=True)
+    assert "United Tajik Opposition" in form and ">Media<" not in form
+    code = code_of(sign_up(client, club.id))
+    uto = category("group", "uto")
+    uto.is_retired = True
+    db.session.commit()
+    assert client.post("/signup/confirm", data={"code": code}).status_code == 200
+    participant = db.session.scalars(sa.select(Participant)).one()
+    assert participant.categories == []
+    assert db.session.scalars(sa.select(Registration.status)).one() is RegistrationStatus.registered
