@@ -84,6 +84,13 @@ def is_flagged(participant_id: int, address: str) -> bool:
                                               MailAddressHealth.flagged_at.is_not(None))) is not None
 
 
+def flagged_addresses(participant_ids: set[int]) -> set[tuple[int, str]]:
+    """(person, address) of these people's addresses flagged after repeated permanent bounces: one query."""
+    return {(participant_id, address) for participant_id, address in db.session.execute(
+        sa.select(MailAddressHealth.participant_id, MailAddressHealth.address)
+        .where(MailAddressHealth.participant_id.in_(participant_ids), MailAddressHealth.flagged_at.is_not(None)))}
+
+
 def language_of(participant: Participant) -> str:
     """The language the person's mail is written in (``rules.mail_language``)."""
     return rules.mail_language(participant.language_list, current_app.config["LANGUAGES"],

@@ -18,12 +18,14 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
 import sqlalchemy as sa
 
 from forums.mail import compose, delivery, rules, settings, verp
-from forums.mail.outbox import is_flagged, rowcount
+from forums.mail.outbox import flagged_addresses, rowcount
 from forums.mail.smtp import SmtpConnection
 from models import MailMessage, MailState, db, utcnow
 
@@ -67,15 +69,13 @@ def claim(worker: str, limit: int, now: datetime) -> list[int]:
     return ids
 
 
-def _finish(message_id: int, worker: str, values: dict[str, object]) -> bool:
-    """Write an outcome if the row is still this sender's (its lease may have run out); commits."""
-    updated = rowcount(db.session.execute(
+def _record(message_id: int, worker: str, values: dict[str, object]) -> bool:
+    """Write an outcome if the row is still this sender's (its lease may have run out); the caller commits."""
+    return bool(rowcount(db.session.execute(
         sa.update(MailMessage)
         .where(MailMessage.id == message_id, MailMessage.state == MailState.inflight,
                MailMessage.claimed_by == worker)
-        .values(lease_until=None, updated_at=utcnow(), **values)))
-    db.session.commit()
-    return bool(updated)
+        .values(lease_until=None, updated_at=utcnow(), **values))))
 
 
 def outcome_values(outcome: delivery.Outcome, attempts: int, now: datetime) -> dict[str, object]:
@@ -88,40 +88,64 @@ def outcome_values(outcome: delivery.Outcome, attempts: int, now: datetime) -> d
     return {"state": MailState.failed, "last_error": outcome.reason}
 
 
-def _stale_reason(message: MailMessage, now: datetime) -> str | None:
+def _stale_reason(message: MailMessage, flagged: set[tuple[int, str]], now: datetime) -> str | None:
     registration = message.registration
     forum_session = registration.forum_session
-    if is_flagged(registration.participant_id, message.recipient):
+    if (registration.participant_id, message.recipient) in flagged:
         return "address_flagged"
     return rules.stale_reason(message.kind.value, message.detail, registration.status.value,
                               forum_session.status.value, forum_session.ends_at <= now,
                               registration.participant.email.strip() == message.recipient)
 
 
-def send_one(message_id: int, worker: str, connection: SmtpConnection) -> MailState | None:
-    """Compose and send one claimed message; returns the state it ended in (None: no longer this sender's)."""
+@dataclass(frozen=True)
+class Prepared:
+    """A claimed message composed and ready to go."""
+
+    message_id: int
+    attempts: int
+    recipient: str
+    envelope_from: str
+    mail: EmailMessage
+
+
+def prepare(ids: list[int], worker: str) -> tuple[list[Prepared], Counter[str]]:
+    """Compose the claimed messages that are still this sender's and still true; stop the others (``aborted``,
+    with the reason). Commits once for the whole batch (personal links issued, messages stopped), so no
+    lock is held while the SMTP server answers. Returns the messages to send and the counts of the others."""
     now = utcnow()
-    loaded = compose.load([message_id])
-    if not loaded or loaded[0].state is not MailState.inflight or loaded[0].claimed_by != worker:
-        db.session.commit()
-        return None
-    message = loaded[0]
-    reason = _stale_reason(message, now)
-    if reason is not None:
-        return MailState.aborted if _finish(message_id, worker, {"state": MailState.aborted,
-                                                                  "last_error": reason}) else None
-    mail = compose.build(message)
-    envelope_from = verp.return_path(message.id, settings.verp_secret(), settings.return_path_domain())
-    recipient, attempts = message.recipient, message.attempts
-    # The personal link just issued is committed, and no lock is held while the SMTP server answers.
+    counts: Counter[str] = Counter()
+    ours = [message for message in compose.load(ids)
+            if message.state is MailState.inflight and message.claimed_by == worker]
+    counts["lost_lease"] += len(ids) - len(ours)
+    flagged = flagged_addresses({message.registration.participant_id for message in ours})
+    secret, domain = settings.verp_secret(), settings.return_path_domain()
+    prepared = []
+    for message in ours:
+        reason = _stale_reason(message, flagged, now)
+        if reason is not None:
+            counts[MailState.aborted.value if _record(message.id, worker, {"state": MailState.aborted,
+                                                                            "last_error": reason})
+                   else "lost_lease"] += 1
+            continue
+        prepared.append(Prepared(message.id, message.attempts, message.recipient,
+                                 verp.return_path(message.id, secret, domain), compose.build(message)))
     db.session.commit()
-    outcome = connection.send(mail, envelope_from, recipient)
-    values = outcome_values(outcome, attempts, utcnow())
+    return prepared, counts
+
+
+def deliver(message: Prepared, worker: str, connection: SmtpConnection) -> MailState | None:
+    """Send one prepared message and write what the server said; commits. Returns the state it ended in
+    (None: the row stopped being this sender's meanwhile, and its outcome was not written)."""
+    outcome = connection.send(message.mail, message.envelope_from, message.recipient)
+    values = outcome_values(outcome, message.attempts, utcnow())
     if not isinstance(outcome, delivery.Sent):
-        logger.warning("Mail %d not sent: %s", message_id, values["last_error"])
+        logger.warning("Mail %d not sent: %s", message.message_id, values["last_error"])
+    recorded = _record(message.message_id, worker, values)
+    db.session.commit()
     state = values["state"]
     assert isinstance(state, MailState)
-    return state if _finish(message_id, worker, values) else None
+    return state if recorded else None
 
 
 def run_once(worker: str, *, batch: int = 50) -> Counter[str]:
@@ -129,8 +153,10 @@ def run_once(worker: str, *, batch: int = 50) -> Counter[str]:
     counts: Counter[str] = Counter()
     with SmtpConnection(settings.smtp_settings()) as connection:
         while ids := claim(worker, batch, utcnow()):
-            for message_id in ids:
-                state = send_one(message_id, worker, connection)
+            prepared, skipped = prepare(ids, worker)
+            counts.update(skipped)
+            for message in prepared:
+                state = deliver(message, worker, connection)
                 counts[state.value if state else "lost_lease"] += 1
     return counts
 

@@ -19,6 +19,12 @@ from forums.mail import delivery
 TLS_MODES = ("starttls", "ssl", "none")
 
 
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over the wire: CRLF line ends. ``sendmail`` passes bytes through as they are,
+    and a server reads bare LFs as one endless line (refused as too long, RFC 5321 4.5.3.1.6)."""
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """Where and how to connect."""
@@ -59,9 +65,7 @@ class SmtpConnection:
         try:
             if self._smtp is None:
                 self._smtp = self._open()
-            # CRLF line ends: sendmail passes bytes through as they are, and a server reads bare LFs as one
-            # endless line (refused as too long, RFC 5321 4.5.3.1.6).
-            refused = self._smtp.sendmail(envelope_from, [recipient], message.as_bytes(policy=email.policy.SMTP))
+            refused = self._smtp.sendmail(envelope_from, [recipient], wire_bytes(message))
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return delivery.of_exception(error)
