@@ -31,7 +31,8 @@ def test_init_db_seeds_default_dimensions_with_three_languages_and_is_idempotent
     counts = (_rows(Dimension), _rows(Category))
     second = runner.invoke(args=["init-db"])
     assert second.exit_code == 0 and "0 default" in second.output
-    assert (_rows(Dimension), _rows(Category)) == counts == (3, sum(len(c) for _, _, c in DEFAULT_DIMENSIONS))
+    assert (_rows(Dimension), _rows(Category)) == counts == (len(DEFAULT_DIMENSIONS),
+                                                             sum(len(c) for _, _, c in DEFAULT_DIMENSIONS))
     minorities = db.session.scalars(sa.select(Category).where(Category.key == "minorities")).one()
     assert (minorities.name_en, minorities.name_ru, minorities.name_tg) == (
         "National minorities", "Национальные меньшинства", "Ақаллиятҳои миллӣ")
@@ -84,7 +85,8 @@ def test_demo_data_covers_every_kind_group_region_gender_and_status_and_runs_twi
     assert {f.kind for f in db.session.scalars(sa.select(Forum))} == set(ForumKind)
     assert counts[1] >= 12 and counts[2] >= 120
     used = set(db.session.scalars(
-        sa.select(Category.key).join(Category.dimension).where(Dimension.key.in_(["group", "region", "gender"]))
+        sa.select(Category.key).join(Category.dimension)
+        .where(Dimension.key.in_(["group", "region", "gender", "sector"]))
         .where(Category.id.in_(sa.select(sa.literal_column("category_id"))
                                .select_from(sa.table("participant_category", sa.column("category_id")))))
     ))

@@ -107,7 +107,7 @@ def test_writes_answer_what_their_schemas_say(client, create_user, token_for, po
          {"title": "Closing", "kind": "closing", "starts_at": f"{TEST_YEAR}-12-03T12:00:00+05:00",
           "ends_at": f"{TEST_YEAR}-12-03T13:00:00+05:00", "speaker_ids": [speaker.id]}, 201),
         ("/participants", "post", f"{API_PREFIX}/participants", {"name": "Ivanova Olga", "categories": {}}, 201),
-        ("/dimensions", "post", f"{API_PREFIX}/dimensions", {"key": "sector", "name": "Sector"}, 201),
+        ("/dimensions", "post", f"{API_PREFIX}/dimensions", {"key": "age_band", "name": "Age band"}, 201),
         ("/forums", "post", f"{API_PREFIX}/forums", {"title": "X", "kind": "picnic"}, 422),
     ]
     for path, method, url, body, status in writes:

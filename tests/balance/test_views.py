@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from forums.balance import policies
 from forums.balance.rules import Quota
 from forums.balance.views import percent_to_share, share_to_percent
+from forums.people.seed import DEFAULT_DIMENSIONS
 from models import Registration, RegistrationStatus, SessionFacilitator, db
 
 
@@ -40,7 +41,7 @@ def test_the_dashboard_draws_each_dimension_and_says_what_to_do(room, organiser)
     assert response.status_code == 200
     html = page(response)
     text = " ".join(html.get_text(" ").split())
-    assert len(html.select("svg.balance-chart")) == 3
+    assert len(html.select("svg.balance-chart")) == len(DEFAULT_DIMENSIONS)
     assert html.select("svg.balance-chart rect.band") and html.select("svg.balance-chart line.target")
     assert "above the maximum" in text and "below the minimum" in text and "within the policy" in text
     assert "Add 2 people from National minorities" in text

@@ -48,7 +48,7 @@ def test_export_is_pseudonymous_by_default_and_audited(client, create_user, logi
     text = repr(rows)
     assert len(rows) == 6
     assert "Person" not in text and "Karimov" not in text and "Org " not in text
-    assert set(rows[0]) == {"code", "status", "group", "region", "gender"}
+    assert set(rows[0]) == {"code", "status", "group", "region", "gender", "sector"}
     codes = [row["code"] for row in rows]
     assert all(CODE.match(code) for code in codes) and len(set(codes)) == 6
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export.registrations")).one()
