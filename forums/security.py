@@ -28,6 +28,7 @@ from forums.accounts.tokens import presented_token
 from forums.api.errors import error_response
 from forums.extensions import login_manager
 from models import User, db
+from models.users import signed_in_loading
 
 # argon2id with t=3 and 19 MiB: above OWASP ASVS 5.0 appendix C (t>=3 needs m>=12 MiB), while a
 # sign-in costs a worker 19 MiB rather than 64, which keeps each gunicorn worker small.
@@ -77,7 +78,7 @@ def session_user(stored_id: str) -> User | None:
     user_id, _sep, version = stored_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=signed_in_loading())
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm.interfaces import ORMOption
 
 from models import Model, UTCDateTime, utcnow
 from models.events import _enum
@@ -49,6 +50,8 @@ class User(UserMixin, Model):
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    #: the forums an organiser is limited to (none: every forum), loaded with the signed-in user (``signed_in_loading``)
+    forum_limits: Mapped[list[OrganiserForum]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     def get_id(self) -> str:
         """The id kept in the session cookie: it changes when the user signs out everywhere."""
@@ -133,3 +136,12 @@ class AuditEntry(Model):
     object_id: Mapped[int | None] = mapped_column()
     #: non-sensitive context, e.g. a selection seed or a row count
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+def signed_in_loading() -> tuple[ORMOption, ...]:
+    """How the signed-in user is loaded (cookie or token): with the forums they are limited to, in the same query.
+
+    A function, not a constant: an option on ``User.forum_limits`` configures every mapper, which must wait
+    until every model module is imported.
+    """
+    return (joinedload(User.forum_limits),)

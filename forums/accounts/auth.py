@@ -55,6 +55,8 @@ class CodeForm(AppForm):
 PENDING = "two_factor_pending"
 #: how long the second step of a sign-in may wait for its code
 PENDING_SECONDS = 300
+#: the session key of a sign-in that must enrol in two-factor sign-in before anything else
+MUST_ENROL = "two_factor_enrol_first"
 #: the pages someone who must enrol in two-factor sign-in may still open
 ENROLMENT_ENDPOINTS = frozenset({"my_account.two_factor_page", "my_account.two_factor_start", "auth.logout",
                                  "auth.login", "auth.second_factor", "static"})
@@ -104,6 +106,7 @@ def login() -> str | Response:
             audit.record("auth.login", "user", user.id)
             db.session.commit()
             if two_factor.must_enrol(user):
+                session[MUST_ENROL] = True
                 return redirect(url_for("my_account.two_factor_page"))
             return redirect(target)
         audit.record("auth.login_failed", "user", user.id if user else None, actor="anonymous")
@@ -165,10 +168,15 @@ def second_factor() -> str | Response:
 def enrolment_first() -> ResponseReturnValue | None:
     """A ``before_request`` hook: staff who must enrol in two-factor sign-in may do nothing else first.
 
-    Bearer-token calls are not concerned (the token is the credential); cookie calls to the API get a 401.
+    Sign-in marks such a session (``MUST_ENROL``); requiring two-factor sign-in signs out everyone without it
+    (``two_factor.set_required``), so no session escapes the mark. Bearer-token calls are not concerned (the
+    token is the credential); cookie calls to the API get a 401.
     """
-    if (request.endpoint in ENROLMENT_ENDPOINTS or presented_token(request) is not None
-            or not current_user.is_authenticated or current_user.has_two_factor or not two_factor.is_required()):
+    if (not session.get(MUST_ENROL) or request.endpoint in ENROLMENT_ENDPOINTS
+            or presented_token(request) is not None or not current_user.is_authenticated):
+        return None
+    if current_user.has_two_factor or not two_factor.is_required():
+        session.pop(MUST_ENROL)
         return None
     if request.path.startswith("/api/"):
         return error_response(401, _("Two-factor sign-in is required: finish enrolling first."))

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from forums import validation
 from forums.audit import log as audit
 from models import ApiToken, Role, User, db, utcnow
-from models.users import NAME_LENGTH
+from models.users import NAME_LENGTH, signed_in_loading
 
 #: the longest life a token can be given, in days; a token may also last until it is revoked
 MAX_EXPIRY_DAYS = 3650
@@ -83,12 +83,14 @@ def _token_user_query() -> sa.Select[User]:
         sa.select(User)
         .join(ApiToken)
         .where(ApiToken.token_hash == sa.bindparam("digest"), ApiToken.live_at(now), User.is_active)
+        .options(*signed_in_loading())
     )
 
 
 def user_for_token(token: str) -> User | None:
     """The active user a live token (neither revoked nor expired) belongs to, if any."""
-    return db.session.scalar(_token_user_query(), {"digest": token_digest(token), "now": utcnow()})
+    # unique(): the user's forum limits are joined in, one row each
+    return db.session.scalars(_token_user_query(), {"digest": token_digest(token), "now": utcnow()}).unique().first()
 
 
 def visible_tokens(viewer: User) -> sa.Select[ApiToken]:

@@ -13,8 +13,8 @@ Rules:
 - **The secret** is encrypted with a key derived from ``SECRET_KEY`` (Fernet); after a key rotation the
   keys in ``SECRET_KEY_FALLBACKS`` still read it.
 - **Required for all staff** when an admin says so (``AccountPolicy``): staff without a second factor are
-  sent to enrolment after their password and can do nothing else until they finish. API bearer tokens are
-  not affected: a token is itself the credential, made by someone who signed in.
+  signed out at once, sent to enrolment after their password, and can do nothing else until they finish.
+  API bearer tokens are not affected: a token is itself the credential, made by someone who signed in.
 - Verification is throttled per account by the sign-in view: ``TWO_FACTOR_RATE_LIMIT`` failed codes
   (default :data:`DEFAULT_RATE_LIMIT`); a million codes cannot be tried at 5 per 5 minutes.
 """
@@ -68,12 +68,20 @@ def is_required() -> bool:
     return policy is not None and policy.require_two_factor
 
 
-def set_required(required: bool) -> None:
-    """Require a second factor of every member of staff, or stop requiring it; audited."""
+def set_required(required: bool, admin: User) -> None:
+    """Require a second factor of every member of staff, or stop requiring it; audited.
+
+    Requiring it signs out every other account without one: they meet enrolment at their next sign-in
+    (the admin's own session is marked by the caller).
+    """
     policy = db.session.get(AccountPolicy, 1)
     if policy is None:
         policy = AccountPolicy(id=1)
         db.session.add(policy)
+    if required and not policy.require_two_factor:
+        db.session.execute(sa.update(User).where(User.totp_confirmed_at.is_(None), User.id != admin.id)
+                           .values(session_version=User.session_version + 1)
+                           .execution_options(synchronize_session=False))
     policy.require_two_factor = required
     audit.record("account_policy.two_factor_required" if required else "account_policy.two_factor_optional",
                  "account_policy", 1)

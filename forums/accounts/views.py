@@ -3,7 +3,7 @@ limited to, two-factor sign-in)."""
 
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from forums import validation
 from forums.accounts import two_factor
+from forums.accounts.auth import MUST_ENROL
 from forums.accounts.passwords import MAX_LENGTH, password_problem
 from forums.accounts.tokens import revoke_tokens
 from forums.audit import log as audit
@@ -206,8 +207,16 @@ def two_factor_policy(policy: str) -> Response:
     """Require a second factor of every member of staff, or leave it to each."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    two_factor.set_required(policy == "require")
+    admin = db.session.get(User, current_user.id)
+    assert admin is not None  # admins_only: the signed-in account was loaded in this request
+    two_factor.set_required(policy == "require", admin)
     db.session.commit()
-    flash(_("Two-factor sign-in is now required for all staff; those without it set it up at their next sign-in.")
-          if policy == "require" else _("Two-factor sign-in is now each person's choice."), "success")
-    return redirect(url_for("admin.user_list"))
+    if policy == "optional":
+        flash(_("Two-factor sign-in is now each person's choice."), "success")
+        return redirect(url_for("admin.user_list"))
+    flash(_("Two-factor sign-in is now required for all staff; those without it were signed out and set it up "
+            "when they sign in again."), "success")
+    if admin.has_two_factor:
+        return redirect(url_for("admin.user_list"))
+    session[MUST_ENROL] = True
+    return redirect(url_for("my_account.two_factor_page"))

@@ -114,9 +114,13 @@ def test_guessing_codes_is_throttled_per_account(app_config, enrolled):
 def test_an_admin_can_require_two_factor_for_all_staff(app, create_user, token_for):
     admin = create_user("admin")
     organiser = create_user("organiser")
+    signed_in_before = sign_in_without_password(app.test_client(), organiser)
     admin_client = sign_in_without_password(app.test_client(), admin)
-    assert admin_client.post("/admin/two-factor/require", data={}).status_code == 302
+    required = admin_client.post("/admin/two-factor/require", data={})
+    assert required.headers["Location"].endswith("/account/two-factor")  # the admin has none either
+    assert admin_client.get("/admin/users").headers["Location"].endswith("/account/two-factor")
     assert two_factor.is_required()
+    assert signed_in_before.get("/staff/sessions").status_code == 302  # signed out: no session escapes
     client = app.test_client()
     response = client.post("/login", data={"email": organiser.email, "password": TEST_PASSWORD})
     assert response.headers["Location"].endswith("/account/two-factor")
@@ -127,6 +131,7 @@ def test_an_admin_can_require_two_factor_for_all_staff(app, create_user, token_f
     assert app.test_client().get("/api/v1/forums", headers=token_for(organiser)).status_code == 200
     _enrol(app, organiser)
     assert sign_in_without_password(app.test_client(), organiser).get("/staff/sessions").status_code == 200
+    assert client.get("/staff/sessions").status_code == 200  # the marked session goes on once enrolled
 
 
 def test_an_admin_resets_a_lost_second_factor(app, enrolled, create_user):
