@@ -10,8 +10,9 @@ settings as ``bench/load.py``: 2 sync workers), and so does the bare Flask app o
    (``If-None-Match``, as ``static/floor.js`` does), 10 "phones" send requests to the bare app; their
    latency is the baseline the figures below are divided by.
 2. **Facilitator actions**: the same 200 pollers; 10 phones, each signed in as a facilitator of the session,
-   repeat add (a request by categories), next (stop the speaker, give the floor to the first of the
-   queue) and stop, as the page's script sends them (``Accept: application/json``). Their p50/p99 latency.
+   poll their page's live part once a second and take turns acting, one action a second across them
+   (add a request by categories, next: stop the speaker and give the floor to the first of the queue,
+   stop), as the page's script sends them (``Accept: application/json``). Their p50/p99 latency.
 3. **Seen on every screen**: for every "next", the time from the moment the phone sent it until each poller
    first saw the new state; the worst over all pollers and actions is what "within 2 s" is about.
 
@@ -41,6 +42,8 @@ from bench.load import flask_cli, free_port, machine, start_gunicorn  # noqa: E4
 PHONES = 10
 POLLERS = 200
 POLL_SECONDS = 1.0
+#: one facilitator action a second across the phones: a new speaker every three seconds, a very busy floor
+ACTION_SECONDS = 1.0
 PASSWORD = "bench floor password 2026"
 #: people checked in at the session (group categories round-robin)
 PEOPLE = 40
@@ -227,13 +230,14 @@ def bare_phase(port: int, seconds: float) -> list[float]:
     return latencies
 
 
-def floor_phase(phones: list[Phone], rounds: int, state_path: str, port: int) -> tuple[dict[str, list[float]],
-                                                                                      list[tuple[float, str]]]:
-    """Each phone: ``rounds`` times add, next, stop, 0.3 s apart. Returns latencies per action and, for every
-    "next", when it was sent with the stamp the list had right after it."""
-    latencies: dict[str, list[float]] = {"add": [], "next": [], "stop": []}
+def floor_phase(phones: list[Phone], actions: int, state_path: str, port: int) -> tuple[dict[str, list[float]],
+                                                                                       list[tuple[float, str]]]:
+    """A busy floor: every phone polls its page's live part once a second (``If-None-Match``, as the page's
+    script does), and the phones take turns acting, one action every ``ACTION_SECONDS``: add, next, stop, add...
+    Returns latencies per action and, for every "next", when it was sent with the stamp right after it."""
+    latencies: dict[str, list[float]] = {"add": [], "next": [], "stop": [], "live poll": []}
     sent: list[tuple[float, str]] = []
-    lock = threading.Lock()
+    stopped = threading.Event()
 
     def stamp_now() -> str:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -242,23 +246,37 @@ def floor_phase(phones: list[Phone], rounds: int, state_path: str, port: int) ->
         connection.close()
         return stamp
 
-    def run(phone: Phone) -> None:
-        for _round in range(rounds):
-            for action in ("add", "next", "stop"):
-                began = time.monotonic()
-                latency = phone.act(action)
-                with lock:
-                    latencies[action].append(latency)
-                if action == "next":
-                    # the stamp right after this phone's "next"; another phone may already have moved it on,
-                    # which only makes the measured delay longer (conservative)
-                    sent.append((began, stamp_now()))
-                time.sleep(0.3)
+    def poll_live(phone: Phone) -> None:
+        etag = None
+        while not stopped.is_set():
+            began = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in phone.cookies.items())}
+            if etag:
+                headers["If-None-Match"] = etag
+            connection.request("GET", f"{phone.base}/live", headers=headers)
+            response = connection.getresponse()
+            response.read()
+            etag = response.getheader("ETag") or etag
+            connection.close()
+            latencies["live poll"].append((time.perf_counter() - began) * 1000)
+            stopped.wait(POLL_SECONDS)
 
-    threads = [threading.Thread(target=run, args=(phone,)) for phone in phones]
-    for thread in threads:
+    pollers = [threading.Thread(target=poll_live, args=(phone,)) for phone in phones]
+    for thread in pollers:
         thread.start()
-    for thread in threads:
+    cycle = ("add", "next", "stop")
+    next_at = time.monotonic()
+    for number in range(actions):
+        phone, action = phones[number % len(phones)], cycle[number % len(cycle)]
+        began = time.monotonic()
+        latencies[action].append(phone.act(action))
+        if action == "next":
+            sent.append((began, stamp_now()))
+        next_at += ACTION_SECONDS
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    stopped.set()
+    for thread in pollers:
         thread.join()
     return latencies, sent
 
@@ -266,7 +284,7 @@ def floor_phase(phones: list[Phone], rounds: int, state_path: str, port: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="PostgreSQL URL of an empty database")
-    parser.add_argument("--rounds", type=int, default=10, help="add/next/stop rounds per phone")
+    parser.add_argument("--actions", type=int, default=60, help="facilitator actions, one every second")
     args = parser.parse_args()
     env = {**os.environ, "FLASK_SECRET_KEY": "bench-" + "k" * 40, "DATABASE_URL": args.database_url,
            "FLASK_LOGIN_RATE_LIMIT": "1000 per minute"}
@@ -282,7 +300,7 @@ def main() -> None:
         pollers.start()
         time.sleep(3)
         bare = bare_phase(bare_port, 10)
-        latencies, sent = floor_phase(phones, args.rounds, state_path, app_port)
+        latencies, sent = floor_phase(phones, args.actions, state_path, app_port)
         time.sleep(2 * POLL_SECONDS + 1)
         pollers.stop()
         print(f"machine after:  {machine()}")
@@ -301,7 +319,7 @@ def main() -> None:
               f"{args.database_url.split('@')[-1]}")
         print(f"{'requests':28} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'p99 / bare p99':>15}")
         print(f"{'bare Flask (baseline)':28} {len(bare):6d} {base_p50:8.1f} {base_p99:8.1f} {1:15.2f}")
-        everything = [value for values in latencies.values() for value in values]
+        everything = [value for name, values in latencies.items() if name != "live poll" for value in values]
         for name, values in (*latencies.items(), ("all facilitator actions", everything),
                              ("projector polls", pollers.latencies)):
             p99 = percentile(values, 0.99)

@@ -157,8 +157,12 @@ def start(floor_list: FloorList, speech_id: int | None = None) -> Speech:
 
     A paused speech resumes. Starting anyone but the first of the queue is an override, audited as such.
     """
+    return _start(floor_list, speech_id, queries.first_in_queue(floor_list))
+
+
+def _start(floor_list: FloorList, speech_id: int | None, first: int | None) -> Speech:
+    """``start`` with the first of the queue already known (``next_speaker`` has just computed it)."""
     now = utcnow()
-    first = queries.first_in_queue(floor_list)
     current = _on_floor(floor_list)
     if speech_id is None:
         if current is not None and current.state is SpeechState.paused:
@@ -213,7 +217,7 @@ def next_speaker(floor_list: FloorList) -> Speech:
     first = queries.first_in_queue(floor_list)
     if first is None:
         raise FloorError("nobody_waiting")
-    return start(floor_list, first)
+    return _start(floor_list, first, first)
 
 
 def move_to_top(floor_list: FloorList, speech_id: int) -> None:

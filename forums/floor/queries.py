@@ -149,6 +149,9 @@ class ListState:
     now: datetime
     current: Speech | None
     current_seconds: float
+    #: seconds of the current speech's closed stretches, and when its running stretch began (None: paused)
+    current_closed_seconds: float
+    current_running_since: datetime | None
     queue: tuple[QueueLine, ...]
     #: speeches given the floor or skipped, latest first
     past: tuple[Speech, ...]
@@ -219,6 +222,10 @@ def list_state(floor_list: FloorList, *, present: dict[tuple[str, str], int] | N
     return ListState(
         floor_list=floor_list, catalogue=cat, now=now, current=current,
         current_seconds=seconds_of(current, now) if current else 0.0,
+        current_closed_seconds=rules.spoken_seconds(((s.started_at, s.ended_at) for s in current.stretches
+                                                     if s.ended_at is not None), now) if current else 0.0,
+        current_running_since=next((s.started_at for s in current.stretches if s.ended_at is None), None)
+        if current else None,
         queue=tuple(QueueLine(waiting[position.request_id], position) for position in positions),
         past=tuple(sorted((speech for speech in floor_list.speeches
                            if speech.state in (SpeechState.done, SpeechState.skipped)),
@@ -244,11 +251,29 @@ def _record(speech: Speech, now: datetime) -> rules.SpeechRecord:
                               speaker=speech.participant_id)
 
 
-def live_display(token_hash: str) -> FloorDisplay | None:
-    """The unrevoked projector token with this hash, with its list's session (one query)."""
-    return db.session.scalar(
-        sa.select(FloorDisplay).where(FloorDisplay.token_hash == token_hash, FloorDisplay.revoked_at.is_(None))
-        .options(joinedload(FloorDisplay.floor_list), raiseload("*")))
+@dataclass(frozen=True)
+class LiveDisplay:
+    """What a projector's poll needs to know before anything else: its list, that list's stamp, its labels."""
+
+    list_id: int
+    session_id: int
+    stamp: int
+    hide_labels: bool
+
+
+_DISPLAY = FloorDisplay.__table__.c
+_LIST = FloorList.__table__.c
+#: built once, from the tables' own columns: 200 projectors ask it every second, and building the statement
+#: and the ORM's compile and result steps would cost more than running it
+_LIVE_DISPLAY = (sa.select(_DISPLAY.list_id, _LIST.session_id, _LIST.stamp, _DISPLAY.hide_labels)
+                 .join_from(FloorDisplay.__table__, FloorList.__table__, _LIST.id == _DISPLAY.list_id)
+                 .where(_DISPLAY.token_hash == sa.bindparam("token_hash"), _DISPLAY.revoked_at.is_(None)))
+
+
+def live_display(token_hash: str) -> LiveDisplay | None:
+    """The unrevoked projector token with this hash, with its list's stamp (one query)."""
+    row = db.session.execute(_LIVE_DISPLAY, {"token_hash": token_hash}).first()
+    return None if row is None else LiveDisplay(row.list_id, row.session_id, int(row.stamp), bool(row.hide_labels))
 
 
 def displays(list_id: int) -> list[FloorDisplay]:

@@ -42,6 +42,7 @@ from forums.database import reads_only
 from forums.floor import operations, queries, rules
 from forums.floor.wording import reason_text
 from forums.i18n import current_language, display_zone, to_local
+from forums.web.cache import kept
 from models import (
     FLOOR_POLICY_LABELS,
     SPEECH_KIND_LABELS,
@@ -50,6 +51,7 @@ from models import (
     FloorList,
     ForumSession,
     db,
+    utcnow,
 )
 
 bp = Blueprint("floor", __name__)
@@ -505,7 +507,7 @@ def report_csv(session_id: int) -> ResponseReturnValue:
     return response
 
 
-def _display(token: str) -> Any:
+def _display(token: str) -> queries.LiveDisplay:
     """The live display of this token, or 404. Its page names the speaker: never kept in a cache."""
     request.personal_data = True  # type: ignore[attr-defined]
     display = queries.live_display(token_digest(token)) if len(token) <= 100 else None
@@ -514,8 +516,12 @@ def _display(token: str) -> Any:
     return display
 
 
-def display_state(state: queries.ListState, *, hide_labels: bool) -> dict[str, Any]:
-    """What the projector shows: the clock, the speaker (never a name in a Chatham House session), the bars."""
+def display_state(state: queries.ListState, *, hide_labels: bool, locale: str) -> dict[str, Any]:
+    """What the projector shows but its clock: the speaker (never a name in a Chatham House session), the bars.
+
+    The same for every projector of the list until its stamp changes, so it is made once per stamp and worker;
+    the clock is :func:`with_clock`'s, per request.
+    """
     floor_list = state.floor_list
     current = state.current
     speaker = None
@@ -524,19 +530,40 @@ def display_state(state: queries.ListState, *, hide_labels: bool) -> dict[str, A
             speaker = current.participant.name
         elif not hide_labels and current.categories.get(floor_list.dimension_key):
             speaker = state.catalogue.category_name(floor_list.dimension_key,
-                                                    current.categories[floor_list.dimension_key], current_language())
+                                                    current.categories[floor_list.dimension_key], locale)
     bars = []
     if state.dimension_floor is not None:
         for index, line in enumerate(c for c in state.dimension_floor.categories if c.counts_toward_balance):
             if not line.present and not line.seconds:
                 continue
             bars.append({"label": "" if hide_labels else state.catalogue.category_name(
-                floor_list.dimension_key, line.key, current_language()),
+                floor_list.dimension_key, line.key, locale),
                 "index": index + 1, "time_share": round(line.time_share, 4),
                 "attendance_share": round(line.attendance_share, 4)})
     return {"stamp": str(floor_list.stamp), "speaking": current is not None and current.state == "speaking",
-            "seconds": round(state.current_seconds, 1), "limit": floor_list.speech_seconds,
-            "over": state.current_over, "speaker": speaker, "waiting": len(state.queue), "bars": bars}
+            "closed_seconds": state.current_closed_seconds, "running_since": state.current_running_since,
+            "limit": floor_list.speech_seconds, "speaker": speaker, "has_floor": current is not None,
+            "waiting": len(state.queue), "bars": bars}
+
+
+def with_clock(kept_state: dict[str, Any]) -> dict[str, Any]:
+    """The projector's state with the clock as of now: closed stretches plus the running one."""
+    now = utcnow()
+    since = kept_state["running_since"]
+    seconds = kept_state["closed_seconds"] + (rules.spoken_seconds([(since, None)], now) if since else 0.0)
+    public = {key: value for key, value in kept_state.items() if key not in ("closed_seconds", "running_since")}
+    return {**public, "seconds": round(seconds, 1), "over": rules.is_over(seconds, kept_state["limit"])}
+
+
+def _kept_display_state(display: queries.LiveDisplay) -> dict[str, Any]:
+    locale = current_language()
+
+    def make() -> dict[str, Any]:
+        floor_list = queries.load_list(display.list_id, display.session_id)
+        assert floor_list is not None
+        return display_state(queries.list_state(floor_list), hide_labels=display.hide_labels, locale=locale)
+
+    return with_clock(kept("floor.display", (display.list_id, display.hide_labels, locale), display.stamp, make))
 
 
 @bp.route("/floor/display/<display_token>")
@@ -544,24 +571,18 @@ def display_state(state: queries.ListState, *, hide_labels: bool) -> dict[str, A
 def display(display_token: str) -> str:
     """The projector page of one list, opened with its display token: clock, speaker, bars. No sign-in."""
     found = _display(display_token)
-    floor_list = queries.load_list(found.list_id, found.floor_list.session_id)
-    assert floor_list is not None
-    state = queries.list_state(floor_list)
-    return render_template("floor/display.html", floor_list=floor_list, state=state,
-                           data=display_state(state, hide_labels=found.hide_labels), token=display_token,
+    return render_template("floor/display.html", data=_kept_display_state(found), token=display_token,
                            poll_seconds=POLL_SECONDS, clock=rules.clock_text)
 
 
 @bp.route("/floor/display/<display_token>/state.json")
 @reads_only
 def display_json(display_token: str) -> ResponseReturnValue:
-    """The projector's state for its script; a 304 while the list's stamp is unchanged."""
+    """The projector's state for its script; a 304 while the list's stamp is unchanged (one query)."""
     found = _display(display_token)
-    etag = f"display-{found.floor_list.stamp}-{found.hide_labels:d}-{current_language()}"
+    etag = f"display-{found.stamp}-{found.hide_labels:d}-{current_language()}"
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    floor_list = queries.load_list(found.list_id, found.floor_list.session_id)
-    assert floor_list is not None
-    response = jsonify(display_state(queries.list_state(floor_list), hide_labels=found.hide_labels))
+    response = jsonify(_kept_display_state(found))
     response.set_etag(etag)
     return response
