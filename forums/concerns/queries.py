@@ -16,6 +16,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from forums.balance.policies import Catalogue, PolicyInForce, load_catalogue, session_policy
 from forums.balance.rules import BalanceReport, compute_balance
@@ -45,16 +46,17 @@ from models.registrations import ON_LIST
 CONSTITUENCY_DIMENSION = "group"
 
 
-def _concern_options() -> list[object]:
+def _concern_loading() -> list[ORMOption]:
+    """What every concern on a page shows: its categories at submission, its submitter and its issue."""
     return [selectinload(Concern.categories).joinedload(ConcernCategory.category),
-            joinedload(Concern.submitter), joinedload(Concern.issue), raiseload("*")]
+            joinedload(Concern.submitter), joinedload(Concern.issue)]
 
 
 def session_concerns(forum_session_id: int) -> list[Concern]:
     """Every concern of the session, oldest first, with its categories at submission, submitter and issue."""
     return list(db.session.scalars(
         sa.select(Concern).where(Concern.session_id == forum_session_id)
-        .options(*_concern_options()).order_by(Concern.id)  # type: ignore[arg-type]
+        .options(*_concern_loading(), raiseload("*")).order_by(Concern.id)
     ))
 
 
@@ -62,7 +64,7 @@ def concern(concern_id: int) -> Concern | None:
     """One concern with its categories, submitter, issue and session."""
     return db.session.scalar(
         sa.select(Concern).where(Concern.id == concern_id)
-        .options(*_concern_options()[:-1], joinedload(Concern.forum_session), raiseload("*"))  # type: ignore[arg-type]
+        .options(*_concern_loading(), joinedload(Concern.forum_session), raiseload("*"))
     )
 
 
@@ -70,7 +72,9 @@ def session_issues(forum_session_id: int) -> list[ConcernIssue]:
     """The session's issues (merged ones too), with their concerns, agenda item, answers and commitments."""
     return list(db.session.scalars(
         sa.select(ConcernIssue).where(ConcernIssue.session_id == forum_session_id)
-        .options(selectinload(ConcernIssue.concerns).options(*_concern_options()[:-1]),  # type: ignore[arg-type]
+        .options(selectinload(ConcernIssue.concerns).options(
+                     selectinload(Concern.categories).joinedload(ConcernCategory.category),
+                     joinedload(Concern.submitter), joinedload(Concern.issue)),
                  joinedload(ConcernIssue.agenda_item),
                  selectinload(ConcernIssue.answers).selectinload(ConcernAnswer.commitments), raiseload("*"))
         .order_by(ConcernIssue.id)
@@ -206,7 +210,7 @@ def is_overdue(commitment: Commitment, today: date) -> bool:
 
 # The participant's own ------------------------------------------------------------------------------------
 
-def _with_answers() -> list[object]:
+def _with_answers() -> list[ORMOption]:
     return [joinedload(Concern.forum_session), joinedload(Concern.submitter),
             joinedload(Concern.issue).selectinload(ConcernIssue.answers), raiseload("*")]
 
@@ -215,7 +219,7 @@ def submitted_by(participant_id: int) -> list[Concern]:
     """The person's own concerns, newest first, with their session, issue and its answers."""
     return list(db.session.scalars(
         sa.select(Concern).where(Concern.submitter_id == participant_id)
-        .options(*_with_answers()).order_by(Concern.id.desc())  # type: ignore[arg-type]
+        .options(*_with_answers()).order_by(Concern.id.desc())
     ))
 
 
@@ -227,7 +231,7 @@ def open_to_support(participant_id: int) -> list[Concern]:
         sa.select(Concern)
         .where(Concern.session_id.in_(theirs), Concern.stage.in_(REACHING),
                sa.or_(Concern.submitter_id.is_(None), Concern.submitter_id != participant_id))
-        .options(*_with_answers()).order_by(Concern.session_id, Concern.id)  # type: ignore[arg-type]
+        .options(*_with_answers()).order_by(Concern.session_id, Concern.id)
     ))
 
 

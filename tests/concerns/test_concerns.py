@@ -1,5 +1,7 @@
 """Concerns of an economic forum through the pages: sent ahead, moderated, grouped, heard in balance, answered."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -221,6 +223,9 @@ def test_staff_pages_and_the_export(client, login, forum_world):
     exported = client.post(f"/sessions/{forum_session.id}/concerns/export")
     body = exported.get_data(as_text=True)
     assert exported.status_code == 200 and "Rahimov" not in body and "'=HYPERLINK" in body
+    # Two concerns, fewer than k = 5: no row's stage or categories may single its submitter out.
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert len(rows) == 2 and {row["region"] for row in rows} == {row["stage"] for row in rows} == {"other/suppressed"}
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export.concerns")) is not None
 
 

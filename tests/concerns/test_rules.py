@@ -11,6 +11,7 @@ from models.concerns import (
     ISSUE_STAGES,
     PROGRESS,
     STAGE_CONCERNS,
+    Concern,
     ConcernStage,
     concern_move_allowed,
     issue_move_allowed,
@@ -86,3 +87,10 @@ def test_the_organisation_limit():
     assert not limit_reached("Other", counts, 2)
     assert not limit_reached("", {"": 99}, 1)  # individuals are never limited
     assert not limit_reached("chamber of commerce", counts, None)
+
+
+def test_a_translation_is_shown_only_once_it_is_done():
+    concern = Concern(language="ru", text="Вода", translations={"en": {"text": "Water", "done": True},
+                                                                "tg": {"text": "Об", "done": False}})
+    shown = (concern.translation("en"), concern.translation("tg"), concern.translation("ru"))
+    assert shown == ("Water", "Вода", "Вода")
