@@ -209,3 +209,10 @@ def copy_forum(forum_id: int) -> str | Response | tuple[str, int]:
         flash(_("Series copied as drafts. Check each session, then publish it."), "success")
         return redirect(url_for("staff.session_list", forum=copy.id))
     return render_template("desk/copy_forum.html", forum=forum, form=form), failed_status(form)
+
+
+@bp.route("/help/balance-words")
+@staff_required
+def help_words() -> str:
+    """The words of balance and fair selection in plain language: the Gallagher index, maximin, leximin."""
+    return render_template("desk/help_words.html")

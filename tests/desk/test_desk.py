@@ -253,3 +253,19 @@ def test_copy_a_forum_series(client, create_user, create_forum, create_session) 
         ("First", date(2037, 1, 14), SessionStatus.draft), ("Second", date(2037, 1, 21), SessionStatus.draft)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BalancePolicy)
                              .where(BalancePolicy.forum_id == copies[0].forum_id)) == 1
+
+
+def test_the_words_of_balance_are_explained_in_three_languages(client, create_user, create_session) -> None:
+    """The help page explains the Gallagher index, maximin and leximin; the dashboard links to it."""
+    forum_session = create_session()
+    _policy(forum_session)
+    sign_in_without_password(client, create_user("organiser"))
+    english = client.get("/staff/help/balance-words?lang=en").get_data(as_text=True)
+    assert all(f'id="{term}"' in english for term in ("gallagher", "maximin", "leximin"))
+    assert "raise the smallest chance of anyone in the pool" in english
+    russian = client.get("/staff/help/balance-words?lang=ru").get_data(as_text=True)
+    tajik = client.get("/staff/help/balance-words?lang=tg").get_data(as_text=True)
+    assert "Индекс Галлахера" in russian and "Индекси Галлагер" in tajik
+    assert "raise the smallest chance" not in russian + tajik
+    selection = client.get(f"/staff/sessions/{forum_session.id}/selection?lang=en").get_data(as_text=True)
+    assert "/staff/help/balance-words#maximin" in selection

@@ -136,3 +136,15 @@ def test_only_staff_reach_the_page(client, create_user, login, create_session):
     login(create_user("facilitator"))
     assert client.get(page_url(forum_session)).status_code == 403
     assert client.post(f"/staff/sessions/{forum_session.id}/selection/confirm").status_code == 403
+
+
+def test_the_decision_comes_first_and_the_chances_behind_a_disclosure(staff, create_session, pool_of):
+    """Issue 20: panel, balance and the confirm button first; the long table of chances in a closed <details>."""
+    forum_session = create_session()
+    pool_of(12, "waitlisted", forum_session)
+    html = staff.get(page_url(forum_session, pool="waitlist", size=6, seed=77)).get_data(as_text=True)
+    panel, balance, confirm = html.index('id="panel-title"'), html.index('id="balance-title"'), \
+        html.index('form="confirm-form"')
+    chances = html.index('<details class="chances">')
+    assert panel < balance < confirm < chances
+    assert '<details class="chances" open' not in html and 'id="confirm-form"' in html
