@@ -25,12 +25,13 @@ Operations that rewrite a whole person (merging two records) are refused to a li
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, g
+from flask import abort, g, request, session
 from flask_login import current_user
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 
 from forums.accounts.permissions import SCOPE_ATTRIBUTE, current_scope, forum_scope
+from forums.accounts.tokens import presented_token
 from models import (
     AgendaItem,
     AgendaSpeaker,
@@ -77,6 +78,8 @@ def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
 
 def remember_scope() -> None:
     """A ``before_request`` hook: note the reader's forum scope for the queries of this request."""
+    if "_user_id" not in session and presented_token(request) is None:
+        return  # nobody signed in: no need to ask who (public pages stay as cheap as they were)
     setattr(g, SCOPE_ATTRIBUTE, forum_scope(current_user))
 
 
