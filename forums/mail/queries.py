@@ -44,7 +44,9 @@ def session_titles(session_ids: set[int]) -> dict[int, str]:
 
 def state_counts(session_id: int | None = None) -> Counter[MailState]:
     """How many messages are in each state (of one session, or of all)."""
-    statement = sa.select(MailMessage.state, sa.func.count()).group_by(MailMessage.state)
+    # Joined to the session, so a reader limited to some forums counts only theirs (forums.accounts.scope).
+    statement = (sa.select(MailMessage.state, sa.func.count())
+                 .join(ForumSession, ForumSession.id == MailMessage.session_id).group_by(MailMessage.state))
     if session_id is not None:
         statement = statement.where(MailMessage.session_id == session_id)
     return Counter({state: count for state, count in db.session.execute(statement)})

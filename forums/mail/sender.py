@@ -117,7 +117,8 @@ def prepare(ids: list[int], worker: str) -> tuple[list[Prepared], Counter[str]]:
     counts: Counter[str] = Counter()
     ours = [message for message in compose.load(ids)
             if message.state is MailState.inflight and message.claimed_by == worker]
-    counts["lost_lease"] += len(ids) - len(ours)
+    if len(ours) < len(ids):
+        counts["lost_lease"] += len(ids) - len(ours)
     flagged = flagged_addresses({message.registration.participant_id for message in ours})
     secret, domain = settings.verp_secret(), settings.return_path_domain()
     prepared = []

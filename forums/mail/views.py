@@ -4,6 +4,7 @@ Every action is a POST and audited (``outbox``, ``offline``); every page that sh
 records the read.
 """
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -58,7 +59,9 @@ def outbox_list() -> str:
 
 def _message_action(message_id: int, action: str) -> Response:
     form = ActionForm()
-    message = db.get_or_404(MailMessage, message_id)
+    # Through its session, so an organiser limited to some forums finds only their own (forums.accounts.scope).
+    message = db.one_or_404(sa.select(MailMessage).join(ForumSession, ForumSession.id == MailMessage.session_id)
+                            .where(MailMessage.id == message_id))
     if not form.validate_on_submit():
         abort(400)
     try:
