@@ -42,6 +42,7 @@ from models import (
     AuditEntry,
     CheckinRequest,
     ForumSession,
+    MailAddressHealth,
     Participant,
     ParticipantCategory,
     PersonalLink,
@@ -59,6 +60,7 @@ REFERENCES = frozenset({
     ("personal_link", "participant_id"),
     ("participant_category", "participant_id"),
     ("participant", "possible_duplicate_of_id"),
+    ("mail_address_health", "participant_id"),
 })
 
 #: the details :func:`differences` compares, in the order the merge page lists them
@@ -177,6 +179,16 @@ def _join_personal_links(kept_id: int, merged_id: int) -> str:
     return "moved"
 
 
+def _join_address_health(kept_id: int, merged_id: int) -> None:
+    """The bounce history of the merged record's addresses goes to the kept one; for an address both have,
+    the kept record's history stays (one row per person and address)."""
+    both = sa.select(MailAddressHealth.address).where(MailAddressHealth.participant_id == kept_id)
+    _changed(sa.delete(MailAddressHealth).where(MailAddressHealth.participant_id == merged_id,
+                                                MailAddressHealth.address.in_(both)))
+    _changed(sa.update(MailAddressHealth).where(MailAddressHealth.participant_id == merged_id)
+             .values(participant_id=kept_id))
+
+
 def _join_details(kept: Participant, merged: Participant) -> None:
     """Fill what the kept record lacks from the merged one (rules in the module docstring)."""
     for field in ("organisation", "email", "phone"):
@@ -211,6 +223,7 @@ def merge(kept: Participant, merged: Participant, *, kept_version: int | None = 
     moved, joined, history, freed = _join_registrations(kept_id, merged_id)
     speakers_moved, speakers_joined, agenda_sessions = _join_speaker_entries(kept_id, merged_id)
     link = _join_personal_links(kept_id, merged_id)
+    _join_address_health(kept_id, merged_id)
     _join_details(kept, merged)
     _changed(sa.update(Participant).where(Participant.possible_duplicate_of_id == merged_id, Participant.id != kept_id)
              .values(possible_duplicate_of_id=kept_id))

@@ -106,3 +106,24 @@ def test_production_refuses_unsafe_mail_settings(app_config: dict[str, Any]) -> 
     # A relay on the same host may take mail in the clear.
     assert create_app({**production, "MAIL_HOST": "127.0.0.1", "MAIL_TLS": "none",
                        "MAIL_BASE_URL": "https://desk.example.org"})
+
+
+def test_merging_two_records_keeps_the_bounce_history_of_their_addresses(
+        create_participant: Callable[..., Participant]) -> None:
+    from forums.people import merge
+
+    kept = person(create_participant, "Kept", "same@example.org")
+    merged = person(create_participant, "Merged", "same@example.org")
+    other = person(create_participant, "Other", "other@example.org")
+    now = utcnow()
+    db.session.add_all([MailAddressHealth(participant_id=kept.id, address="same@example.org", permanent_bounces=1),
+                        MailAddressHealth(participant_id=merged.id, address="same@example.org", permanent_bounces=2,
+                                          flagged_at=now),
+                        MailAddressHealth(participant_id=merged.id, address="old@example.org", permanent_bounces=1)])
+    db.session.commit()
+    merge.merge(kept, merged)
+    db.session.commit()
+    rows = db.session.execute(sa.select(MailAddressHealth.participant_id, MailAddressHealth.address,
+                                        MailAddressHealth.permanent_bounces).order_by(MailAddressHealth.address)).all()
+    assert [tuple(row) for row in rows] == [(kept.id, "old@example.org", 1), (kept.id, "same@example.org", 1)]
+    assert other.id not in {row[0] for row in rows}
