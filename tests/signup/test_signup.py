@@ -66,6 +66,8 @@ def test_a_sign_up_is_pending_until_the_confirmation_button_is_pressed(app, clie
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
     confirmed = client.post("/signup/confirm", data={"code": code})
     assert confirmed.status_code == 200
+    # The code and the personal link are the person's keys: no cache keeps them.
+    assert "no-store" in response.headers["Cache-Control"] and "no-store" in confirmed.headers["Cache-Control"]
     assert "/p/" in confirmed.get_data(as_text=True)
     db.session.expire_all()
     participant = db.session.scalars(sa.select(Participant)).one()
@@ -203,3 +205,13 @@ def test_retired_categories_are_offered_to_nobody_and_an_answer_retired_since_is
     participant = db.session.scalars(sa.select(Participant)).one()
     assert participant.categories == []
     assert db.session.scalars(sa.select(Registration.status)).one() is RegistrationStatus.registered
+
+
+def test_opening_registration_shows_at_once_on_the_kept_public_page(app, client, create_session, create_user):
+    forum_session = create_session(title="Evening kept in the cache")
+    assert f"/sessions/{forum_session.id}/signup" not in client.get(f"/sessions/{forum_session.id}").get_data(
+        as_text=True)
+    staff = sign_in_without_password(app.test_client(), create_user("organiser"))
+    staff.post(f"/staff/sessions/{forum_session.id}/signup", data={"is_open": "y"})
+    assert f"/sessions/{forum_session.id}/signup" in client.get(f"/sessions/{forum_session.id}").get_data(
+        as_text=True)
