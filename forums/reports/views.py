@@ -2,6 +2,10 @@
 
 Every look at a report and every export is audited (``report.view``, ``report.export``) with the
 report's scope, never a number or a name.
+
+No PDF file: the page prints on A4 (static/reports.css) and every browser saves a print as PDF. A PDF
+library would cost more than it gives here: WeasyPrint needs Pango and Cairo installed on the server,
+and ReportLab would need the report laid out a second time in code, beside the template.
 """
 
 from collections.abc import Iterator
