@@ -7,12 +7,13 @@ change of many registrations is one transaction: all of it or, on any refusal, n
 
 from collections.abc import Mapping
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from forums import validation
 from forums.accounts.permissions import Need, session_or_abort
 from forums.audit import labels as audit_labels
 from forums.audit import log as audit
@@ -20,8 +21,9 @@ from forums.balance import queries as balance_queries
 from forums.balance.rules import STAGES
 from forums.desk import home as _home_panels  # noqa: F401  (registers the home's own panels)
 from forums.desk import queries
-from forums.desk.forms import BULK_LIMIT, BulkStatusForm, CopyForumForm, CopySessionForm, InviteForm
+from forums.desk.forms import BULK_LIMIT, BulkForm, BulkStatusForm, CopyForumForm, CopySessionForm, InviteForm
 from forums.desk.panels import panels_for
+from forums.forms import ActionForm
 from forums.i18n import current_language
 from forums.people import queries as people_queries
 from forums.people.forms import ParticipantFilterForm, participant_filter_form
@@ -78,6 +80,24 @@ def _filter_form() -> tuple[ParticipantFilterForm, list[Dimension]]:
     return form, dimensions
 
 
+def _page_turn() -> int | None:
+    """The page a list's page buttons ask for, or None for any other request.
+
+    The buttons post the ticks made so far (with the CSRF token), so ticks survive paging without JavaScript:
+    the next page shows them as ticked or carries them as hidden fields.
+    """
+    if request.method != "POST" or "go" not in request.form:
+        return None
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return validation.page_number(request.form.get("go"))
+
+
+def _ticked(form: BulkForm) -> set[int]:
+    """The ids ticked so far on any page (none on a page just opened)."""
+    return set(form.ids.data or []) if form.is_submitted() else set()
+
+
 def _preview_page(forum_session: ForumSession, moves: Mapping[int, balance_queries.StatusMove],
                   **context: object) -> str:
     catalogue, previews = balance_queries.preview_moves(forum_session.id, moves)
@@ -94,7 +114,8 @@ def invite(session_id: int) -> str | Response | tuple[str, int]:
     filter_form, dimensions = _filter_form()
     where = people_queries.participant_filter(filter_form.query(), filter_form.categories())
     form = InviteForm()
-    if form.validate_on_submit():
+    turn = _page_turn()
+    if turn is None and form.validate_on_submit():
         ids = form.ids.data if form.scope.data == "selected" else queries.candidate_ids(session_id, where, BULK_LIMIT)
         already = registration_queries.registered_ids(session_id, ids or [])
         chosen = [participant_id for participant_id in dict.fromkeys(ids or []) if participant_id not in already]
@@ -110,12 +131,12 @@ def invite(session_id: int) -> str | Response | tuple[str, int]:
                                  status=status)
             audit.record_read("register.list", detail=str(len(names)))
             return page
-    elif form.is_submitted():
+    elif turn is None and form.is_submitted():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
-    people = queries.candidates(session_id, where, page_number())
+    people = queries.candidates(session_id, where, turn or page_number())
     page = render_template("desk/invite.html", forum_session=forum_session, form=form, filter_form=filter_form,
                            dimensions=dimensions, people=people, locale=current_language(),
-                           filter_args=filter_form.query_args())
+                           filter_args=filter_form.query_args(), ticked=_ticked(form))
     audit.record_read("register.list", detail=str(len(people.items)))
     return page, 422 if form.errors else 200
 
@@ -135,7 +156,8 @@ def bulk_status(session_id: int) -> str | Response | tuple[str, int]:
     status = _status_filter()
     where = people_queries.participant_filter(filter_form.query(), filter_form.categories())
     form = BulkStatusForm()
-    if form.validate_on_submit():
+    turn = _page_turn()
+    if turn is None and form.validate_on_submit():
         chosen = queries.registrations_chosen(session_id, status, where,
                                               form.ids.data if form.scope.data == "selected" else None, BULK_LIMIT)
         new_status = RegistrationStatus(form.status.data)
@@ -149,12 +171,13 @@ def bulk_status(session_id: int) -> str | Response | tuple[str, int]:
                                  filter_args=filter_form.query_args(), status_filter=status)
             audit.record_read("registrations.read", "session", session_id, detail=f"bulk change of {len(chosen)}")
             return page
-    elif form.is_submitted():
+    elif turn is None and form.is_submitted():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
-    registrations = queries.registrations_page(session_id, status, where, page_number())
+    registrations = queries.registrations_page(session_id, status, where, turn or page_number())
     page = render_template("desk/bulk.html", forum_session=forum_session, form=form, filter_form=filter_form,
                            dimensions=dimensions, registrations=registrations, locale=current_language(),
-                           filter_args=filter_form.query_args(), status=status, statuses=STATUS_LABELS)
+                           filter_args=filter_form.query_args(), status=status, statuses=STATUS_LABELS,
+                           ticked=_ticked(form))
     audit.record("registration.list", "session", session_id, detail=str(len(registrations.items)))
     db.session.commit()
     return page, 422 if form.errors else 200

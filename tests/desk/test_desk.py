@@ -269,3 +269,19 @@ def test_the_words_of_balance_are_explained_in_three_languages(client, create_us
     assert "raise the smallest chance" not in russian + tajik
     selection = client.get(f"/staff/sessions/{forum_session.id}/selection?lang=en").get_data(as_text=True)
     assert "/staff/help/balance-words#maximin" in selection
+
+
+def test_ticks_survive_paging_without_javascript(client, create_user, create_session, create_participant) -> None:
+    """The page buttons post the ticks: a tick on page 1 is carried to page 2 and into the preview."""
+    forum_session = create_session(title="Big evening", capacity=200)
+    people = [create_participant(f"Person {number:03}", group="media") for number in range(55)]
+    sign_in_without_password(client, create_user("organiser"))
+    url = f"/staff/sessions/{forum_session.id}/invite?cat_group=media"
+    first, last = people[0], people[-1]  # by name: page 1 and page 2
+    second_page = client.post(url, data={"ids": [first.id], "go": "2", "scope": "selected"}).get_data(as_text=True)
+    assert "Person 054" in second_page and "Person 000" not in second_page
+    assert f'<input type="hidden" name="ids" value="{first.id}">' in second_page and "1 more ticked" in second_page
+    preview = client.post(url, data={"ids": [first.id, last.id], "scope": "selected", "action": "invite"})
+    assert "You are about to add 2 people" in preview.get_data(as_text=True)
+    back = client.post(url, data={"ids": [first.id, last.id], "go": "1"}).get_data(as_text=True)
+    assert f'value="{first.id}" id="pick-{first.id}" checked' in back
