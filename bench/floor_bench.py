@@ -15,6 +15,9 @@ settings as ``bench/load.py``: 2 sync workers), and so does the bare Flask app o
    stop), as the page's script sends them (``Accept: application/json``). Their p50/p99 latency.
 3. **Seen on every screen**: for every "next", the time from the moment the phone sent it until each poller
    first saw the new state; the worst over all pollers and actions is what "within 2 s" is about.
+4. **Cost per request, in process** (no network, no other client competing): each kind of request through
+   the app's test client, against the bare app's in the same run. This is what decides how many projectors
+   and phones a machine serves, whatever else runs on it; phases 1-3 depend on the machine's load.
 
 Every server it starts listens on 127.0.0.1 and is stopped at the end.
 """
@@ -281,6 +284,62 @@ def floor_phase(phones: list[Phone], actions: int, state_path: str, port: int) -
     return latencies, sent
 
 
+def in_process_costs(session_id: int, list_id: int, token: str, email: str, repeat: int = 300) -> None:
+    """Phase 4: milliseconds per request of each kind through the test client, against the bare app's."""
+    import flask
+
+    from app import create_app
+    from bench.bare_app import app as bare_app
+    from forums.database import normalise_database_url
+    from models import User, db
+
+    # the in-process client sends no CSRF token; everything else as served
+    app = create_app({"WTF_CSRF_ENABLED": False, "SECRET_KEY": os.environ["FLASK_SECRET_KEY"],
+                      "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ["DATABASE_URL"])})
+    phone = app.test_client()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        assert user is not None
+        user_key = user.get_id()
+    with phone.session_transaction() as stored:
+        now = time.time()
+        stored.update({"_user_id": user_key, "_fresh": True, "signed_in_at": now, "seen": now})
+    screen = app.test_client()
+    state = f"/floor/display/{token}/state.json"
+    base = f"/sessions/{session_id}/floor/{list_id}"
+    etag = screen.get(state).headers["ETag"]
+    live_etag = phone.get(f"{base}/live").headers["ETag"]
+    json_accept = {"Accept": "application/json"}
+
+    def timed(client: flask.testing.FlaskClient, method: str, path: str, **kwargs: object) -> list[float]:
+        values = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            client.open(path, method=method, **kwargs)
+            values.append((time.perf_counter() - began) * 1000)
+        return values
+
+    bare = timed(bare_app.test_client(), "GET", "/")
+    rows = [("bare Flask (baseline)", bare),
+            ("projector poll, 304", timed(screen, "GET", state, headers={"If-None-Match": etag})),
+            ("projector poll, 200 (kept)", timed(screen, "GET", state)),
+            ("phone live part, 304", timed(phone, "GET", f"{base}/live", headers={"If-None-Match": live_etag}))]
+    actions: dict[str, list[float]] = {"add": [], "next": [], "stop": []}
+    for _ in range(repeat // 10):
+        for action in actions:
+            began = time.perf_counter()
+            phone.post(f"{base}/{action}", headers=json_accept,
+                       data={"kind": "contribution", "category-group": "uto"} if action == "add" else {})
+            actions[action].append((time.perf_counter() - began) * 1000)
+    rows += [(f"action {name}", values) for name, values in actions.items()]
+    base_mean = statistics.mean(bare)
+    print(f"\nin process, {repeat} requests each ({repeat // 10} per action):")
+    print(f"{'request':28} {'mean ms':>8} {'p99 ms':>8} {'mean / bare':>12} {'per core /s':>12}")
+    for name, values in rows:
+        mean = statistics.mean(values)
+        print(f"{name:28} {mean:8.2f} {percentile(values, 0.99):8.2f} {mean / base_mean:12.1f} {1000 / mean:12.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="PostgreSQL URL of an empty database")
@@ -330,6 +389,7 @@ def main() -> None:
         print(f"poll errors: {pollers.errors}")
         verdict = percentile(everything, 0.99) < 100
         print(f"facilitator p99 under 100 ms: {'met' if verdict else 'NOT met'}")
+        in_process_costs(session_id, list_id, token, emails[0])
     finally:
         for server in (app_server, bare_server):
             server.send_signal(signal.SIGTERM)
