@@ -150,12 +150,9 @@ def service_worker() -> Response:
     """The check-in page's service worker, from the site's root so that its scope covers every session's page.
 
     It keeps the check-in page and its scripts so that the page reloads with the link down (browsers run
-    it over HTTPS and on localhost only). Never cached by the browser's HTTP cache: a new version must
-    reach every device at once.
+    it over HTTPS and on localhost only; they look for a new version of it past their HTTP cache).
     """
-    response = current_app.send_static_file("checkin-sw.js")
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return current_app.send_static_file("checkin-sw.js")
 
 
 @bp.route("/sessions/<int:session_id>/checkin/panel")

@@ -80,6 +80,12 @@ ENDPOINT_LEVELS: dict[str, str] = {
     "api.checkin_summary": FACILITATED,
     "api.checkin_create": FACILITATED,
     "api.checkin_undo": FACILITATED,
+    "api.checkin_roster": FACILITATED,
+    "api.checkin_events": FACILITATED,
+    # the check-in page's service worker: a script, the same for everyone
+    "checkin.service_worker": PUBLIC,
+    "checkin.review": STAFF,
+    "checkin.settle_review": STAFF,
     "api.token_list": SIGNED_IN,
     "api.token_create": SIGNED_IN,
     # The matrix revokes the second facilitator's token: only an admin may revoke someone else's.
@@ -192,6 +198,8 @@ class World:
             "concern_id": 987654, "issue_id": 987654, "answer_id": 987654, "commitment_id": 987654,
             # outbox messages are acted on by id only (their list is the whole outbox)
             "message_id": 987654,
+            # check-in events flagged for staff are settled by id only (their list is per session)
+            "event_id": 987654,
             # each session's list of speakers and its one speech; a display id nobody has
             **{name: ids[base] for name, ids in self.floor_ids.items()}, "display_id": 987654,
             "display_token": self.display_token,
