@@ -10,6 +10,11 @@ Pure: no Flask, SQLAlchemy or models import. The settings are ``models.concerns.
 
 The submitter always sees their own concerns (on their personal page). What is shown of a submitter is
 the name and the organisation together: an organisation of a handful of people names them as well.
+
+What "fully anonymous" does not mean: the database still links a concern to the person who raised it, so
+that they can follow it and read its answer behind their link, support is once each, and the limit per
+organisation holds. No page, API answer or export shows that link in an anonymous forum (the API gives
+``submitter_id`` null); erasing the person removes it.
 """
 
 from __future__ import annotations
