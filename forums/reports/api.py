@@ -12,7 +12,7 @@ from forums.api.errors import invalid
 from forums.api.openapi import error_responses, json_response
 from forums.api.support import staff_user
 from forums.audit import log as audit
-from forums.i18n import current_language
+from forums.i18n import current_language, to_local
 from forums.reports import forms, queries
 from forums.reports.sections import sections_for
 
@@ -65,6 +65,10 @@ def report_json(data: queries.ReportData, narrative: str | None) -> dict[str, An
         "forum_ids": list(scope.forum_ids),
         "k": report.k,
         "sessions_held": report.sessions_held,
+        "sessions": [{"id": held.forum_session.id, "forum_id": held.forum_session.forum_id,
+                      "title": held.forum_session.title,
+                      "starts_at": to_local(held.forum_session.starts_at).isoformat(),
+                      "attended": held.attended, "within_policy": held.within_policy} for held in data.sessions],
         "categories": [
             {"dimension": line.dimension, "category": line.category,
              "counts_toward_balance": line.counts_toward_balance, "attendances": line.attendances,
@@ -94,8 +98,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "description": "Attendance (people checked in, per session) over a period; counts that could single "
                        "someone out are null (k-anonymity, the app's SMALL_COUNT_THRESHOLD `k`). No names.",
-        "required": ["from", "to", "forum_ids", "k", "sessions_held", "categories", "months", "never_present",
-                     "narrative", "sections"],
+        "required": ["from", "to", "forum_ids", "k", "sessions_held", "sessions", "categories", "months",
+                     "never_present", "narrative", "sections"],
         "properties": {
             "from": {"type": "string", "format": "date"},
             "to": {"type": "string", "format": "date"},
@@ -103,6 +107,17 @@ SCHEMAS: dict[str, Any] = {
                           "description": "Empty: every forum the caller may see"},
             "k": {"type": "integer"},
             "sessions_held": {"type": "integer", "minimum": 0},
+            "sessions": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "forum_id", "title", "starts_at", "attended", "within_policy"],
+                "properties": {
+                    "id": {"type": "integer"}, "forum_id": {"type": "integer"}, "title": {"type": "string"},
+                    "starts_at": {"type": "string", "format": "date-time"},
+                    "attended": {"type": "integer", "minimum": 0},
+                    "within_policy": {"type": ["boolean", "null"],
+                                      "description": "null when fewer than k attended; dimensions fewer than k "
+                                                     "attendees hold a category of are not judged"},
+                }}},
             "categories": {"type": "array", "items": {
                 "type": "object",
                 "required": ["dimension", "category", "counts_toward_balance", "attendances", "share",

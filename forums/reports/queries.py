@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload, raiseload
 
 from forums.accounts.permissions import current_scope
 from forums.balance import queries as balance_queries
@@ -65,21 +66,34 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=display_zone())
 
 
-def held_sessions(first_day: date, last_day: date, forum_ids: tuple[int, ...]) -> list[tuple[int, int, datetime]]:
-    """(id, forum id, start) of the sessions held from ``first_day`` to ``last_day`` (inclusive, Dushanbe days).
+def held_sessions(first_day: date, last_day: date, forum_ids: tuple[int, ...]) -> list[ForumSession]:
+    """The sessions held from ``first_day`` to ``last_day`` (inclusive, Dushanbe days), with their forums.
 
     Held: started by now and not cancelled (``forums.balance.queries.HELD``). One query.
     """
     statement = (
-        sa.select(ForumSession.id, ForumSession.forum_id, ForumSession.starts_at)
+        sa.select(ForumSession)
         .where(ForumSession.starts_at >= _day_start(first_day),
                ForumSession.starts_at < _day_start(last_day + timedelta(days=1)),
                ForumSession.starts_at <= utcnow(), balance_queries.HELD)
+        .options(joinedload(ForumSession.forum), raiseload("*"))
         .order_by(ForumSession.starts_at, ForumSession.id)
     )
     if forum_ids:
         statement = statement.where(ForumSession.forum_id.in_(forum_ids))
-    return [(row.id, row.forum_id, row.starts_at) for row in db.session.execute(statement)]
+    return list(db.session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class HeldLine:
+    """A session held, as the report lists it: no names, only how many attended and whether it kept its policy."""
+
+    forum_session: ForumSession
+    attended: int
+    #: every dimension judged is within the policy at the attended stage; None when fewer than k attended.
+    #: A dimension fewer than k of them hold a category of is not judged (``forums.balance.coarse``): its
+    #: standing would tell those few people's categories.
+    within_policy: bool | None
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ class ReportData:
     report: rules.Report
     catalogue: Catalogue
     scope: ReportScope
+    sessions: tuple[HeldLine, ...]
 
 
 def report_for(first_day: date, last_day: date, forum_ids: tuple[int, ...], locale: str) -> ReportData:
@@ -96,27 +111,31 @@ def report_for(first_day: date, last_day: date, forum_ids: tuple[int, ...], loca
     k = int(current_app.config["SMALL_COUNT_THRESHOLD"])
     sessions = held_sessions(first_day, last_day, forum_ids)
     catalogue = load_catalogue()
-    ids = [session_id for session_id, _forum_id, _starts_at in sessions]
-    policies = policies_for_sessions({session_id: forum_id for session_id, forum_id, _starts_at in sessions})
+    ids = [forum_session.id for forum_session in sessions]
+    policies = policies_for_sessions({forum_session.id: forum_session.forum_id for forum_session in sessions})
     counts = balance_queries.stage_counts(ids, [rules.STAGE])
     totals = balance_queries.stage_totals(ids, [rules.STAGE])
     keys = catalogue.keys_by_category_id()
     specs = catalogue.specs()
     zone = display_zone()
-    held = []
-    for session_id, _forum_id, starts_at in sessions:
-        by_category = counts.get((session_id, rules.STAGE), Counter())
+    held, lines = [], []
+    for forum_session in sessions:
+        by_category = counts.get((forum_session.id, rules.STAGE), Counter())
         by_pair = {keys[category_id]: count for category_id, count in by_category.items() if category_id in keys}
-        balance = compute_balance(session_id, rules.STAGE, totals.get((session_id, rules.STAGE), 0), specs, by_pair,
-                                  policies[session_id].quotas)
+        attended = totals.get((forum_session.id, rules.STAGE), 0)
+        balance = compute_balance(forum_session.id, rules.STAGE, attended, specs, by_pair,
+                                  policies[forum_session.id].quotas)
         # Where the session stood, as a facilitator may see it: nothing for a dimension of fewer than k people.
+        coarse = coarse_report(balance, k)
         statuses: dict[tuple[str, str], Status] = {
             (dimension.key, category.key): category.status
-            for dimension in coarse_report(balance, k).dimensions for category in dimension.categories}
-        held.append(rules.HeldSession(starts_at.astimezone(zone).strftime("%Y-%m"), by_pair, statuses))
+            for dimension in coarse.dimensions for category in dimension.categories}
+        held.append(rules.HeldSession(forum_session.starts_at.astimezone(zone).strftime("%Y-%m"), by_pair, statuses))
+        judged = [dimension.ok for dimension in coarse.dimensions if dimension.shown]
+        lines.append(HeldLine(forum_session, attended, all(judged) if coarse.shown else None))
     report = rules.build_report(specs, held, rules.months_between(first_day, last_day), k)
     scope = ReportScope(first_day, last_day, forum_ids, tuple(ids), k, locale)
-    return ReportData(report, catalogue, scope)
+    return ReportData(report, catalogue, scope, tuple(lines))
 
 
 def narrative_of(scope_key: str) -> ReportNarrative | None:

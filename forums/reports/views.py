@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from forums.audit import log as audit
 from forums.balance.policies import percent
+from forums.balance.wording import verdict_label
 from forums.data import excel_csv
 from forums.i18n import current_language, to_local
 from forums.reports import forms, operations, queries
@@ -78,6 +79,12 @@ def _csv_lines(data: queries.ReportData, locale: str) -> Iterator[str]:
     yield excel_csv.BOM + excel_csv.line([_("Section"), _("Dimension"), _("Category"), _("Month"), _("Figure"),
                                           _("Value")])
     yield excel_csv.line([_("Sessions held"), "", "", "", _("Sessions"), str(report.sessions_held)])
+    for held in data.sessions:
+        cells = [_("Sessions held"), held.forum_session.forum.title, held.forum_session.localized("title", locale),
+                 to_local(held.forum_session.starts_at).date().isoformat()]
+        yield excel_csv.line([*cells, _("Attended"), str(held.attended)])
+        yield excel_csv.line([*cells, _("Balance policy"), _("too few people to say") if held.within_policy is None
+                              else verdict_label(held.within_policy)])
     for line in report.categories:
         names = [catalogue.dimension_name(line.dimension, locale),
                  catalogue.category_name(line.dimension, line.category, locale)]

@@ -1,5 +1,6 @@
 """The report for headquarters as staff use it: the page, the CSV file, the narrative, the audit, no names."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -22,6 +23,10 @@ def test_the_report_counts_held_sessions_of_the_chosen_forums_and_names_nobody(s
     assert response.status_code == 200
     assert "Sessions held:</strong> 2" in page
     assert "Person" not in page
+    rows = [" ".join(row.split()) for row in re.findall(r"<tr><td>.*?</tr>", page, flags=re.S)]
+    assert any("Water" in row and "<td>6</td>" in row and "within the policy" in row for row in rows), rows
+    assert any("Land" in row and "<td>5</td>" in row for row in rows)
+    assert not any("Cancelled" in row or "Elsewhere" in row for row in rows)
     assert "2026-10" in page and "2026-11" in page
     assert "United Tajik Opposition" in page  # among the categories never present
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "report.view")).one()
