@@ -11,6 +11,7 @@ from forums import validation
 from forums.balance.policies import load_catalogue, save_policy
 from forums.balance.rules import Quota
 from forums.concerns import operations, queries
+from forums.data.retention import erase_participant
 from models import (
     AgendaItem,
     AgendaKind,
@@ -280,3 +281,17 @@ def test_moderation_and_merging_through_the_pages(client, login, forum_world):
     assert db.session.scalar(sa.select(Endorsement.concern_id)) == second.id  # the supporter stayed with it
     page = client.get(f"{base}/issues").get_data(as_text=True)
     assert "Merged into another issue" in page and "1 supporter" in page
+
+
+def test_erasing_a_person_unlinks_their_concerns_and_removes_their_support(app, forum_world):
+    _forum, forum_session, people, _staff = forum_world
+    raised = _concern(forum_session, people["farmer"], "Water", ConcernStage.accepted)
+    other = _concern(forum_session, people["trader"], "Roads", ConcernStage.accepted)
+    operations.endorse(other, people["farmer"])
+    db.session.commit()
+    erase_participant(people["farmer"].id)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Concern, raised.id).submitter_id is None  # the concern stays, nobody's
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Endorsement)) == 0
+    assert {link.category.key for link in queries.concern(raised.id).categories} >= {"kulyab", "business"}
