@@ -13,9 +13,9 @@ For a reader limited to forums F:
   the staff app shows the reader's own forums only);
 - an agenda item, registration or facilitator assignment, when its session is seen;
 - a person (the register), when they are registered (in any status) for a session of F, or speak at
-  one, or are registered for no session at all: someone just added to the register, or not yet placed,
-  can then be found and invited; a person known only from other forums is not seen, nor are their
-  registrations there.
+  one, or are neither registered for nor speaking at any session: someone just added to the register,
+  or not yet placed, can then be found and invited; a person known only from other forums is not seen,
+  nor are their registrations there.
 
 A forum a limited organiser creates becomes one of their forums (:func:`keep_new_forum_in_scope`).
 Operations that rewrite a whole person (merging two records) are refused to a limited reader
@@ -64,7 +64,7 @@ def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
         sa.select(_speakers.c.participant_id).join(_items, _items.c.id == _speakers.c.agenda_item_id)
         .where(_items.c.session_id.in_(sessions)),
     )
-    placed_anywhere = sa.select(_registrations.c.participant_id)
+    placed_anywhere = sa.union(sa.select(_registrations.c.participant_id), sa.select(_speakers.c.participant_id))
     options = [
         (Forum, Forum.id.in_(sorted(forum_ids))),
         (ForumSession, ForumSession.forum_id.in_(sorted(forum_ids))),

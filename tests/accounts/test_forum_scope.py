@@ -1,13 +1,24 @@
 """Organisers limited to chosen forums see only those forums' sessions and people, everywhere (need-to-know)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from forums.registrations.operations import register
-from models import ForumSession, OrganiserForum, Registration, RegistrationStatus, User, db
+from models import (
+    AgendaItem,
+    AgendaKind,
+    AgendaSpeaker,
+    ForumSession,
+    OrganiserForum,
+    Registration,
+    RegistrationStatus,
+    User,
+    db,
+)
 from tests.conftest import sign_in_without_password
 
 
@@ -34,6 +45,11 @@ def two_forums(app: Flask, create_user, create_forum, create_session, create_par
     own_person = create_participant("Nigora Ownforum", group="uto")
     other_person = create_participant("Jamshed Otherforum", group="government")
     unplaced = create_participant("Malika Unplaced", group="academia")
+    other_speaker = create_participant("Rustam Otherspeaker", group="government")
+    item = AgendaItem(forum_session=other_session, position=1, title="Opening", kind=AgendaKind.opening,
+                      starts_at=other_session.starts_at, ends_at=other_session.starts_at + timedelta(minutes=30))
+    item.speakers.append(AgendaSpeaker(participant=other_speaker, position=0))
+    db.session.add(item)
     register(own_session, own_person, RegistrationStatus.registered)
     other_registration = register(other_session, other_person, RegistrationStatus.registered)
     scoped = create_user("organiser", email="scoped@example.org")
@@ -54,7 +70,7 @@ def test_lists_show_only_the_forums_of_a_scoped_organiser(app, two_forums):
     assert "Water in Sughd" in sessions and "Border in Isfara" not in sessions
     register_page = client.get("/staff/participants").get_data(as_text=True)
     assert "Nigora Ownforum" in register_page and "Malika Unplaced" in register_page
-    assert "Jamshed Otherforum" not in register_page
+    assert "Jamshed Otherforum" not in register_page and "Rustam Otherspeaker" not in register_page
     forums_page = client.get("/staff/forums").get_data(as_text=True)
     assert "Water round tables" in forums_page and "Border talks" not in forums_page
 
