@@ -7,7 +7,9 @@ checked in per category and whether each category was under, within or over the 
 * per category: attendances over the period (a person at two sessions counts twice), its share of
   the counted attendances of its dimension, and at how many sessions it was under or over its policy;
 * per month (Asia/Dushanbe calendar months): sessions held and attendances per category (the trend);
-* categories that count toward balance and nobody of which attended any session (never present).
+* categories that count toward balance and nobody of which attended any session (never present), in
+  dimensions someone who attended has a category of (a dimension nobody's category is recorded in, such
+  as the sector at a discussion club, says nothing about who was absent).
 
 Small counts are suppressed with ``forums.data.anonymity.suppress_cells`` and the app's k: the period
 table is one "session" of the aggregate, each month another, at the single stage ``attended``. A
@@ -135,5 +137,5 @@ def build_report(dimensions: Sequence[DimensionSpec], held: Sequence[HeldSession
         months=tuple(MonthLine(month, sessions_per_month[month],
                                {pair: shown[(month, STAGE, *pair)] for pair in pairs}) for month in months),
         never_present=tuple(pair for pair in pairs
-                            if counting[pair] and shown[(PERIOD, STAGE, *pair)] == 0),
+                            if counting[pair] and counted_total[pair[0]] and shown[(PERIOD, STAGE, *pair)] == 0),
     )

@@ -53,3 +53,10 @@ def test_months_and_scope_keys():
     assert months_between(date(2026, 11, 15), date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01", "2027-02"]
     assert scope_key(date(2026, 11, 1), date(2026, 11, 30), [3, 1, 3]) == "2026-11-01..2026-11-30|1,3"
     assert scope_key(date(2026, 11, 1), date(2026, 11, 30), []) == "2026-11-01..2026-11-30|"
+
+
+def test_a_dimension_nobody_attending_has_a_category_of_names_nobody_absent():
+    sector = DimensionSpec("sector", (CategorySpec("trade"), CategorySpec("services")))
+    held = [HeldSession("2026-10", {("group", "government"): 6, ("group", "uto"): 7}, {})]
+    report = build_report([GROUP, sector], held, ["2026-10"], k=5)
+    assert report.never_present == (("group", "media"),)
