@@ -15,6 +15,7 @@ from models import (
     RegistrationStatus,
     ReviewReason,
     SessionFacilitator,
+    SessionStatus,
     db,
     utcnow,
 )
@@ -255,3 +256,21 @@ def test_the_roster_holds_the_least_and_only_on_the_sessions_day(client, headers
     assert roster["holds_until"] is not None
     assert client.get(f"/api/v1/sessions/{later.id}/checkin/roster",
                       headers=headers).get_json() == {"session_id": later.id, "holds_until": None, "items": []}
+
+
+def test_a_cancelled_session_keeps_the_event_for_staff_and_takes_no_attendance(client, headers, create_session,
+                                                                              create_participant, enrol):
+    forum_session = create_session()
+    registration = enrol(forum_session, create_participant("Late Person"))
+    forum_session.status = SessionStatus.cancelled
+    db.session.commit()
+    answer = send(client, headers, forum_session, event("c", "check_in", registration.id))
+    assert (answer["items"][0]["outcome"], answer["items"][0]["review"]) == ("refused", "session_cancelled")
+    assert status_of(registration) is RegistrationStatus.confirmed
+    assert "Late Person" in client.get(f"/sessions/{forum_session.id}/checkin/review").get_data(as_text=True)
+
+
+def test_the_service_worker_is_served_from_the_root_so_its_scope_covers_the_check_in_pages(client):
+    response = client.get("/checkin-sw.js")
+    assert response.status_code == 200 and "javascript" in response.content_type
+    assert "/sessions/" in response.get_data(as_text=True)
