@@ -94,3 +94,15 @@ def test_a_concern_sent_from_a_phone_is_moderated_grouped_heard_and_answered(new
     staff.goto(f"/sessions/{seeded.session_id}/concerns/brief")
     expect(staff.get_by_text(text)).to_be_visible()
     expect(staff.get_by_text(farmer.name)).to_have_count(0)
+    assert_accessible(staff)
+
+    # Who was heard at each stage, the forum's commitments and the paper form are readable by everyone too.
+    for path in (f"/sessions/{seeded.session_id}/concerns/balance", f"/sessions/{seeded.session_id}/concerns/new",
+                 f"/sessions/{seeded.session_id}/concerns/form"):
+        staff.goto(path)
+        assert_accessible(staff)
+    staff.goto(f"/sessions/{seeded.session_id}/concerns")
+    staff.get_by_role("link", name="Forum settings").click()
+    assert_accessible(staff)
+    staff.get_by_role("link", name="Open and overdue commitments").click()
+    assert_accessible(staff)
