@@ -68,6 +68,17 @@ HOLDING = ON_LIST - {_S.waitlisted}
 PROGRESS: tuple[RegistrationStatus, ...] = (_S.cancelled, _S.invited, _S.declined, _S.waitlisted, _S.registered,
                                             _S.confirmed, _S.attended)
 
+#: statuses a move into is mailed to the person (``forums.mail``): a seat, a place on the waitlist, or the
+#: organisers' cancellation. The invitation has a message of its own; a check-in, its undo and the person's own
+#: decline need none.
+MAILED = frozenset({_S.registered, _S.confirmed, _S.waitlisted, _S.cancelled})
+#: whom a reminder goes to, by the audience staff choose (``forums.mail``): invited and silent, or holding a seat
+#: not yet used (a chosen subset is anyone still on the list: ``PENDING``)
+REMINDER_AUDIENCES: dict[str, frozenset[RegistrationStatus]] = {
+    "silent": frozenset({_S.invited}),
+    "seated": frozenset({_S.registered, _S.confirmed}),
+}
+
 #: registration statuses each balance stage counts (API contract, "The balance report"); the keys are
 #: ``forums.balance.rules.STAGES``, in that order. Cancelled counts at no stage; declined and waitlisted
 #: people were invited, so the invited stage counts them.

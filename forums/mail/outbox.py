@@ -30,7 +30,7 @@ from models import (
     db,
     utcnow,
 )
-from models.registrations import PENDING
+from models.registrations import MAILED, PENDING, REMINDER_AUDIENCES
 
 #: what each reason a message was stopped (``rules.stale_reason``) means, on the outbox page
 STALE_REASON_LABELS = {
@@ -119,10 +119,10 @@ def registration_added(registration: Registration) -> None:
 
 
 def status_changed(registration: Registration, old: RegistrationStatus) -> None:
-    """Report a move into a mailed status (``rules.mails_status_change``) of a published session."""
+    """Report a move into a mailed status (``models.registrations.MAILED``) of a published session."""
     if registration.forum_session.status is SessionStatus.draft:
         return
-    if rules.mails_status_change(old.value, registration.status.value):
+    if registration.status != old and registration.status in MAILED:
         write(registration, registration.participant, MailKind.status, detail=registration.status.value)
 
 
@@ -195,15 +195,14 @@ def abort(message: MailMessage) -> None:
 
 
 def reminder_audience(session_id: int, stage: str, chosen_ids: Sequence[int]) -> list[tuple[Registration, Participant]]:
-    """The registrations a reminder goes to: a stage of ``rules.REMINDER_STAGES``, or the ``chosen`` ones
+    """The registrations a reminder goes to: an audience of ``REMINDER_AUDIENCES``, or the ``chosen`` ones
     still on the list."""
     statement = (sa.select(Registration, Participant).join(Registration.participant)
                  .where(Registration.session_id == session_id))
     if stage == "chosen":
         statement = statement.where(Registration.id.in_(chosen_ids), Registration.status.in_(PENDING))
     else:
-        statement = statement.where(Registration.status.in_(
-            [RegistrationStatus(status) for status in rules.REMINDER_STAGES[stage]]))
+        statement = statement.where(Registration.status.in_(REMINDER_AUDIENCES[stage]))
     return [(registration, participant) for registration, participant in db.session.execute(
         statement.order_by(Registration.id))]
 
@@ -212,7 +211,7 @@ def schedule_reminders(forum_session: ForumSession, stage: str, hours_before: in
                        chosen_ids: Iterable[int] = ()) -> int:
     """Queue a reminder to each person of the audience, sent ``hours_before`` the session (at once if that is
     past); returns how many were written (people without an address get none). Audited as ``mail.remind``."""
-    if stage != "chosen" and stage not in rules.REMINDER_STAGES:
+    if stage != "chosen" and stage not in REMINDER_AUDIENCES:
         raise MailError("bad_stage")
     if forum_session.status is not SessionStatus.published or forum_session.ends_at <= utcnow():
         raise MailError("session_not_published")

@@ -1,6 +1,7 @@
-"""The rules of mail to participants, pure: which changes are mailed, when, to whom, how often tried again.
+"""The rules of mail to participants, pure: when a message is sent, how often it is tried, who releases it.
 
-No Flask, database or model import: the statuses come in as strings, so these rules are tested without an app.
+No Flask, database or model import, so these rules are tested without an app; the status sets they are
+given live in ``models.registrations`` (``MAILED``, ``REMINDER_AUDIENCES``, ``CLOSED``).
 """
 
 from collections.abc import Sequence
@@ -19,24 +20,8 @@ FLAG_AFTER_BOUNCES = 2
 #: days an outbox row of a finished message is kept (``FLASK_MAIL_RETENTION_DAYS`` may change it)
 DEFAULT_RETENTION_DAYS = 30
 
-#: the registration statuses a status-change message reports (the invitation has its own message; a
-#: check-in, an undone check-in and the person's own decline need none)
-MAILED_STATUSES = frozenset({"registered", "confirmed", "waitlisted", "cancelled"})
-
-#: reminder audiences: who hears a reminder, by registration status
-REMINDER_STAGES: dict[str, frozenset[str]] = {
-    #: invited and silent: they have not answered yet
-    "silent": frozenset({"invited"}),
-    #: holding a seat: registered or confirmed (attended ones are already there)
-    "seated": frozenset({"registered", "confirmed"}),
-}
 #: the hours before a session a reminder may be set for, shortest to longest
 REMINDER_HOURS_CHOICES = (2, 24, 48, 72, 168)
-
-
-def mails_status_change(old: str, new: str) -> bool:
-    """Whether moving a registration from ``old`` to ``new`` is worth a message: only into a mailed status."""
-    return new != old and new in MAILED_STATUSES
 
 
 def backoff(attempts: int, speed: str) -> timedelta:
@@ -71,22 +56,18 @@ def reminder_time(starts_at: datetime, hours_before: int) -> datetime:
     return starts_at - timedelta(hours=hours_before)
 
 
-#: statuses that end a person's part in a session (as ``models.registrations.CLOSED``): they hear nothing more
-#: about it but the status change that closed it
-_CLOSED = frozenset({"declined", "cancelled"})
-
-
-def stale_reason(kind: str, detail: str, registration_status: str, session_status: str, session_over: bool,
-                 address_matches: bool) -> str | None:
+def stale_reason(kind: str, registration_status: str, session_status: str, session_over: bool,
+                 address_matches: bool, *, reported: str, audience: frozenset[str] | None,
+                 closed: frozenset[str]) -> str | None:
     """Why a message written earlier is no longer true when its turn to be sent comes, or None to send it.
 
     Checked by the sender right before sending, so no message says something that stopped being so:
     the person's address must still be the one it was written for; nothing but a cancellation notice
     goes out about a cancelled session, and nothing at all about one that is over; an invitation only
     while the person is still invited to a published session; a status change only while the person is
-    still in that status; a reminder only while the person is still in the audience it was meant for
-    (``REMINDER_STAGES``, or anyone not closed for a chosen subset); a notice of a move only to
-    people still on the list.
+    still in the status it ``reported``; a reminder only while the person is still in its ``audience``
+    (or, for a chosen subset, not ``closed``); a notice of a move only to people not ``closed``.
+    The status sets come from ``models.registrations`` (``REMINDER_AUDIENCES``, ``CLOSED``).
     """
     if not address_matches:
         return "address_changed"
@@ -101,9 +82,7 @@ def stale_reason(kind: str, detail: str, registration_status: str, session_statu
     if kind == "invitation":
         return None if registration_status == "invited" else "answered"
     if kind == "status":
-        return None if registration_status == detail else "status_changed"
-    if kind == "reminder":
-        audience = REMINDER_STAGES.get(detail)
-        fits = registration_status in audience if audience is not None else registration_status not in _CLOSED
-        return None if fits else "status_changed"
-    return None if registration_status not in _CLOSED else "status_changed"
+        return None if registration_status == reported else "status_changed"
+    if kind == "reminder" and audience is not None:
+        return None if registration_status in audience else "status_changed"
+    return None if registration_status not in closed else "status_changed"

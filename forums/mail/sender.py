@@ -28,6 +28,7 @@ from forums.mail import compose, delivery, rules, settings, verp
 from forums.mail.outbox import flagged_addresses, rowcount
 from forums.mail.smtp import SmtpConnection
 from models import MailMessage, MailState, db, utcnow
+from models.registrations import CLOSED, REMINDER_AUDIENCES
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +94,10 @@ def _stale_reason(message: MailMessage, flagged: set[tuple[int, str]], now: date
     forum_session = registration.forum_session
     if (registration.participant_id, message.recipient) in flagged:
         return "address_flagged"
-    return rules.stale_reason(message.kind.value, message.detail, registration.status.value,
-                              forum_session.status.value, forum_session.ends_at <= now,
-                              registration.participant.email.strip() == message.recipient)
+    return rules.stale_reason(message.kind.value, registration.status.value, forum_session.status.value,
+                              forum_session.ends_at <= now, registration.participant.email.strip() == message.recipient,
+                              reported=message.detail, audience=REMINDER_AUDIENCES.get(message.detail),
+                              closed=CLOSED)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from forums.mail import bounces, delivery, rules, verp
+from models.registrations import CLOSED, REMINDER_AUDIENCES
 
 SECRET = "a-secret-key-long-enough-for-the-tests-0123456789"
-
-
-def test_only_moves_into_a_mailed_status_are_mailed() -> None:
-    assert rules.mails_status_change("invited", "registered")
-    assert rules.mails_status_change("registered", "waitlisted")
-    assert rules.mails_status_change("confirmed", "cancelled")
-    assert not rules.mails_status_change("registered", "attended")  # a check-in
-    assert not rules.mails_status_change("invited", "declined")  # the person's own answer
-    assert not rules.mails_status_change("registered", "registered")
 
 
 def test_backoff_doubles_from_the_speed_and_stops_at_the_ceiling() -> None:
@@ -40,7 +32,7 @@ def test_a_confidential_sessions_drafts_need_someone_else_to_release_them() -> N
     assert rules.may_release(created_by=1, releaser=2, confidential=True)
 
 
-@pytest.mark.parametrize(("kind", "detail", "status", "session", "over", "same_address", "reason"), [
+@pytest.mark.parametrize(("kind", "reported", "status", "session", "over", "same_address", "reason"), [
     ("invitation", "", "invited", "published", False, True, None),
     ("invitation", "", "registered", "published", False, True, "answered"),
     ("invitation", "", "invited", "cancelled", False, True, "session_cancelled"),
@@ -57,9 +49,10 @@ def test_a_confidential_sessions_drafts_need_someone_else_to_release_them() -> N
     ("reminder", "chosen", "waitlisted", "published", False, True, None),
     ("reminder", "chosen", "cancelled", "published", False, True, "status_changed"),
 ])
-def test_a_message_no_longer_true_is_not_sent(kind: str, detail: str, status: str, session: str, over: bool,
+def test_a_message_no_longer_true_is_not_sent(kind: str, reported: str, status: str, session: str, over: bool,
                                                same_address: bool, reason: str | None) -> None:
-    assert rules.stale_reason(kind, detail, status, session, over, same_address) == reason
+    assert rules.stale_reason(kind, status, session, over, same_address, reported=reported,
+                              audience=REMINDER_AUDIENCES.get(reported), closed=CLOSED) == reason
 
 
 def test_smtp_replies_are_classified_by_their_code() -> None:
