@@ -75,17 +75,19 @@ def _safe_next(target: str | None) -> str:
     return url_for("desk.home")
 
 
-def _login_limit() -> str:
+def password_attempt_limit() -> str:
+    """How many wrong passwords an address may type (sign-in, or typing one's password again), per window."""
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _was_failed_sign_in(response: Response) -> bool:
+def was_refused(response: Response) -> bool:
+    """Whether a password (or code) form refused what was typed: its answer is not the redirect of success."""
     # Only failures count: colleagues behind one office address must not throttle each other.
     return response.status_code != 302
 
 
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_was_failed_sign_in)
+@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=was_refused)
 def login() -> str | Response:
     """Sign in with e-mail and password; the limit is per address, so nobody can lock an account."""
     form = LoginForm()
@@ -138,7 +140,7 @@ def _second_factor_key() -> str:
 
 
 @bp.route("/login/code", methods=("GET", "POST"))
-@limiter.limit(_second_factor_limit, key_func=_second_factor_key, methods=["POST"], deduct_when=_was_failed_sign_in)
+@limiter.limit(_second_factor_limit, key_func=_second_factor_key, methods=["POST"], deduct_when=was_refused)
 def second_factor() -> str | Response:
     """The second step of sign-in for accounts with two-factor sign-in: a code or a recovery code."""
     user = _pending_user()

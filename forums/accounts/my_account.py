@@ -14,9 +14,11 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from forums.accounts import totp, two_factor
+from forums.accounts.auth import password_attempt_limit, was_refused
 from forums.accounts.passwords import MAX_LENGTH, password_problem
 from forums.audit import log as audit
 from forums.audit.labels import action_label
+from forums.extensions import limiter
 from forums.forms import ActionForm, AppForm
 from forums.security import begin_session, check_password, end_all_sessions, hash_password
 from forums.web import failed_status
@@ -105,6 +107,7 @@ def overview() -> str:
 
 @bp.route("/password", methods=("GET", "POST"))
 @login_required
+@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=was_refused)
 def password() -> str | Response:
     """Change one's own password: every other signed-in browser is signed out, this one stays."""
     form = PasswordChangeForm()
@@ -130,9 +133,7 @@ def two_factor_page() -> tuple[str, int]:
     """Two-factor sign-in: its state when on; else the enrolment under way (secret and a first code to confirm it)."""
     user = _signed_in_user()
     if user.has_two_factor:
-        return render_template("accounts/two_factor_on.html", form=PasswordConfirmForm(),
-                               recovery_left=two_factor.unused_recovery_codes(user),
-                               required=two_factor.is_required()), 200
+        return _two_factor_on_page(user, PasswordConfirmForm(formdata=None))
     secret = two_factor.pending_secret(user)
     if secret is None:
         return render_template("accounts/two_factor_start.html", form=ActionForm(),
@@ -166,26 +167,35 @@ def two_factor_start() -> Response:
     return redirect(url_for("my_account.two_factor_page"))
 
 
-def _password_confirmed() -> User | None:
-    """The reader, if the password they typed again is right; else None, with a message saying so."""
+def _two_factor_on_page(user: User, form: PasswordConfirmForm) -> tuple[str, int]:
+    return render_template("accounts/two_factor_on.html", form=form,
+                           recovery_left=two_factor.unused_recovery_codes(user),
+                           required=two_factor.is_required()), failed_status(form)
+
+
+def _password_confirmed() -> tuple[User, PasswordConfirmForm, bool]:
+    """The reader, their form, and whether the password they typed again is right (else the form says why)."""
     form = PasswordConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
     user = _signed_in_user()
+    if not form.validate_on_submit():
+        return user, form, False
     assert form.current.data is not None  # DataRequired
     if not check_password(user, form.current.data):
-        flash(_("This is not your current password."), "error")
-        return None
-    return user
+        form.current.errors = [*form.current.errors, _("This is not your current password.")]
+        return user, form, False
+    return user, form, True
 
 
 @bp.route("/two-factor/recovery-codes", methods=("POST",))
 @login_required
-def new_recovery_codes() -> str | Response:
+@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=was_refused)
+def new_recovery_codes() -> str | Response | tuple[str, int]:
     """New recovery codes, shown once; the old ones stop working."""
-    user = _password_confirmed()
-    if user is None or not user.has_two_factor:
+    user, form, confirmed = _password_confirmed()
+    if not user.has_two_factor:
         return redirect(url_for("my_account.two_factor_page"))
+    if not confirmed:
+        return _two_factor_on_page(user, form)
     codes = two_factor.replace_recovery_codes(user)
     audit.record("auth.recovery_codes_new", "user", user.id)
     db.session.commit()
@@ -194,11 +204,14 @@ def new_recovery_codes() -> str | Response:
 
 @bp.route("/two-factor/off", methods=("POST",))
 @login_required
-def two_factor_off() -> Response:
+@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=was_refused)
+def two_factor_off() -> Response | tuple[str, int]:
     """Turn one's own second factor off, unless an admin requires it of all staff."""
-    user = _password_confirmed()
-    if user is None:
+    user, form, confirmed = _password_confirmed()
+    if not user.has_two_factor:
         return redirect(url_for("my_account.two_factor_page"))
+    if not confirmed:
+        return _two_factor_on_page(user, form)
     if two_factor.is_required():
         flash(_("Two-factor sign-in is required for all staff; it cannot be turned off."), "error")
         return redirect(url_for("my_account.two_factor_page"))

@@ -2,6 +2,7 @@
 
 import re
 import time
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -162,3 +163,30 @@ def test_staff_change_their_own_password_and_see_their_sign_ins(app, create_user
     assert client.get("/account").status_code == 200  # this browser stays signed in
     assert stale.get("/account").status_code == 302  # the other one is signed out
     assert "Changed their own password" in client.get("/account").get_data(as_text=True)
+
+
+def test_new_recovery_codes_and_turning_off_need_the_password(app, enrolled):
+    user, codes = enrolled
+    client = sign_in_without_password(app.test_client(), user)
+    wrong = client.post("/account/two-factor/recovery-codes", data={"current": "not the password at all"})
+    assert wrong.status_code == 422 and "not your current password" in wrong.get_data(as_text=True)
+    renewed = client.post("/account/two-factor/recovery-codes", data={"current": TEST_PASSWORD})
+    fresh = re.findall(r"<li><code>([^<]+)</code></li>", renewed.get_data(as_text=True))
+    assert len(fresh) == two_factor.RECOVERY_CODES and not set(fresh) & set(codes)
+    assert client.post("/account/two-factor/off", data={"current": "wrong again, sorry"}).status_code == 422
+    assert client.post("/account/two-factor/off", data={"current": TEST_PASSWORD}).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).has_two_factor
+
+
+def test_guessing_ones_own_password_is_throttled(app_config, create_user):
+    from app import create_app
+    stored_id = create_user("organiser").get_id()  # read before the commit below, which expires the user
+    signed_in = SimpleNamespace(get_id=lambda: stored_id)
+    db.session.commit()  # on SQLite an open transaction of the test would lock the other app out
+    throttled = create_app({**app_config, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute"})
+    with throttled.app_context():
+        client = sign_in_without_password(throttled.test_client(), signed_in)
+        statuses = [client.post("/account/password", data={"current": f"guess number {n}", "new": "x", "repeat": "x"}
+                                ).status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
