@@ -295,3 +295,20 @@ def test_erasing_a_person_unlinks_their_concerns_and_removes_their_support(app, 
     assert db.session.get(Concern, raised.id).submitter_id is None  # the concern stays, nobody's
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Endorsement)) == 0
     assert {link.category.key for link in queries.concern(raised.id).categories} >= {"kulyab", "business"}
+
+
+def test_staff_translate_a_concern_as_a_draft_then_done(client, login, forum_world):
+    _forum, forum_session, people, staff = forum_world
+    concern = _concern(forum_session, people["farmer"], "Water", ConcernStage.accepted)
+    login(staff)
+    url = f"/sessions/{forum_session.id}/concerns/translate"
+    client.post(url, data={"concern_id": concern.id, "language": "ru", "text": "Вода"})
+    db.session.expire_all()
+    assert db.session.get(Concern, concern.id).translations == {"ru": {"text": "Вода", "done": False}}
+    page = client.get(f"/sessions/{forum_session.id}/concerns").get_data(as_text=True)
+    assert "ru: draft" in page and ">Вода</textarea>" in page
+    client.post(url, data={"concern_id": concern.id, "language": "ru", "text": "Вода", "done": "y"})
+    client.post(url, data={"concern_id": concern.id, "language": "en", "text": "Water again"})  # the original
+    db.session.expire_all()
+    stored = db.session.get(Concern, concern.id)
+    assert stored.translations == {"ru": {"text": "Вода", "done": True}} and stored.translation("ru") == "Вода"
