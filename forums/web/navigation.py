@@ -13,6 +13,7 @@ NAV_ITEMS = (
     ("staff.session_list", _l("Sessions"), (Role.admin, Role.organiser, Role.facilitator)),
     ("people.participant_list", _l("Participants"), (Role.admin, Role.organiser)),
     ("mail.outbox_list", _l("Outbox"), (Role.admin, Role.organiser)),
+    ("reports.report", _l("Reports"), (Role.admin, Role.organiser)),
     ("lifecycle.import_participants", _l("Import participants"), (Role.admin, Role.organiser)),
     ("lifecycle.retention_purge", _l("Retention purge"), (Role.admin,)),
     ("lifecycle.erase_lookup", _l("Erase a person"), (Role.admin,)),

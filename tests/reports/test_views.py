@@ -101,3 +101,7 @@ def test_an_organiser_limited_to_some_forums_reports_on_those_only(app, held, cr
     assert refused.status_code == 422
     assert db.session.scalar(sa.select(AuditEntry.detail).where(AuditEntry.action == "report.view")) \
         == f"2026-10-01..2026-11-30|{held.id}"
+
+
+def test_staff_find_the_report_in_the_navigation(staff):
+    assert 'href="/staff/reports"' in staff.get("/staff/").get_data(as_text=True)
