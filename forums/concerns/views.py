@@ -351,9 +351,9 @@ def commitment_status(session_id: int) -> BaseResponse:
         abort(400)
     if form.validate_on_submit():
         save(form, lambda: operations.set_commitment_status(commitment, CommitmentStatus(status)))
-    return redirect(request.form.get("back") == "forum"
-                    and url_for("concerns.forum_commitments", forum_id=forum_session.forum_id)
-                    or url_for("concerns.issue_list", session_id=session_id))
+    if request.form.get("back") == "forum":
+        return redirect(url_for("concerns.forum_commitments", forum_id=forum_session.forum_id))
+    return _back("concerns.issue_list", session_id)
 
 
 @bp.route("/sessions/<int:session_id>/concerns/balance")
