@@ -170,9 +170,14 @@ def test_answers_are_seen_by_submitters_only_once_published(client, forum_world)
     db.session.commit()
     page = f"/p/token-farmer-{'x' * 30}/concerns"
     assert "We will review the tariff" not in client.get(page).get_data(as_text=True)
+    operations.endorse(concern, people["trader"])
     operations.publish_answer(answer)
     db.session.commit()
     assert "We will review the tariff" in client.get(page).get_data(as_text=True)
+    # Supporters read it too; someone on the list who did not support the concern is not shown the answer.
+    assert "We will review the tariff" in client.get(f"/p/token-trader-{'x' * 30}/concerns").get_data(as_text=True)
+    assert "We will review the tariff" not in client.get(
+        f"/p/token-official-{'x' * 30}/concerns").get_data(as_text=True)
     assert db.session.get(Concern, concern.id).stage is ConcernStage.answered
     overdue = [c for c in queries.forum_commitments(forum_session.forum_id) if queries.is_overdue(c, utcnow().date())]
     assert [c.description for c in overdue] == ["Review the tariff"]
