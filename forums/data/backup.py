@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from models import UTCDateTime, db
 
 #: tables that hold personal data of participants, children before parents
-PERSONAL_TABLES = ("checkin_request", "registration", "agenda_speaker", "personal_link",
+PERSONAL_TABLES = ("open_signup", "checkin_request", "registration", "agenda_speaker", "personal_link",
                    "participant_category", "participant")
 MAGIC = b"DDWIPE1\n"
 SALT_BYTES = 16

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from forums.audit import log as audit
 from forums.data import backup, imports
 from forums.registrations import operations
+from forums.signup import operations as signup_operations
 from models import (
     AgendaItem,
     AgendaSpeaker,
@@ -131,6 +132,9 @@ def _delete_registrations(condition: sa.ColumnElement[bool]) -> None:
 def purge_expired(now: datetime, dry_run: bool = False) -> PurgePlan:
     """Delete the personal data of expired sessions (see the module's rules); returns what went."""
     plan = plan_purge(now)
+    if not dry_run:
+        # Sign-ups of the public forms never confirmed hold a name and a contact: gone once their link ran out.
+        signup_operations.forget_unconfirmed(now)
     if dry_run or plan.is_empty:
         return plan
     if plan.session_ids:

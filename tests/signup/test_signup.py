@@ -215,3 +215,22 @@ def test_opening_registration_shows_at_once_on_the_kept_public_page(app, client,
     staff.post(f"/staff/sessions/{forum_session.id}/signup", data={"is_open": "y"})
     assert f"/sessions/{forum_session.id}/signup" in client.get(f"/sessions/{forum_session.id}").get_data(
         as_text=True)
+
+
+def test_unconfirmed_sign_ups_are_forgotten_by_the_purge_and_wiped_in_an_emergency(app, club, tmp_path):
+    from datetime import timedelta
+
+    from forums.data import retention
+    from forums.signup import operations
+    from models import utcnow
+
+    stale, _code = operations.submit(club, operations.SignupAnswers(name="Stale Person", email="s@example.net"))
+    operations.submit(club, operations.SignupAnswers(name="Fresh Person"))
+    stale.created_at = utcnow() - timedelta(hours=rules.PENDING_HOURS + 1)
+    db.session.commit()
+    retention.purge_expired(utcnow())
+    db.session.commit()
+    assert list(db.session.scalars(sa.select(OpenSignup.name))) == ["Fresh Person"]
+    retention.emergency_wipe(tmp_path / "wipe.bin", "a passphrase long enough to count")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OpenSignup)) == 0
