@@ -248,6 +248,14 @@
     return sync().then(function (allSent) { return allSent ? refreshRoster() : show(); });
   }
 
+  // The session is over: its names leave the device, also on a page left open.
+  function wipeIfOver() {
+    if (!roster || !roster.holds_until || new Date(roster.holds_until) >= new Date()) { return Promise.resolve(); }
+    roster = null;
+    return wipeNames().then(show);
+  }
+  setInterval(wipeIfOver, 60 * 1000);
+
   window.checkinOffline = {
     ready: Promise.all([
       withStore('events', 'readonly', function (s) { return s.getAll(); }),
@@ -257,11 +265,7 @@
         .sort(function (a, b) { return a.seq - b.seq; });
       sequence = Math.max(sequence, queue.length ? queue[queue.length - 1].seq : 0);
       roster = stored[1] || null;
-      if (roster && roster.holds_until && new Date(roster.holds_until) < new Date()) {
-        // The session is over: its names leave the device.
-        roster = null;
-        return wipeNames();
-      }
+      return wipeIfOver();
     }).then(function () {
       show();
       section.hidden = false;

@@ -209,6 +209,7 @@ def test_sign_out_wipes_the_names_kept_on_the_device(new_page, door_today):
     page = open_device(new_page, door_today)
     page.goto("/logout")
     page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: not url.endswith("/logout"))
     page.wait_for_load_state()
     rosters = page.evaluate("""() => new Promise(resolve => {
         const request = indexedDB.open('dialogue-desk-checkin');
