@@ -60,6 +60,12 @@ def locked_list(list_id: int, session_id: int) -> FloorList:
     return floor_list
 
 
+def _about(floor_list: FloorList, what: str) -> str:
+    """The detail of an audit entry on a list, recorded as its session's (the audit page names sessions); ``what``
+    never holds a name."""
+    return f"list {floor_list.id}: {what}"
+
+
 def open_list(forum_session: ForumSession, agenda_item_id: int | None) -> FloorList:
     """The session's list (or its agenda item's), created if it has none yet."""
     existing = db.session.scalar(sa.select(FloorList).where(
@@ -98,8 +104,8 @@ def configure(floor_list: FloorList, *, policy: str, dimension_key: str, alterna
     floor_list.dimension_key = dimension_key
     floor_list.alternate_first, floor_list.alternate_second = alternate if policy == "alternate" else ("", "")
     floor_list.speech_seconds = speech_seconds
-    audit.record("floor.configure", "floor_list", floor_list.id,
-                 detail=f"policy={policy} dimension={dimension_key} speech={speech_seconds}s")
+    audit.record("floor.configure", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"policy={policy} dimension={dimension_key} speech={speech_seconds}s"))
 
 
 def _categories(categories: Mapping[str, str]) -> dict[str, str]:
@@ -131,7 +137,8 @@ def add_request(floor_list: FloorList, *, kind: str, participant_id: int | None 
                     asked_at=asked_at or utcnow(), from_paper=from_paper)
     db.session.add(speech)
     db.session.flush()
-    audit.record("floor.add", "floor_list", floor_list.id, detail=f"speech {speech.id} {kind}")
+    audit.record("floor.add", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"speech {speech.id} {kind}"))
     return speech
 
 
@@ -179,7 +186,8 @@ def _start(floor_list: FloorList, speech_id: int | None, first: int | None) -> S
         _close_running(current, now)
         current.state = SpeechState.done
     if speech.state is SpeechState.waiting and speech.id != first:
-        audit.record("floor.out_of_turn", "floor_list", floor_list.id, detail=f"speech {speech.id}")
+        audit.record("floor.out_of_turn", "session", floor_list.session_id,
+                     detail=_about(floor_list, f"speech {speech.id}"))
     speech.state = SpeechState.speaking
     speech.moved_rank = None
     db.session.add(SpeechStretch(speech=speech, started_at=now))
@@ -227,7 +235,8 @@ def move_to_top(floor_list: FloorList, speech_id: int) -> None:
         raise FloorError("not_waiting")
     lowest = db.session.scalar(sa.select(sa.func.min(Speech.moved_rank)).where(Speech.list_id == floor_list.id))
     speech.moved_rank = 0 if lowest is None else lowest - 1
-    audit.record("floor.move", "floor_list", floor_list.id, detail=f"speech {speech.id} to the top")
+    audit.record("floor.move", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"speech {speech.id} to the top"))
 
 
 def skip(floor_list: FloorList, speech_id: int) -> None:
@@ -236,7 +245,8 @@ def skip(floor_list: FloorList, speech_id: int) -> None:
     if speech.state is not SpeechState.waiting:
         raise FloorError("not_waiting")
     speech.state = SpeechState.skipped
-    audit.record("floor.skip", "floor_list", floor_list.id, detail=f"speech {speech.id}")
+    audit.record("floor.skip", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"speech {speech.id}"))
 
 
 def set_budget(floor_list: FloorList, category_key: str, *, initial: int | None = None, added: int = 0) -> FloorBudget:
@@ -258,8 +268,9 @@ def set_budget(floor_list: FloorList, category_key: str, *, initial: int | None 
         budget.initial_seconds = initial
     budget.added_seconds = (budget.added_seconds or 0) + added
     db.session.flush()
-    audit.record("floor.budget", "floor_list", floor_list.id,
-                 detail=f"budget {budget.id}: initial={budget.initial_seconds}s added={budget.added_seconds}s")
+    audit.record("floor.budget", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"budget {budget.id}: initial={budget.initial_seconds}s "
+                                           f"added={budget.added_seconds}s"))
     return budget
 
 
@@ -297,7 +308,8 @@ def correct(floor_list: FloorList, speech_id: int, *, kind: str, categories: Map
             SpeechState.waiting if speech.state is SpeechState.done else speech.state)
         changed.append("times")
     if changed:
-        audit.record("floor.correct", "floor_list", floor_list.id, detail=f"speech {speech.id}: {', '.join(changed)}")
+        audit.record("floor.correct", "session", floor_list.session_id,
+                     detail=_about(floor_list, f"speech {speech.id}: {', '.join(changed)}"))
     return changed
 
 
@@ -315,7 +327,8 @@ def add_from_paper(floor_list: FloorList, *, kind: str, participant_id: int | No
     if started_at is not None and ended_at is not None:
         speech.stretches.append(SpeechStretch(started_at=started_at, ended_at=ended_at))
         speech.state = SpeechState.done
-    audit.record("floor.paper", "floor_list", floor_list.id, detail=f"speech {speech.id}")
+    audit.record("floor.paper", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"speech {speech.id}"))
     return speech
 
 
@@ -326,7 +339,8 @@ def create_display(floor_list: FloorList, *, hide_labels: bool) -> str:
     display = FloorDisplay(floor_list=floor_list, token_hash=token_digest(token), hide_labels=hide_labels)
     db.session.add(display)
     db.session.flush()
-    audit.record("floor.display_create", "floor_list", floor_list.id, detail=f"display {display.id}")
+    audit.record("floor.display_create", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"display {display.id}"))
     return token
 
 
@@ -337,7 +351,8 @@ def revoke_display(floor_list: FloorList, display_id: int) -> bool:
     if display is None or display.revoked_at is not None:
         return False
     display.revoked_at = utcnow()
-    audit.record("floor.display_revoke", "floor_list", floor_list.id, detail=f"display {display.id}")
+    audit.record("floor.display_revoke", "session", floor_list.session_id,
+                 detail=_about(floor_list, f"display {display.id}"))
     return True
 
 

@@ -215,8 +215,9 @@ def list_page(session_id: int, list_id: int) -> str:
     context = _page_context(floor_list)
     html = render_template("floor/list.html", displays=queries.displays(list_id), is_staff=current_staff(),
                            **context)
-    if context["found"]:
-        audit.record_read("floor.search", "session", session_id, detail=f"{len(context['found'])} names")
+    # the page names the people on the list with a category each: every look at it is audited, as at the door
+    audit.record_read("floor.list", "session", session_id,
+                      detail=f"list {list_id}, {len(context['found'])} names found")
     return html
 
 

@@ -25,7 +25,7 @@ def test_a_person_present_is_found_in_another_script_and_added_with_their_catego
     (speech,) = speeches()
     assert speech.kind == "pro" and speech.state is SpeechState.waiting
     assert speech.categories == {"group": "civil_society", "region": "dushanbe", "gender": "woman"}
-    assert "floor.search" in audit_actions()
+    assert "floor.list" in audit_actions()
 
 
 def test_someone_not_checked_in_cannot_be_put_on_the_list(client, room, create_participant):

@@ -77,7 +77,7 @@ def test_a_correction_is_audited_and_the_report_recomputes(client, room):
     assert lines["uto"]["seconds"] == 90.0 and lines["government"]["seconds"] == 0
     assert lines["uto"]["mean_wait_seconds"] == 300.0
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "floor.correct")).one()
-    assert entry.detail == f"speech {speech.id}: kind, categories, asked_at, times"
+    assert entry.detail == f"list {room.list_id}: speech {speech.id}: kind, categories, asked_at, times"
 
 
 def test_a_correction_with_a_stretch_ending_before_it_starts_is_refused_and_changes_nothing(client, room):
