@@ -31,6 +31,7 @@ import os
 import re
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -393,7 +394,11 @@ def main() -> None:
     finally:
         for server in (app_server, bare_server):
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=20)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a worker stuck behind the load: leave nothing running
+                server.kill()
+                server.wait()
 
 
 if __name__ == "__main__":
