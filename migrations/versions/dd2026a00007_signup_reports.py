@@ -64,14 +64,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_narrative')),
     sa.UniqueConstraint('scope', name=op.f('uq_report_narrative_scope'))
     )
-    with op.batch_alter_table('participant_category', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('is_self_declared', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # Plain add_column, not a batch: a batch copies the table, and on SQLite that drops its balance-stamp triggers.
+    op.add_column('participant_category',
+                  sa.Column('is_self_declared', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():
     # Whether a category was self-declared is lost; the categories stay.
-    with op.batch_alter_table('participant_category', schema=None) as batch_op:
-        batch_op.drop_column('is_self_declared')
+    op.drop_column('participant_category', 'is_self_declared')
     op.drop_table('report_narrative')
     op.drop_index(op.f('ix_open_signup_session_id'), table_name='open_signup')
     op.drop_table('open_signup')
