@@ -109,3 +109,11 @@ def not_reached(session_id: int, locale: str) -> list[NotReached]:
     return [NotReached(dimension.name(locale), category.name(locale), bounced_by[category.id], silent_by[category.id])
             for dimension in people_queries.dimensions() for category in dimension.categories
             if bounced_by[category.id] or silent_by[category.id]]
+
+
+def address_health(participant_id: int, address: str) -> MailAddressHealth | None:
+    """The bounce record of the person's current address, if mail to it ever bounced for good."""
+    if not address:
+        return None
+    return db.session.scalar(sa.select(MailAddressHealth).where(MailAddressHealth.participant_id == participant_id,
+                                                                MailAddressHealth.address == address.strip()))

@@ -15,6 +15,7 @@ from forums.audit import log as audit
 from forums.checkin import scope
 from forums.forms import ActionForm, options
 from forums.i18n import current_language
+from forums.mail import queries as mail_queries
 from forums.people import duplicates, links, merge
 from forums.people import operations as people_operations
 from forums.people import queries as people_queries
@@ -94,7 +95,8 @@ def participant_view(participant_id: int) -> str:
     html = render_template("people/participant_view.html", participant=participant,
                            dimensions=people_queries.dimensions(), statuses=STATUS_LABELS, languages=LANGUAGE_LABELS,
                            locale=current_language(), link_form=ActionForm(),
-                           personal_url=url_for("personal.home", token=link.token, _external=True) if link else None)
+                           personal_url=url_for("personal.home", token=link.token, _external=True) if link else None,
+                           address_health=mail_queries.address_health(participant.id, participant.email))
     audit.record_read("participant.read", "participant", participant.id)
     return html
 

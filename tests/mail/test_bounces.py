@@ -28,7 +28,8 @@ def _sent_invitations(runner: Any, forum_session: ForumSession, people: list[Par
 
 
 def test_a_bounce_marks_the_message_and_repeated_ones_flag_the_address(
-        app: Flask, runner: Any, tmp_path: Path, create_session: Callable[..., ForumSession],
+        app: Flask, runner: Any, tmp_path: Path, client: FlaskClient, create_user: Callable[..., User],
+        create_session: Callable[..., ForumSession],
         create_participant: Callable[..., Participant]) -> None:
     nigora = person(create_participant, "Nigora", "nigora@example.org")
     first = _sent_invitations(runner, create_session(), [nigora])[0]
@@ -56,6 +57,10 @@ def test_a_bounce_marks_the_message_and_repeated_ones_flag_the_address(
     assert health.permanent_bounces == 2 and health.flagged_at is not None
     invite(create_session(title="Third"), nigora)
     assert len(messages()) == 2
+    # The register says so on the person's page.
+    sign_in_without_password(client, create_user())
+    page = client.get(f"/staff/participants/{nigora.id}").get_data(as_text=True)
+    assert "Mail to this address bounced 2 times: nothing more is sent to it" in page
 
 
 def test_the_balance_dashboard_shows_per_category_who_was_not_reached(
