@@ -42,9 +42,10 @@ def _slug_and_names(key: Any, names: Mapping[str, Any], errors: dict[str, str]) 
 
 
 def dimensions_with_categories() -> list[Dimension]:
-    """Every dimension with its categories, in display order."""
+    """Every dimension with its categories (each knowing its dimension: ``is_offered`` asks), in display order."""
     return list(db.session.scalars(
-        sa.select(Dimension).options(selectinload(Dimension.categories)).order_by(Dimension.position, Dimension.id)
+        sa.select(Dimension).options(selectinload(Dimension.categories).joinedload(Category.dimension))
+        .order_by(Dimension.position, Dimension.id)
     ))
 
 
