@@ -97,6 +97,7 @@
   var roster = null;  // {key, holds_until, items: [{registration_id, name, key, status, expected, before?}]}
   var queue = [];     // this user's events for this session not yet taken by the server, oldest first
   var linkUp = navigator.onLine;
+  var refusal = '';   // the server's words when it answered but would not take the queue (signed out, ...)
   var sequence = Date.now();
 
   var waiting = document.getElementById('checkin-waiting');
@@ -111,7 +112,7 @@
   function show() {
     waiting.textContent = fill(cfg.msgWaiting, {n: queue.length});
     holds.textContent = fill(cfg.msgHolds, {n: roster ? roster.items.length : 0});
-    link.textContent = linkUp ? '' : cfg.msgOffline;
+    link.textContent = linkUp ? refusal : cfg.msgOffline;
     section.classList.toggle('is-offline', !linkUp);
     // The panel from local data while the server cannot be asked: heads only, marked not yet synced.
     offlinePanel.hidden = linkUp && !queue.length;
@@ -172,10 +173,16 @@
                 'X-CSRFToken': csrfMeta ? csrfMeta.content : ''},
       body: JSON.stringify({events: body})
     }).then(function (response) {
-      if (!response.ok) { throw new Error(String(response.status)); }
-      return response.json();
+      if (response.ok) { return response.json(); }
+      // The link works but the queue was not taken: say why, keep every event for the next try.
+      linkUp = true;
+      return response.json().then(function (data) { return data; }, function () { return {}; }).then(function (data) {
+        refusal = (data.error && data.error.message) || String(response.status);
+        throw new Error(refusal);
+      });
     }).then(function (answer) {
       linkUp = true;
+      refusal = '';
       var taken = {};
       answer.items.forEach(function (item) { taken[item.client_id] = item; });
       queue = queue.filter(function (event) { return !taken[event.client_id]; });
@@ -191,8 +198,8 @@
         announce('checkin:synced', answer);
         return queue.length ? (syncing = null, sync()) : true;
       });
-    }).catch(function () {
-      linkUp = false;
+    }).catch(function (error) {
+      if (!refusal || error.message !== refusal) { linkUp = false; }
       return false;
     }).then(function (result) {
       syncing = null;
