@@ -149,7 +149,7 @@ def two_factor_page() -> tuple[str, int]:
                                                  "type the code the app shows now.")]
     uri = two_factor.enrolment_uri(user, secret)
     return render_template("accounts/two_factor_enrol.html", form=form, secret=totp.grouped(secret), uri=uri,
-                           qr_code=two_factor.qr_code_svg(uri, _("QR code of the key for your authenticator app")),
+                           qr_code=two_factor.qr_code_image(uri),
                            required=two_factor.is_required()), \
         failed_status(form)
 

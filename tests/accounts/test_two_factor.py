@@ -49,7 +49,7 @@ def _enrol(app, user: User) -> list[str]:
     client = sign_in_without_password(app.test_client(), user)
     assert client.post("/account/two-factor/start", data={}).status_code == 302
     page = client.get("/account/two-factor").get_data(as_text=True)
-    assert "otpauth://totp/" in page and "<svg" in page  # the address, and its QR code drawn inline
+    assert "otpauth://totp/" in page and 'src="data:image/svg+xml' in page  # the address, and its QR code
     db.session.expire_all()
     assert db.session.get(User, user.id).totp_secret not in page  # stored encrypted, never as shown
     response = client.post("/account/two-factor", data={"code": _current_code(user)})
