@@ -153,14 +153,14 @@ def second_factor() -> str | Response:
         assert form.code.data is not None  # DataRequired
         how = two_factor.verify(user, form.code.data)
         if how is not None:
-            target = session[PENDING].get("next") or url_for("public.index")
+            target = _safe_next(session[PENDING].get("next"))
             begin_session(user)  # clears the pending step with everything else
             audit.record("auth.login", "user", user.id, detail=f"second_factor={how}")
             db.session.commit()
             if how == "recovery":
                 flash(_("You signed in with a recovery code; it cannot be used again. %(n)d are left.",
                         n=two_factor.unused_recovery_codes(user)), "info")
-            return redirect(_safe_next(target))
+            return redirect(target)
         db.session.commit()
         current_app.logger.warning("Failed second factor from %r for user %d", request.remote_addr, user.id)
         flash(_("This code is not right, or was used already."), "error")
