@@ -73,6 +73,9 @@ def of_exception(error: BaseException) -> Outcome:
         return Retry("quick", f"connection: {' '.join(str(error).split())}"[:480])
     if isinstance(error, smtplib.SMTPResponseException):
         return of_reply(error.smtp_code, error.smtp_error)
+    if isinstance(error, UnicodeError):
+        # An address smtplib cannot put in an ASCII command: no server will take it as it stands.
+        return Failed("the address is not plain ASCII and the server was not asked for SMTPUTF8")
     if isinstance(error, OSError | smtplib.SMTPException):
         return Retry("quick", f"connection: {type(error).__name__} {' '.join(str(error).split())}"[:480])
     raise error

@@ -131,8 +131,18 @@ def prepare(ids: list[int], worker: str) -> tuple[list[Prepared], Counter[str]]:
                                                                             "last_error": reason})
                    else "lost_lease"] += 1
             continue
+        try:
+            mail = compose.build(message)
+        except Exception:
+            # One message that cannot be written (an address with a line break in it, a template error) must
+            # not stop the batch or come back forever: it fails, visibly, and staff can retry it once fixed.
+            logger.exception("Mail %d could not be composed", message.id)
+            counts[MailState.failed.value if _record(message.id, worker, {"state": MailState.failed,
+                                                                           "last_error": "could not be composed"})
+                   else "lost_lease"] += 1
+            continue
         prepared.append(Prepared(message.id, message.attempts, message.recipient,
-                                 verp.return_path(message.id, secret, domain), compose.build(message)))
+                                 verp.return_path(message.id, secret, domain), mail))
     db.session.commit()
     return prepared, counts
 

@@ -66,7 +66,7 @@ class SmtpConnection:
             if self._smtp is None:
                 self._smtp = self._open()
             refused = self._smtp.sendmail(envelope_from, [recipient], wire_bytes(message))
-        except (smtplib.SMTPException, OSError) as error:
+        except (smtplib.SMTPException, OSError, UnicodeError) as error:
             self.close()
             return delivery.of_exception(error)
         # One recipient, so sendmail raises when it is refused; a refusal it returns instead (a server that

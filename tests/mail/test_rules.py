@@ -71,6 +71,8 @@ def test_exceptions_are_classified_by_their_cause() -> None:
     dropped = delivery.of_exception(smtplib.SMTPServerDisconnected("gone"))
     assert isinstance(dropped, delivery.Retry) and dropped.speed == "quick"
     assert isinstance(delivery.of_exception(ConnectionRefusedError(111, "refused")), delivery.Retry)
+    unencodable = UnicodeEncodeError("ascii", "нигора@example.org", 0, 1, "ordinal not in range")
+    assert isinstance(delivery.of_exception(unencodable), delivery.Failed)
     with pytest.raises(ZeroDivisionError):
         delivery.of_exception(ZeroDivisionError())
 

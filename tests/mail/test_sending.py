@@ -172,3 +172,17 @@ def test_send_mail_refuses_to_run_without_a_server(runner: Any, app: Flask) -> N
     app.config["MAIL_HOST"] = ""
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code != 0 and "FLASK_MAIL_HOST" in result.output
+
+
+def test_a_message_that_cannot_be_written_fails_alone(
+        runner: Any, smtp: SmtpServer, create_session: Callable[..., ForumSession],
+        create_participant: Callable[..., Participant]) -> None:
+    forum_session = create_session()
+    invite(forum_session, person(create_participant, "Broken", "a@example.org\r\nBcc: everyone@example.org"))
+    invite(forum_session, person(create_participant, "Fine", "fine@example.org"))
+    release_all(forum_session.id)
+    result = runner.invoke(args=["send-mail"])
+    assert result.exit_code == 0, result.output
+    assert [(m.state, m.last_error) for m in messages()] == [(MailState.failed, "could not be composed"),
+                                                             (MailState.sent, "")]
+    assert [received.recipients for received in smtp.handler.received] == [["fine@example.org"]]
