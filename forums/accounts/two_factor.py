@@ -93,7 +93,7 @@ def must_enrol(user: User) -> bool:
 
 
 def begin_enrolment(user: User) -> str:
-    """Give ``user`` a new secret (not yet guarding sign-in) and return it, to be shown this once."""
+    """Give ``user`` a new secret (not yet guarding sign-in) and return it, shown only until a code confirms it."""
     secret = totp.new_secret()
     user.totp_secret = _encrypt(secret)
     user.totp_confirmed_at = None
