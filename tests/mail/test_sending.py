@@ -186,3 +186,15 @@ def test_a_message_that_cannot_be_written_fails_alone(
     assert [(m.state, m.last_error) for m in messages()] == [(MailState.failed, "could not be composed"),
                                                              (MailState.sent, "")]
     assert [received.recipients for received in smtp.handler.received] == [["fine@example.org"]]
+
+
+def test_the_long_running_sender_sends_purges_and_stops_when_asked(
+        smtp: SmtpServer, create_session: Callable[..., ForumSession],
+        create_participant: Callable[..., Participant]) -> None:
+    _one_invitation(create_session, create_participant)
+    purges: list[int] = []
+    stop_after = iter([False, False, True])  # two rounds: one sends, one finds nothing and waits
+    sender.run_forever("looping", interval=0.01, purge=lambda: purges.append(1) or 0,
+                       should_stop=lambda: next(stop_after))
+    assert purges == [1]  # once an hour, so once here
+    assert [m.state for m in messages()] == [MailState.sent] and len(smtp.handler.received) == 1
