@@ -112,6 +112,7 @@ BLUEPRINT_LEVELS: dict[str, str] = {
     "api": STAFF,
     "staff": STAFF,
     "desk": STAFF,
+    "catalogue": STAFF,
     "people": STAFF,
     "registrations": STAFF,
     "lifecycle": STAFF,
