@@ -1,6 +1,10 @@
 """``POST /sessions/{id}/selection``: draw a balanced panel for a session (staff only).
 
-The answer is exactly ``{"selected", "probabilities", "min_probability", "algorithm", "seed"}``.
+The answer is ``{"selected", "probabilities", "min_probability", "algorithm", "seed"}`` and, about the search,
+``{"is_optimal", "upper_bound", "gap", "time_limit_seconds", "steps"}``: the optimisation stops after
+``time_limit_seconds`` (the app's ``SELECTION_TIME_LIMIT`` unless the body asks for another, at most
+``MAX_TIME_LIMIT_SECONDS``); when it stopped early ``is_optimal`` is false and ``gap`` is the proven
+distance from ``min_probability`` to ``upper_bound``, which no distribution can beat.
 Drawing changes nothing but the audit log (``selection.run`` with the seed); the invitations are made
 on the selection page. Who is kept, who is never drawn and how shares become counts is documented in
 ``forums.selection.draw``. When the policy cannot be met the answer is a 422 with code
@@ -9,7 +13,7 @@ on the selection page. Who is kept, who is never drawn and how shares become cou
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -30,12 +34,19 @@ from forums.selection.messages import (
     random_seed,
     relaxation_text,
 )
-from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
+from forums.selection.rules import (
+    MAX_POOL,
+    MAX_SEED,
+    MAX_TIME_LIMIT_SECONDS,
+    TIME_LIMIT_CONFIG,
+    TIME_LIMIT_SECONDS,
+    WAITLIST,
+)
 from forums.selection.solver import ALGORITHMS, InfeasibleSelection
 from forums.validation import is_id
 from models import db
 
-_FIELDS = ("pool", "size", "seed", "algorithm", "exclude", "max_per_organisation")
+_FIELDS = ("pool", "size", "seed", "algorithm", "exclude", "max_per_organisation", "time_limit_seconds")
 
 
 def _whole(value: Any) -> bool:
@@ -74,10 +85,14 @@ def _spec(session_id: int, data: dict[str, Any]) -> PanelSpec:
     size = _number(data, "size", 1, MAX_POOL)
     seed = _number(data, "seed", 0, MAX_SEED)
     assert size is not None  # required by json_body
+    time_limit = _number(data, "time_limit_seconds", 1, MAX_TIME_LIMIT_SECONDS)
+    if time_limit is None:
+        time_limit = max(1, min(int(current_app.config.get(TIME_LIMIT_CONFIG, TIME_LIMIT_SECONDS)),
+                                MAX_TIME_LIMIT_SECONDS))
     return PanelSpec(
         session_id, pool, size=size, seed=random_seed() if seed is None else seed, algorithm=algorithm,
         max_per_organisation=_number(data, "max_per_organisation", 1, MAX_POOL),
-        exclude=frozenset(_ids(data.get("exclude", []), "exclude")),
+        exclude=frozenset(_ids(data.get("exclude", []), "exclude")), time_limit=time_limit,
     )
 
 
@@ -128,6 +143,11 @@ def draw_selection(session_id: int) -> ResponseReturnValue:
         "min_probability": result.min_probability,
         "algorithm": result.algorithm,
         "seed": result.seed,
+        "is_optimal": result.is_optimal,
+        "upper_bound": result.upper_bound,
+        "gap": result.gap,
+        "time_limit_seconds": draw.spec.time_limit,
+        "steps": result.steps,
     })
 
 
@@ -151,11 +171,16 @@ SCHEMAS: dict[str, Any] = {
             "algorithm": {"enum": list(ALGORITHMS), "default": "maximin"},
             "exclude": {**_IDS, "description": "People of the pool never to draw."},
             "max_per_organisation": {**_RANGE, "type": ["integer", "null"]},
+            "time_limit_seconds": {"type": "integer", "minimum": 1, "maximum": MAX_TIME_LIMIT_SECONDS,
+                                   "description": "Stop the search after this many seconds and answer with the "
+                                                  "fairest distribution found; the app's configured limit "
+                                                  "when absent."},
         },
     },
     "Selection": {
         "type": "object",
-        "required": ["selected", "probabilities", "min_probability", "algorithm", "seed"],
+        "required": ["selected", "probabilities", "min_probability", "algorithm", "seed", "is_optimal",
+                     "upper_bound", "gap", "time_limit_seconds", "steps"],
         "additionalProperties": False,
         "properties": {
             "selected": {"type": "array", "items": {"type": "integer"}},
@@ -164,6 +189,17 @@ SCHEMAS: dict[str, Any] = {
             "min_probability": {"type": "number"},
             "algorithm": {"enum": list(ALGORITHMS)},
             "seed": {"type": "integer"},
+            "is_optimal": {"type": "boolean",
+                           "description": "False when the time limit stopped the search before it proved the "
+                                          "distribution optimal."},
+            "upper_bound": {"type": "number", "minimum": 0, "maximum": 1,
+                            "description": "Proven: no distribution over panels meeting the policy gives everyone "
+                                           "a probability above this."},
+            "gap": {"type": "number", "minimum": 0,
+                    "description": "upper_bound - min_probability: how much the smallest probability could still "
+                                   "improve (0 when optimal)."},
+            "time_limit_seconds": {"type": "number", "description": "The time limit the search ran under."},
+            "steps": {"type": "integer", "minimum": 0, "description": "Solver steps taken (LP and ILP solves)."},
         },
     },
     "SelectionInfeasible": {

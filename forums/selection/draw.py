@@ -23,6 +23,7 @@ from forums.people.duplicates import identity_keys
 from forums.registrations import operations
 from forums.selection.rules import (
     MAX_POOL,
+    MAX_TIME_LIMIT_SECONDS,
     TIME_LIMIT_SECONDS,
     WAITLIST,
     count_quotas,
@@ -79,6 +80,10 @@ class PanelSpec:
     algorithm: str = "maximin"
     max_per_organisation: int | None = None
     exclude: frozenset[int] = field(default_factory=frozenset)
+    #: seconds the optimisation may take
+    time_limit: float = TIME_LIMIT_SECONDS
+    #: replay a search the time limit stopped: exactly this many solver steps (``SelectionResult.steps``)
+    steps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,9 @@ def _compute(spec: PanelSpec) -> PanelDraw:
         pool=[people[pid] for pid in everyone], size=spec.size, quotas=quotas, keep=frozenset(kept),
         exclude=frozenset((spec.exclude | closed) - set(same_person)),
         max_per_organisation=spec.max_per_organisation,
-        algorithm=spec.algorithm, seed=spec.seed, time_limit_seconds=TIME_LIMIT_SECONDS,
+        algorithm=spec.algorithm, seed=spec.seed, max_steps=spec.steps,
+        # A replay must get through every step it is told to take, however busy the machine is now.
+        time_limit_seconds=MAX_TIME_LIMIT_SECONDS if spec.steps is not None else spec.time_limit,
     ))
     return PanelDraw(spec, result, people, frozenset(kept), frozenset(closed), quotas, same_person)
 
@@ -193,7 +200,8 @@ def _detail(draw: PanelDraw, **extra: int) -> str:
     words = [f"seed={spec.seed}", f"size={spec.size}", f"algorithm={spec.algorithm}",
              f"pool={len(draw.people)}", f"source={source}", f"kept={len(draw.kept)}",
              f"excluded={len(spec.exclude)}", f"max_per_organisation={spec.max_per_organisation or '-'}",
-             f"same_person={len(draw.same_person)}"]
+             f"same_person={len(draw.same_person)}", f"time_limit={spec.time_limit:g}",
+             f"optimal={'yes' if draw.result.is_optimal else 'no'}", f"steps={draw.result.steps}"]
     words += [f"{name}={value}" for name, value in extra.items()]
     return " ".join(words)
 

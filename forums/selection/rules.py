@@ -22,8 +22,11 @@
   against the whole panel; the balance report measures them against the people who count toward
   balance, so a panel with observers (not counted) meets every minimum share and may show a
   maximum share slightly above its limit. The page shows the panel's report, so staff see it.
-- **Reproducible.** A seed from 0 to ``MAX_SEED`` and the parameters determine the panel; the
-  optimisation stops after ``TIME_LIMIT_SECONDS``.
+- **Reproducible.** A seed from 0 to ``MAX_SEED`` and the parameters determine the panel.
+- **Never a hang.** The optimisation stops after a time limit: ``TIME_LIMIT_SECONDS`` unless the app
+  config sets ``SELECTION_TIME_LIMIT``; staff may ask for up to ``MAX_TIME_LIMIT_SECONDS``. A search the
+  limit stopped shows the best distribution found with its proven gap to the optimum; it is replayed
+  step for step (the solver's ``max_steps``) when confirmed, so confirming invites the panel shown.
 
 Pure: no Flask, database or model import; tested without an app.
 """
@@ -41,8 +44,12 @@ WAITLIST = "waitlist"
 MAX_POOL = 10_000
 #: seeds are non-negative and fit a signed 64-bit integer (JSON clients and the audit log agree)
 MAX_SEED = 2**63 - 1
-#: the optimisation stops here; a page or an API client is waiting
-TIME_LIMIT_SECONDS = 30.0
+#: the optimisation stops here unless the app config says otherwise; a page or an API client is waiting
+TIME_LIMIT_SECONDS = 20
+#: app config key of the default time limit, in seconds
+TIME_LIMIT_CONFIG = "SELECTION_TIME_LIMIT"
+#: the longest search staff may ask for, in seconds (also the time a confirmation may take to replay one)
+MAX_TIME_LIMIT_SECONDS = 300
 
 
 def count_quotas(quotas: Sequence[Quota], size: int) -> tuple[CountQuota, ...]:

@@ -51,6 +51,13 @@ _FIX_SLACK = 1e-9
 _INTEGRALITY_TOLERANCE = 1e-7
 # A constraint this close to equality at a point is treated as tight there when peeling.
 _FACE_TOLERANCE = 1e-7
+# Rounds of column generation aimed at the fractional leximin before settling for maximin and
+# leximin level by level: enough to add what peeling missed when the target is reachable.
+_TARGET_ROUNDS = 10
+# Column generation's stopping rule relies on the pricing ILP's proven bound, so ask for a tight one.
+_PRICING_GAP = 1e-9
+# Peeling needs any panel of a face, not the best one: the ILP may stop at its first panel.
+_ANY_PANEL_GAP = 1e6
 # Random LP objectives tried for an integral vertex of a face before asking the ILP.
 _VERTEX_TRIES = 5
 # Panels whose weight is below this are dropped from the published distribution.
@@ -80,7 +87,13 @@ class CountQuota:
 
 @dataclass(frozen=True)
 class SelectionRequest:
-    """Everything a selection needs; ``time_limit_seconds`` bounds the optimisation."""
+    """Everything a selection needs.
+
+    ``time_limit_seconds`` bounds the optimisation. ``max_steps`` replays a search that a time limit
+    stopped: the optimisation stops after that many steps (``SelectionResult.steps``), so the same
+    request with the steps of an earlier result gives the same distribution and the same panel,
+    however fast the machine is this time (provided the time limit lets it take them all).
+    """
 
     pool: Sequence[Person]
     size: int
@@ -91,6 +104,7 @@ class SelectionRequest:
     algorithm: str = "maximin"
     seed: int = 0
     time_limit_seconds: float = 60.0
+    max_steps: int | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -113,8 +127,11 @@ class PanelTemplate:
 class SelectionResult:
     """The drawn panel, everyone's selection probability and the distribution it was drawn from.
 
-    ``is_optimal`` is False when the time limit stopped the optimisation early; the distribution
-    and probabilities are then still exact for the panel that was drawn, just not proven optimal.
+    ``is_optimal`` is False when the time limit (or ``max_steps``) stopped the optimisation early;
+    the distribution and probabilities are then still exact for the panel that was drawn, just not
+    proven optimal. ``upper_bound`` is proven: no distribution over feasible panels gives everyone
+    a probability above it, so ``gap`` is how much the smallest probability could still improve
+    (0 when optimal). ``steps`` counts the solver's completed steps (see ``max_steps``).
     """
 
     selected: tuple[int, ...]
@@ -124,6 +141,13 @@ class SelectionResult:
     seed: int
     distribution: tuple[PanelTemplate, ...]
     is_optimal: bool
+    upper_bound: float
+    steps: int
+
+    @property
+    def gap(self) -> float:
+        """How far the smallest probability may be below the best possible one (proven)."""
+        return max(self.upper_bound - self.min_probability, 0.0)
 
 
 @dataclass(frozen=True)
@@ -177,22 +201,51 @@ def select_panel(request: SelectionRequest) -> SelectionResult:
     Raises ``InfeasibleSelection`` when no panel meets the request and ``ValueError`` when the
     request itself is malformed (unknown algorithm, duplicate ids, keep/exclude outside the pool).
     """
-    started = time.monotonic()
+    budget = _Budget(time.monotonic() + request.time_limit_seconds, request.max_steps)
     problem = _compile(request)
     first_panel = _first_feasible_panel(problem)
-    deadline = started + request.time_limit_seconds
-    templates, is_optimal = _optimise(problem, first_panel, request.algorithm, deadline)
+    templates, is_optimal, bound = _optimise(problem, first_panel, request.algorithm, budget)
     probabilities = _probabilities(request, problem, templates)
     selectable = [pid for pid in probabilities if pid not in request.exclude]
+    min_probability = min((probabilities[pid] for pid in selectable), default=0.0)
     return SelectionResult(
         selected=_draw(templates, request.seed),
         probabilities=probabilities,
-        min_probability=min((probabilities[pid] for pid in selectable), default=0.0),
+        min_probability=min_probability,
         algorithm=request.algorithm,
         seed=request.seed,
         distribution=templates,
         is_optimal=is_optimal,
+        # The bound holds up to solver tolerance; never report one below what was reached.
+        upper_bound=min_probability if is_optimal else max(bound, min_probability),
+        steps=budget.steps,
     )
+
+
+class _Budget:
+    """The work the optimisation may still do: steps, until the deadline or ``max_steps``.
+
+    A step is one LP or ILP solve while peeling or pricing. A step the deadline cuts short is thrown
+    away and ends the search, so ``steps`` completed steps replayed without hurry lead to the same
+    master LP, the same distribution and the same panel (the solvers are deterministic).
+    """
+
+    def __init__(self, deadline: float, max_steps: int | None) -> None:
+        self.deadline = deadline
+        self.max_steps = max_steps
+        self.steps = 0
+        self.exhausted = False
+
+    def allows_step(self) -> bool:
+        """Whether another step may start; once refused, never again."""
+        if self.max_steps is not None and self.steps >= self.max_steps:
+            self.exhausted = True
+        if time.monotonic() >= self.deadline:
+            self.exhausted = True
+        return not self.exhausted
+
+    def seconds_left(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.0)
 
 
 @dataclass(frozen=True)
@@ -376,16 +429,25 @@ class _PanelModel:
         self.highs.changeColsCost(count, columns, np.full(count, cost))
 
     def _solve(self, type_costs: np.ndarray, sense: highspy.ObjSense) -> np.ndarray | None:
-        """Solve with the given costs on the type counts; return the column values or None."""
+        """Solve to optimality with the given costs on the type counts; the column values or None.
+
+        None when no panel exists; HiGHS stopping for any other reason raises (a time limit is only
+        ever set by ``heaviest``, which looks at the status itself).
+        """
+        self._run(type_costs, sense)
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS stopped with status {status}")
+        return np.asarray(self.highs.getSolution().col_value)
+
+    def _run(self, type_costs: np.ndarray, sense: highspy.ObjSense) -> None:
         self.highs.changeObjectiveSense(sense)
         self.highs.changeColsCost(
             self.num_types, np.arange(self.num_types, dtype=np.int32), type_costs
         )
         self.highs.run()
-        # A time limit can stop the search before any panel is found.
-        if self.highs.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
-            return None
-        return np.asarray(self.highs.getSolution().col_value)
 
     def smallest_relaxation(self) -> np.ndarray:
         """Slack per quota bound of a panel that needs the least total slack."""
@@ -403,21 +465,33 @@ class _PanelModel:
     def start_pricing(self) -> None:
         """Close every slack so that only panels meeting all quotas are priced."""
         self._set_slacks(set(), 0.0)
-        # Column generation's stopping rule relies on the proven bound, so ask for a tight one.
-        self.highs.setOptionValue("mip_rel_gap", 1e-9)
 
     def heaviest(
-        self, type_weights: np.ndarray, deadline: float
+        self, type_weights: np.ndarray, budget: _Budget, gap: float = _PRICING_GAP
     ) -> tuple[np.ndarray, float] | None:
         """The counts (fractional without integrality) of the heaviest panel, and a weight bound.
 
-        None when no panel exists (possible on a face) or none was found in time.
+        The ILP stops once its panel is within the relative ``gap`` of the bound. One step of the
+        budget. None when no panel exists (possible on a face), when the budget allows no step, or
+        when the deadline cut the solve short (the budget is then exhausted and whatever the solver
+        had found is thrown away, so that a replay stops at the same point).
         """
-        self.highs.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
-        values = self._solve(type_weights, highspy.ObjSense.kMaximize)
-        if values is None:
+        if not budget.allows_step():
             return None
-        counts = values[: self.num_types]
+        # HiGHS measures its time limit over every run of this instance, not from this run's start.
+        remaining = max(budget.seconds_left(), 0.01)
+        self.highs.setOptionValue("time_limit", self.highs.getRunTime() + remaining)
+        if self.integral:
+            self.highs.setOptionValue("mip_rel_gap", gap)
+        self._run(type_weights, highspy.ObjSense.kMaximize)
+        status = self.highs.getModelStatus()
+        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible):
+            budget.exhausted = True
+            return None
+        budget.steps += 1
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None
+        counts = np.asarray(self.highs.getSolution().col_value)[: self.num_types]
         value = float(type_weights @ counts)
         if not self.integral:
             return counts, value
@@ -481,29 +555,43 @@ class _Pricer:
         self.exact = _PanelModel(problem)
         for model in (self.relaxed, self.exact):
             model.start_pricing()
+        self.vertex_tries = _VERTEX_TRIES
 
     def heaviest_panel(
-        self, type_weights: np.ndarray, deadline: float
+        self, type_weights: np.ndarray, budget: _Budget
     ) -> tuple[np.ndarray, float] | None:
         """The feasible panel with the largest total weight and an upper bound on that weight.
 
-        None when no panel exists (on a face) or the time ran out first.
+        None when no panel exists (on a face) or the budget ran out first.
         """
-        found = self.relaxed.heaviest(type_weights, deadline)
-        if found is not None and (panel := _integral(found[0])) is not None:
+        found = self.relaxed.heaviest(type_weights, budget)
+        if found is None:
+            return None
+        if (panel := _integral(found[0])) is not None:
             return panel, found[1]
-        found = self.exact.heaviest(type_weights, deadline)
-        return None if found is None else (np.rint(found[0]).astype(np.int64), found[1])
+        relaxed_bound = found[1]
+        found = self.exact.heaviest(type_weights, budget)
+        if found is None:
+            return None
+        # The LP relaxation bounds every panel too; keep whichever bound is tighter.
+        return np.rint(found[0]).astype(np.int64), min(found[1], relaxed_bound)
 
-    def some_panel(self, rng: np.random.Generator, deadline: float) -> np.ndarray | None:
-        """Any feasible panel: an integral LP vertex for a few random objectives, else the ILP's."""
-        for _ in range(_VERTEX_TRIES):
-            found = self.relaxed.heaviest(rng.random(self.relaxed.num_types), deadline)
+    def some_panel(self, rng: np.random.Generator, budget: _Budget) -> np.ndarray | None:
+        """Any feasible panel: an integral LP vertex for a few random objectives, else the ILP's.
+
+        After a face that needed the ILP, the next face gets one LP try only: where the relaxation
+        is not integral the other tries are mostly wasted.
+        """
+        for _ in range(self.vertex_tries):
+            found = self.relaxed.heaviest(rng.random(self.relaxed.num_types), budget)
             if found is None:
                 return None
             if (panel := _integral(found[0])) is not None:
+                self.vertex_tries = _VERTEX_TRIES
                 return panel
-        found = self.exact.heaviest(rng.random(self.exact.num_types), deadline)
+        self.vertex_tries = 1
+        # Any panel of the face will do, so the ILP may stop at its first one.
+        found = self.exact.heaviest(rng.random(self.exact.num_types), budget, gap=_ANY_PANEL_GAP)
         return None if found is None else np.rint(found[0]).astype(np.int64)
 
     def restrict_to_face(self, point: np.ndarray) -> None:
@@ -619,31 +707,44 @@ class _Master:
 
 
 def _optimise(
-    problem: _Problem, first_panel: np.ndarray, algorithm: str, deadline: float
-) -> tuple[tuple[PanelTemplate, ...], bool]:
+    problem: _Problem, first_panel: np.ndarray, algorithm: str, budget: _Budget
+) -> tuple[tuple[PanelTemplate, ...], bool, float]:
     """Find the distribution: peel the fractional leximin when possible, else column generation.
 
+    Returns the templates, whether they are proven optimal, and a proven upper bound on the
+    smallest probability of a type over all distributions.
+
     The leximin probabilities over the LP relaxation bound those over real panels from above in
-    the leximin order. When they can be written as a mix of feasible panels they are therefore
-    optimal for leximin, and so for maximin too; that is the usual case and takes a few LPs.
-    Otherwise column generation decides, for one level (maximin) or level by level (leximin).
+    the leximin order (their minimum bounds maximin). When they can be written as a mix of
+    feasible panels they are therefore optimal for leximin, and so for maximin too; that is the
+    usual case and takes a few LPs. A few rounds of column generation aimed at them complete what
+    peeling left out; when that does not reach them (the LP relaxation is not exact there),
+    column generation decides, for one level (maximin) or level by level (leximin), starting from
+    every panel found so far.
     """
     if problem.seats == 0 or not problem.type_members:
-        return _templates(problem, [(1.0, first_panel)]), True
+        return _templates(problem, [(1.0, first_panel)]), True, 1.0
     pricer = _Pricer(problem)
     target = _fractional_leximin(problem)
+    bound = float(target.min())
     master = _Master(problem.type_sizes)
-    for panel in [first_panel, *_peel(pricer, target * problem.type_sizes, deadline)]:
+    for panel in [first_panel, *_peel(pricer, target * problem.type_sizes, budget)]:
         master.add_panel(panel)
     master.aim(target)
-    converged, level, _, _ = _column_generation(master, pricer, deadline)
-    if level >= 1.0 - _GAP_TOLERANCE or not converged:
-        return _templates(problem, master.mixture()), converged
+    towards_target = _column_generation(master, pricer, budget, _TARGET_ROUNDS, give_up_below=1.0)
+    if towards_target.level >= 1.0 - _GAP_TOLERANCE:
+        return _templates(problem, master.mixture()), True, bound
+    if budget.exhausted:
+        return _templates(problem, master.mixture()), False, bound
 
     master.aim(np.ones(master.num_types))
-    _cover_every_type(master, pricer, deadline)
-    is_optimal = _maximise_levels(master, pricer, algorithm == "leximin", deadline)
-    return _templates(problem, master.mixture()), is_optimal
+    _cover_every_type(master, pricer, budget)
+    maximin = _column_generation(master, pricer, budget)
+    bound = min(bound, maximin.bound)
+    is_optimal = maximin.converged
+    if is_optimal and algorithm == "leximin":
+        is_optimal = _raise_levels(master, pricer, maximin, budget)
+    return _templates(problem, master.mixture()), is_optimal, bound
 
 
 def _fractional_leximin(problem: _Problem) -> np.ndarray:
@@ -712,7 +813,7 @@ def _fix_rows(highs: highspy.Highs, rows: np.ndarray, level_column: int, level: 
         highs.changeRowBounds(row, floor, _INF)
 
 
-def _peel(pricer: _Pricer, target: np.ndarray, deadline: float) -> list[np.ndarray]:
+def _peel(pricer: _Pricer, target: np.ndarray, budget: _Budget) -> list[np.ndarray]:
     """Panels that mix (nearly always) into the target type counts, found by peeling.
 
     Each step takes a panel on the smallest face of the polytope that holds the point, and moves
@@ -728,7 +829,7 @@ def _peel(pricer: _Pricer, target: np.ndarray, deadline: float) -> list[np.ndarr
     try:
         for _ in range(len(point) + len(geometry.row_lower) + 1):
             pricer.restrict_to_face(point)
-            panel = pricer.some_panel(rng, deadline)
+            panel = pricer.some_panel(rng, budget)
             if panel is None:
                 break
             panels.append(panel)
@@ -746,11 +847,11 @@ def _peel(pricer: _Pricer, target: np.ndarray, deadline: float) -> list[np.ndarr
     return panels
 
 
-def _cover_every_type(master: _Master, pricer: _Pricer, deadline: float) -> None:
+def _cover_every_type(master: _Master, pricer: _Pricer, budget: _Budget) -> None:
     """Seed the master with panels until every type that can sit on a panel sits on one."""
     covered = np.any(master.panels, axis=0)
     while not covered.all():
-        found = pricer.heaviest_panel((~covered).astype(np.float64), deadline)
+        found = pricer.heaviest_panel((~covered).astype(np.float64), budget)
         if found is None:
             return
         newly = (found[0] > 0) & ~covered
@@ -760,23 +861,49 @@ def _cover_every_type(master: _Master, pricer: _Pricer, deadline: float) -> None
         covered |= newly
 
 
-def _maximise_levels(master: _Master, pricer: _Pricer, leximin: bool, deadline: float) -> bool:
-    """Column generation on the master; for leximin, fix tight types and repeat until all are."""
+def _raise_levels(master: _Master, pricer: _Pricer, level: _Convergence, budget: _Budget) -> bool:
+    """Leximin from the maximin level: fix the tight types, raise the others, until all are fixed.
+
+    Every level starts from all the panels found so far. Returns whether every level converged.
+    """
     while True:
-        converged, level, weights, gap = _column_generation(master, pricer, deadline)
-        if not (leximin and converged):
-            return converged
-        master.fix(_tight_types(master.fixed, weights, level, gap), level)
+        master.fix(_tight_types(master.fixed, level.weights, level.level, level.gap), level.level)
         if master.fixed.all():
             return True
+        level = _column_generation(master, pricer, budget)
+        if not level.converged:
+            return False
+
+
+@dataclass(frozen=True)
+class _Convergence:
+    """Where column generation stopped: the master's objective and the best proof found.
+
+    ``bound`` is a proven upper bound on the objective over all panels, certified by the dual
+    ``weights``; it is infinite when no pricing round finished.
+    """
+
+    converged: bool
+    level: float
+    weights: np.ndarray
+    bound: float
+
+    @property
+    def gap(self) -> float:
+        return max(self.bound - self.level, 0.0)
 
 
 def _column_generation(
-    master: _Master, pricer: _Pricer, deadline: float
-) -> tuple[bool, float, np.ndarray, float]:
+    master: _Master,
+    pricer: _Pricer,
+    budget: _Budget,
+    max_rounds: int | None = None,
+    give_up_below: float | None = None,
+) -> _Convergence:
     """Add improving panels until the master is optimal over all panels.
 
-    Returns whether it converged, the objective, the best dual weights found and their gap.
+    Stops early, unconverged, when the budget runs out, after ``max_rounds`` pricing rounds, or
+    once the bound proves the objective stays below ``give_up_below``.
     Pricing uses dual smoothing (Wentges): the weights priced are a mix of the master's current
     duals and the best weights seen so far, which damps the oscillation that otherwise makes
     column generation crawl towards the bound. A smoothed price that finds no improving panel for
@@ -785,23 +912,29 @@ def _column_generation(
     best_weights: np.ndarray | None = None
     best_bound = _INF
     smoothing = _SMOOTHING
+    rounds = 0
     while True:
         level, weights, convexity_dual = master.solve()
         if level >= 1.0 - _GAP_TOLERANCE:
-            return True, level, weights, 0.0
+            return _Convergence(True, level, weights, level)
         priced = weights
         if best_weights is not None:
             priced = smoothing * best_weights + (1 - smoothing) * weights
-        found = pricer.heaviest_panel(priced / master.type_sizes, deadline)
-        if found is None or time.monotonic() >= deadline:
-            return False, level, weights, _INF
+        found = pricer.heaviest_panel(priced / master.type_sizes, budget)
+        if found is None:
+            return _Convergence(False, level, weights, best_bound)
+        rounds += 1
         panel, heaviest = found
         bound = master.upper_bound(priced, heaviest)
         if bound < best_bound:
             best_bound, best_weights = bound, priced
+        assert best_weights is not None  # the first round's bound is finite
         if best_bound - level <= _GAP_TOLERANCE:
-            assert best_weights is not None  # a finite best bound was kept with its weights
-            return True, level, best_weights, max(best_bound - level, 0.0)
+            return _Convergence(True, level, best_weights, best_bound)
+        if (max_rounds is not None and rounds >= max_rounds) or (
+            give_up_below is not None and best_bound < give_up_below - _GAP_TOLERANCE
+        ):
+            return _Convergence(False, level, best_weights, best_bound)
         improves = float(weights @ (panel / master.type_sizes)) > convexity_dual + _GAP_TOLERANCE
         if improves and master.add_panel(panel):
             smoothing = _SMOOTHING
@@ -809,7 +942,7 @@ def _column_generation(
             smoothing = 0.0
         else:
             # The current duals price no panel above the master: the master is optimal.
-            return True, level, weights, max(heaviest - convexity_dual, 0.0)
+            return _Convergence(True, level, best_weights, best_bound)
 
 
 def _templates(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,7 +45,14 @@ from forums.selection.messages import (
     random_seed,
     relaxation_text,
 )
-from forums.selection.rules import MAX_POOL, MAX_SEED, WAITLIST
+from forums.selection.rules import (
+    MAX_POOL,
+    MAX_SEED,
+    MAX_TIME_LIMIT_SECONDS,
+    TIME_LIMIT_CONFIG,
+    TIME_LIMIT_SECONDS,
+    WAITLIST,
+)
 from forums.selection.solver import (
     ALGORITHMS,
     InfeasibleSelection,
@@ -81,6 +88,19 @@ class SelectionForm(AppForm):
                             choices=options((key, ALGORITHM_LABELS[key]) for key in ALGORITHMS))
     max_per_organisation = IntegerField(_l("At most this many people per organisation"),
                                         validators=[Optional(), NumberRange(min=1, max=MAX_POOL)])
+    time_limit = IntegerField(_l("Search for at most (seconds)"),
+                              validators=[Optional(), NumberRange(min=1, max=MAX_TIME_LIMIT_SECONDS)])
+
+
+def default_time_limit() -> int:
+    """The configured time limit of a search (``SELECTION_TIME_LIMIT``), within the allowed range."""
+    configured = int(current_app.config.get(TIME_LIMIT_CONFIG, TIME_LIMIT_SECONDS))
+    return max(1, min(configured, MAX_TIME_LIMIT_SECONDS))
+
+
+def longer_time_limit(seconds: float) -> int:
+    """The next, longer search staff may ask for: three times as long, at most the maximum."""
+    return int(min(3 * seconds, MAX_TIME_LIMIT_SECONDS))
 
 
 class ConfirmForm(AppForm):
@@ -103,7 +123,7 @@ def _forum_session(session_id: int) -> ForumSession:
     return session_or_abort(session_id, Need.manage)
 
 
-def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelSpec:
+def _spec(forum_session: ForumSession, form: SelectionForm, seed: int, steps: int | None = None) -> PanelSpec:
     """The draw the form asks for; a register pool is resolved to the ids the filter finds now."""
     assert form.size.data is not None  # InputRequired: the callers validated the form
     pool: str | tuple[int, ...] = WAITLIST
@@ -112,7 +132,8 @@ def _spec(forum_session: ForumSession, form: SelectionForm, seed: int) -> PanelS
         where = people_queries.participant_filter(filters.query(), filters.categories())
         pool = tuple(db.session.scalars(sa.select(Participant.id).where(where).limit(MAX_POOL + 1)))
     return PanelSpec(forum_session.id, pool, size=form.size.data, seed=seed, algorithm=form.algorithm.data,
-                     max_per_organisation=form.max_per_organisation.data, exclude=_excluded())
+                     max_per_organisation=form.max_per_organisation.data, exclude=_excluded(),
+                     time_limit=form.time_limit.data or default_time_limit(), steps=steps)
 
 
 # What the page shows ------------------------------------------------------------------------------
@@ -196,11 +217,13 @@ def page(session_id: int) -> ResponseReturnValue:
     if not submitted:
         form.size.data = forum_session.capacity
         form.seed.data = random_seed()
+        form.time_limit.data = default_time_limit()
         return render_template("selection/page.html", **context)
     if not form.validate():
         return render_template("selection/page.html", **context), 422
     seed = random_seed() if form.seed.data is None else form.seed.data
     form.seed.data = seed
+    form.time_limit.data = form.time_limit.data or default_time_limit()
     spec = _spec(forum_session, form, seed)
     catalogue = policies.load_catalogue()
     try:
@@ -216,8 +239,14 @@ def page(session_id: int) -> ResponseReturnValue:
         balance=_balance_rows(selection_service.panel_balance(draw, catalogue), catalogue, locale),
         format_share=policies.percent, confirm_form=ConfirmForm(formdata=None, shown=",".join(
             map(str, draw.result.selected))),
-        query_string=urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "seed"),
-                                ("seed", str(seed))]),
+        # Confirming replays the search step for step, so it invites this panel even if the limit stopped it.
+        query_string=urlencode([*((k, v) for k, v in request.args.items(multi=True) if k not in ("seed", "steps")),
+                                ("seed", str(seed)), ("steps", str(draw.result.steps))]),
+        longer_query=urlencode([*((k, v) for k, v in request.args.items(multi=True)
+                                  if k not in ("seed", "time_limit")),
+                                ("seed", str(seed)), ("time_limit", str(longer_time_limit(spec.time_limit)))]),
+        can_search_longer=spec.time_limit < MAX_TIME_LIMIT_SECONDS,
+        longer_time_limit=longer_time_limit,
     )
     # Committed after rendering: committing first would expire every loaded row (see forums.people.views).
     db.session.commit()
@@ -237,7 +266,7 @@ def confirm(session_id: int) -> Response:
     if not form.validate() or form.seed.data is None or shown is None:
         flash(_("Draw a panel first, then confirm it."), "error")
         return redirect(back)
-    spec = _spec(forum_session, form, form.seed.data)
+    spec = _spec(forum_session, form, form.seed.data, validation.whole_number(request.args.get("steps", "")))
     try:
         draw = selection_service.confirm_panel(spec, shown)
     except selection_service.PanelChanged:

@@ -11,7 +11,8 @@ from models import AuditEntry, Category, ParticipantCategory, db
 from tests.conftest import category
 from tests.selection.test_draw import pool_of, save_policy  # noqa: F401 (fixture)
 
-KEYS = {"selected", "probabilities", "min_probability", "algorithm", "seed"}
+KEYS = {"selected", "probabilities", "min_probability", "algorithm", "seed", "is_optimal", "upper_bound", "gap",
+        "time_limit_seconds", "steps"}
 
 
 @pytest.fixture
