@@ -71,8 +71,9 @@ def init_app(app: Flask) -> None:
 def smtp_settings() -> SmtpSettings:
     """The SMTP server of the current app."""
     config = current_app.config
-    return SmtpSettings(host=config["MAIL_HOST"], port=int(config["MAIL_PORT"]), tls=config["MAIL_TLS"],
-                        username=config["MAIL_USERNAME"], password=config["MAIL_PASSWORD"])
+    # FLASK_ values are read as JSON where they parse: a password of digits arrives as a number.
+    return SmtpSettings(host=str(config["MAIL_HOST"]), port=int(config["MAIL_PORT"]), tls=str(config["MAIL_TLS"]),
+                        username=str(config["MAIL_USERNAME"]), password=str(config["MAIL_PASSWORD"]))
 
 
 def return_path_domain() -> str:
