@@ -21,6 +21,7 @@ from flask import Flask
 
 from forums.accounts.tokens import issue_token
 from forums.data.synthetic import generate
+from forums.floor import operations as floor_operations
 from forums.people.links import issue
 from forums.registrations.operations import register
 from models import (
@@ -28,6 +29,7 @@ from models import (
     AgendaKind,
     AgendaSpeaker,
     AuditEntry,
+    FloorList,
     Forum,
     ForumKind,
     ForumSession,
@@ -36,6 +38,7 @@ from models import (
     RegistrationStatus,
     Role,
     SessionFacilitator,
+    Speech,
     User,
     db,
     utcnow,
@@ -64,6 +67,11 @@ class Fixture:
         self.api_token = issue_token(self.admin)
         db.session.commit()
         self.item_id = self.add_agenda(1)[0]
+        self.floor_list = floor_operations.open_list(self.session, None)
+        self.speech_id = floor_operations.add_request(self.floor_list, kind="contribution",
+                                                      participant_id=None, categories={"group": "uto"}).id
+        self.display_token = floor_operations.create_display(self.floor_list, hide_labels=False)
+        db.session.commit()
         self.size = 1
         self.seed = 0
 
@@ -72,7 +80,8 @@ class Fixture:
         return {"session_id": self.session.id, "registration_id": self.registration.id,
                 "participant_id": self.person.id, "item_id": self.item_id, "token": self.token,
                 "forum_id": self.forum.id, "user_id": self.admin.id, "key": "group", "filename": "app.css",
-                "change": "grant", "direction": "down"}
+                "change": "grant", "direction": "down", "list_id": self.floor_list.id, "speech_id": self.speech_id,
+                "display_token": self.display_token}
 
     def add_agenda(self, count: int) -> list[int]:
         """Agenda items with a speaker each, in the fixture session."""
@@ -115,6 +124,11 @@ class Fixture:
             {"email": f"user{self.seed}-{number}@example.org", "password_hash": "x", "role": Role.facilitator,
              "is_active": True, "session_version": 0, "created_at": now, "can_export_names": False}
             for number in range(more)])
+        db.session.execute(sa.insert(Speech.__table__), [
+            {"list_id": self.floor_list.id, "kind": "contribution", "state": "waiting", "asked_at": now,
+             "categories": {"group": "uto"}, "from_paper": False} for _number in range(more)])
+        # what every change to a list does (forums.floor.operations), so kept copies of its state are made again
+        db.session.execute(sa.update(FloorList).values(stamp=FloorList.stamp + 1))
         db.session.commit()
         self.add_agenda(min(more, 99))
         self.size = size

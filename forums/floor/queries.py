@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import joinedload, raiseload, selectinload, subqueryload
 
 from forums.balance.policies import Catalogue, load_catalogue
 from forums.balance.queries import HELD, stage_counts
@@ -104,7 +104,8 @@ def load_list(list_id: int, session_id: int) -> FloorList | None:
     return db.session.scalar(
         sa.select(FloorList).where(FloorList.id == list_id, FloorList.session_id == session_id)
         .options(joinedload(FloorList.forum_session), joinedload(FloorList.agenda_item),
-                 selectinload(FloorList.speeches).options(selectinload(Speech.stretches),
+                 # stretches by subquery: one query however many speeches (selectin sends one per 500)
+                 selectinload(FloorList.speeches).options(subqueryload(Speech.stretches),
                                                           joinedload(Speech.participant).raiseload("*"),
                                                           raiseload("*")),
                  selectinload(FloorList.budgets), raiseload("*")))
@@ -323,7 +324,7 @@ def _session_records(session_ids: Sequence[int], now: datetime) -> list[tuple[Sp
     speeches = db.session.scalars(
         sa.select(Speech).join(FloorList, FloorList.id == Speech.list_id)
         .where(FloorList.session_id.in_(session_ids))
-        .options(selectinload(Speech.stretches), raiseload("*")))
+        .options(subqueryload(Speech.stretches), raiseload("*")))
     return [(speech, _record(speech, now)) for speech in speeches]
 
 
