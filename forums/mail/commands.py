@@ -61,7 +61,7 @@ def _reports(source: str, is_mbox: bool) -> list[bytes]:
 
 
 @click.command("read-bounces")
-@click.argument("source", default="-")
+@click.argument("source", default="-", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--mbox", "is_mbox", is_flag=True, help="SOURCE is an mbox mailbox holding many reports.")
 def read_bounces_command(source: str, is_mbox: bool) -> None:
     """Read bounce reports sent to the VERP return addresses, from SOURCE (a file, an mbox, or - for standard input).
