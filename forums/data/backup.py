@@ -34,9 +34,50 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from models import UTCDateTime, db
 
-#: tables that hold personal data of participants, children before parents
-PERSONAL_TABLES = ("open_signup", "checkin_request", "registration", "agenda_speaker", "personal_link",
-                   "participant_category", "participant")
+#: tables that hold a person's name or contact though no column refers to a person (sign-ups not yet confirmed)
+PERSONAL_WITHOUT_REFERENCE = frozenset({"open_signup"})
+
+#: every other table, classified on purpose as holding no participant's data (staff accounts, their second
+#: factor and tokens are staff's, not participants'; officials' answers and commitments are public roles).
+#: tests/data/test_personal_tables.py fails when a table is in neither list nor derived as personal.
+NOT_PERSONAL = frozenset({
+    "account_policy", "agenda_item", "api_token", "audit_entry", "balance_policy", "category", "checkin_event",
+    "commitment", "concern", "concern_answer", "concern_category", "concern_issue", "concern_settings",
+    "dimension", "floor_budget", "floor_display", "floor_list", "floor_speech", "floor_stretch", "forum",
+    "forum_session", "organiser_forum", "pending_import", "quota", "recovery_code", "report_narrative",
+    "session_facilitator", "signup_setting", "user",
+})
+
+
+def _depends_on_a_person(table: sa.Table, personal: set[str]) -> bool:
+    return any(key.column.table.name in personal and not key.parent.nullable for key in table.foreign_keys)
+
+
+def _personal_tables() -> tuple[str, ...]:
+    """``participant``, every table whose rows cannot exist without a personal row (a foreign key that may
+    not be empty, to ``participant`` or to such a table, at any depth) and ``PERSONAL_WITHOUT_REFERENCE``;
+    children before parents, the order to delete them in."""
+    personal = {"participant", *PERSONAL_WITHOUT_REFERENCE}
+    grown = True
+    while grown:
+        found = {table.name for table in db.metadata.tables.values() if _depends_on_a_person(table, personal)}
+        grown = not found <= personal
+        personal |= found
+    return tuple(table.name for table in reversed(db.metadata.sorted_tables) if table.name in personal)
+
+
+#: tables that hold personal data of participants, derived from the schema (``_personal_tables``),
+#: children before parents: what the emergency wipe backs up and deletes
+PERSONAL_TABLES = _personal_tables()
+
+#: (table, column) of the references a row that stays keeps to a personal row: an empty-able foreign key
+#: from a table that is not personal (a speech keeps its categories, a concern its text). The wipe empties
+#: them (the snapshot keeps them, so a restore links the rows again); erasing a person empties theirs.
+PERSONAL_LINKS = tuple(
+    (table.name, key.parent.name) for table in db.metadata.sorted_tables if table.name not in PERSONAL_TABLES
+    for key in sorted(table.foreign_keys, key=lambda key: key.parent.name)
+    if key.column.table.name in PERSONAL_TABLES
+)
 MAGIC = b"DDWIPE1\n"
 SALT_BYTES = 16
 NONCE_BYTES = 12
@@ -162,15 +203,34 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+def link_key(table_name: str, column_name: str) -> str:
+    """The snapshot's key for the links of one ``PERSONAL_LINKS`` column, e.g. ``floor_speech.participant_id``."""
+    return f"{table_name}.{column_name}"
+
+
 def personal_data_snapshot() -> dict[str, list[dict[str, Any]]]:
-    """Every row of every personal table, as plain JSON-ready dicts."""
+    """Every row of every personal table, and every link of ``PERSONAL_LINKS`` that is set (primary key and
+    link), as plain JSON-ready dicts."""
     snapshot: dict[str, list[dict[str, Any]]] = {}
     for name in PERSONAL_TABLES:
         table = db.metadata.tables[name]
         primary = list(table.primary_key.columns)
         rows = db.session.execute(sa.select(table).order_by(*primary)).mappings()
         snapshot[name] = [dict(row) for row in rows]
+    for name, column in PERSONAL_LINKS:
+        table = db.metadata.tables[name]
+        primary = list(table.primary_key.columns)
+        rows = db.session.execute(sa.select(*primary, table.c[column]).where(table.c[column].is_not(None))
+                                  .order_by(*primary)).mappings()
+        snapshot[link_key(name, column)] = [dict(row) for row in rows]
     return snapshot
+
+
+def unlink_all() -> None:
+    """Empty every ``PERSONAL_LINKS`` column (the emergency wipe, after its snapshot)."""
+    for name, column in PERSONAL_LINKS:
+        table = db.metadata.tables[name]
+        db.session.execute(sa.update(table).where(table.c[column].is_not(None)).values({column: None}))
 
 
 def _key(passphrase: str, salt: bytes) -> bytes:
@@ -229,8 +289,9 @@ def _row_for_insert(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
 def restore_personal_data(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """Put an emergency snapshot back, with its original ids, into tables emptied by the wipe.
 
-    Refuses (``BackupError``) when any personal table holds rows: merging would mix two states.
-    Works in the caller's transaction; returns rows per table.
+    Refuses (``BackupError``) when any personal table holds rows: merging would mix two states. The links
+    of ``PERSONAL_LINKS`` the wipe emptied are set again. Works in the caller's transaction; returns rows
+    per personal table.
     """
     for name in PERSONAL_TABLES:
         if db.session.scalar(sa.select(sa.func.count()).select_from(db.metadata.tables[name])):
@@ -244,5 +305,17 @@ def restore_personal_data(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str
             # Rows came with their ids, so the sequence must move past them.
             db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                        f"(SELECT max(id) FROM {name}))"))
+    for name, column in PERSONAL_LINKS:
+        table = db.metadata.tables[name]
+        primary = list(table.primary_key.columns)
+        links = snapshot.get(link_key(name, column), [])
+        if links:
+            # Rows deleted since the wipe (a speech list removed) have nothing to link: the update misses them.
+            db.session.execute(
+                sa.update(table).where(*(key == sa.bindparam(f"key_{key.name}") for key in primary))
+                .values({column: sa.bindparam(f"link_{column}")}),
+                [{**{f"key_{key.name}": link[key.name] for key in primary}, f"link_{column}": link[column]}
+                 for link in links],
+                execution_options={"synchronize_session": False})
     db.session.expire_all()
     return {name: len(snapshot.get(name, [])) for name in PERSONAL_TABLES}

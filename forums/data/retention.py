@@ -3,12 +3,17 @@
 **Retention purge.** A session *expired* when its forum has ``retention_days`` and the session
 ended more than that many days before ``now``. Purging an expired session deletes:
 
-1. its registrations (and their check-in records);
+1. its registrations (and their check-in records and mail);
 2. its speaker entries (the agenda itself stays, without names);
-3. then every participant who had a registration or a speaker entry in a purged session and has
-   none left anywhere else: their row, categories and personal link. People in the register who
-   were never linked to any session are kept (they may just have been imported), and so is anyone
-   still registered for, or speaking at, a session that has not expired.
+3. who spoke on its floor and who raised or supported its concerns: speeches and concerns stay with
+   the categories of that moment, without the person (support of a concern goes);
+4. then every participant who had any of these in a purged session and has none left anywhere else:
+   their row and everything that refers to it (``_remove``). People in the register who were never
+   linked to any session are kept (they may just have been imported), and so is anyone still
+   registered for, speaking at, or with a concern in a session that has not expired.
+
+Finished mail past the mail's own retention period (``forums.mail.outbox.purge_finished``) and
+sign-ups of the public forms never confirmed (``forums.signup.operations.forget_unconfirmed``) go too.
 
 Uploads of the CSV import left unconfirmed longer than ``imports.UPLOAD_MAX_AGE`` (rows of
 ``pending_import``) are deleted too (exports are streamed and never stored). Sessions, agendas and
@@ -27,17 +32,22 @@ import sqlalchemy as sa
 
 from forums.audit import log as audit
 from forums.data import backup, imports
+from forums.mail import outbox
+from forums.mail import settings as mail_settings
 from forums.registrations import operations
 from forums.signup import operations as signup_operations
 from models import (
     AgendaItem,
     AgendaSpeaker,
+    Concern,
+    Endorsement,
+    FloorList,
     Forum,
     ForumSession,
     Participant,
-    ParticipantCategory,
     PersonalLink,
     Registration,
+    Speech,
     db,
 )
 from models.registrations import SEATED
@@ -90,7 +100,25 @@ def _people_linked(session_filter: sa.ColumnElement[bool]) -> set[int]:
     speaking = (sa.select(AgendaSpeaker.participant_id)
                 .join(AgendaItem, AgendaItem.id == AgendaSpeaker.agenda_item_id)
                 .join(ForumSession, ForumSession.id == AgendaItem.session_id).where(session_filter))
-    return set(db.session.scalars(sa.union(registered, speaking)))
+    on_the_floor = (sa.select(Speech.participant_id).join(FloorList, FloorList.id == Speech.list_id)
+                    .join(ForumSession, ForumSession.id == FloorList.session_id)
+                    .where(session_filter, Speech.participant_id.is_not(None)))
+    raising = (sa.select(Concern.submitter_id).join(ForumSession, ForumSession.id == Concern.session_id)
+               .where(session_filter, Concern.submitter_id.is_not(None)))
+    supporting = (sa.select(Endorsement.participant_id).join(Concern, Concern.id == Endorsement.concern_id)
+                  .join(ForumSession, ForumSession.id == Concern.session_id).where(session_filter))
+    return set(db.session.scalars(sa.union(registered, speaking, on_the_floor, raising, supporting)))
+
+
+def _sessions_linking_people(session_ids: list[int]) -> set[int]:
+    """Those of ``session_ids`` with a speech, concern or support still tied to a person."""
+    speaking = (sa.select(FloorList.session_id).join(Speech, Speech.list_id == FloorList.id)
+                .where(FloorList.session_id.in_(session_ids), Speech.participant_id.is_not(None)))
+    raising = sa.select(Concern.session_id).where(Concern.session_id.in_(session_ids),
+                                                  Concern.submitter_id.is_not(None))
+    supporting = (sa.select(Concern.session_id).join(Endorsement, Endorsement.concern_id == Concern.id)
+                  .where(Concern.session_id.in_(session_ids)))
+    return set(db.session.scalars(sa.union(speaking, raising, supporting)))
 
 
 def plan_purge(now: datetime) -> PurgePlan:
@@ -110,23 +138,62 @@ def plan_purge(now: datetime) -> PurgePlan:
         sa.select(Registration.session_id).where(Registration.session_id.in_(session_ids))))
     holding |= set(db.session.scalars(
         sa.select(AgendaItem.session_id).join(AgendaSpeaker).where(AgendaItem.session_id.in_(session_ids))))
+    holding |= _sessions_linking_people(session_ids)
     plan.session_ids = sorted(holding)
     return plan
 
 
-def _delete_participants(participant_ids: list[int]) -> None:
-    # Explicit deletes rather than relying on ON DELETE CASCADE, so both backends behave alike.
-    db.session.execute(sa.delete(PersonalLink).where(PersonalLink.participant_id.in_(participant_ids)))
-    db.session.execute(sa.delete(ParticipantCategory).where(ParticipantCategory.participant_id.in_(participant_ids)))
-    db.session.execute(sa.delete(Participant).where(Participant.id.in_(participant_ids)),
+#: what else a row forgets when its link to a person is emptied (``backup.PERSONAL_LINKS``): a concern's
+#: organisation at submission names its submitter as well as a name would (``forums.concerns.anonymity``)
+FORGOTTEN_WITH_THE_LINK: dict[tuple[str, str], dict[str, object]] = {
+    ("concern", "submitter_id"): {"organisation": "", "agrees_to_be_named": False},
+}
+
+
+def _unlink(table: sa.Table, column: sa.Column[object], condition: sa.ColumnElement[bool]) -> None:
+    values = {column.name: None, **FORGOTTEN_WITH_THE_LINK.get((table.name, column.name), {})}
+    db.session.execute(sa.update(table).where(condition).values(values),
                        execution_options={"synchronize_session": False})
 
 
+def _remove(table: sa.Table, condition: sa.ColumnElement[bool]) -> None:
+    """Delete the rows of ``table`` that meet ``condition`` and first what refers to them, as the schema's
+    ``ON DELETE`` says: rows that cannot exist without them (CASCADE) are removed the same way, references
+    that may be empty (SET NULL) are emptied, with what ``FORGOTTEN_WITH_THE_LINK`` adds.
+
+    Done here rather than left to the database so both backends behave alike whatever their foreign-key
+    settings, and a table added later that refers to a person is followed without a change here.
+    """
+    for referring in db.metadata.sorted_tables:
+        for key in referring.foreign_keys:
+            if key.column.table is not table:
+                continue
+            referred = key.parent.in_(sa.select(key.column).where(condition))
+            if key.ondelete == "SET NULL":
+                _unlink(referring, key.parent, referred)
+            elif key.ondelete == "CASCADE":
+                _remove(referring, referred)
+    db.session.execute(sa.delete(table).where(condition), execution_options={"synchronize_session": False})
+
+
+def _delete_participants(participant_ids: list[int]) -> None:
+    _remove(db.metadata.tables["participant"], Participant.id.in_(participant_ids))
+
+
 def _delete_registrations(condition: sa.ColumnElement[bool]) -> None:
-    registration_ids = sa.select(Registration.id).where(condition)
-    checkins = db.metadata.tables["checkin_request"]
-    db.session.execute(sa.delete(checkins).where(checkins.c.registration_id.in_(registration_ids)))
-    db.session.execute(sa.delete(Registration).where(condition), execution_options={"synchronize_session": False})
+    _remove(db.metadata.tables["registration"], condition)
+
+
+def _forget_people_in(session_ids: list[int]) -> None:
+    """Speeches and concerns of these sessions stay with their categories; who spoke, raised or supported goes."""
+    lists = sa.select(FloorList.id).where(FloorList.session_id.in_(session_ids))
+    speeches = db.metadata.tables["floor_speech"]
+    _unlink(speeches, speeches.c.participant_id,
+            sa.and_(speeches.c.list_id.in_(lists), speeches.c.participant_id.is_not(None)))
+    concerns = db.metadata.tables["concern"]
+    in_sessions = concerns.c.session_id.in_(session_ids)
+    _unlink(concerns, concerns.c.submitter_id, sa.and_(in_sessions, concerns.c.submitter_id.is_not(None)))
+    _remove(db.metadata.tables["endorsement"], Endorsement.concern_id.in_(sa.select(concerns.c.id).where(in_sessions)))
 
 
 def purge_expired(now: datetime, dry_run: bool = False) -> PurgePlan:
@@ -135,12 +202,15 @@ def purge_expired(now: datetime, dry_run: bool = False) -> PurgePlan:
     if not dry_run:
         # Sign-ups of the public forms never confirmed hold a name and a contact: gone once their link ran out.
         signup_operations.forget_unconfirmed(now)
+        # Sent and stopped mail (an address, a name in the text) is kept for the mail's own retention period.
+        outbox.purge_finished(now, mail_settings.retention_days())
     if dry_run or plan.is_empty:
         return plan
     if plan.session_ids:
         db.session.execute(sa.delete(AgendaSpeaker).where(AgendaSpeaker.id.in_(_speaker_ids_in(plan.session_ids))),
                            execution_options={"synchronize_session": False})
         _delete_registrations(Registration.session_id.in_(plan.session_ids))
+        _forget_people_in(plan.session_ids)
     if plan.participant_ids:
         _delete_participants(plan.participant_ids)
     if plan.stale_uploads:
@@ -162,7 +232,10 @@ class Erasure:
 
 
 def erase_participant(participant_id: int) -> Erasure | None:
-    """Remove one person everywhere: row, categories, registrations, speaker entries, personal link.
+    """Remove one person everywhere: row, categories, registrations (with their check-in requests and mail),
+    speaker entries, personal link, support of concerns, the health of their addresses. Speeches on the floor
+    and concerns they raised stay with the categories of that moment, without the person (and a concern
+    without the organisation, ``FORGOTTEN_WITH_THE_LINK``); check-in events lose the registration.
 
     Seats the person held go to the waitlist of those sessions. Returns None when there is no such
     person. The audit entry names the id only, never the person.
@@ -179,9 +252,8 @@ def erase_participant(participant_id: int) -> Erasure | None:
         sa.select(AgendaItem.session_id).join(AgendaSpeaker).where(AgendaSpeaker.participant_id == participant_id)))
     links = db.session.scalar(
         sa.select(sa.func.count()).select_from(PersonalLink).where(PersonalLink.participant_id == participant_id)) or 0
-    db.session.execute(sa.delete(AgendaSpeaker).where(AgendaSpeaker.participant_id == participant_id),
-                       execution_options={"synchronize_session": False})
-    _delete_registrations(Registration.participant_id == participant_id)
+    # Everything else that refers to the person follows the schema (``_remove``): their endorsements, address
+    # health and registrations' mail go; speeches and concerns keep their categories without them.
     _delete_participants([participant_id])
     db.session.expire_all()
     # Calendars must notice that an agenda changed.
@@ -207,11 +279,12 @@ def emergency_wipe(backup_path: Path, passphrase: str) -> dict[str, int]:
     """
     snapshot = backup.personal_data_snapshot()
     backup.write_encrypted(backup_path, snapshot, passphrase)
+    backup.unlink_all()
     for table_name in backup.PERSONAL_TABLES:
         db.session.execute(sa.delete(db.metadata.tables[table_name]))
     waiting_uploads = imports.delete_all_uploads()
     db.session.expire_all()
-    counts = {name: len(rows) for name, rows in snapshot.items()}
+    counts = {name: len(snapshot[name]) for name in backup.PERSONAL_TABLES}
     counts["pending_import"] = waiting_uploads
     audit.record("emergency.wipe", detail=" ".join(f"{name}={count}" for name, count in counts.items()))
     return counts

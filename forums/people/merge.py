@@ -5,10 +5,14 @@ once), and the other record is deleted; nothing about the person is lost:
 
 * **Registrations** move. For a session both records are on, the registration further along
   (``models.registrations.PROGRESS``; the kept record's on a tie) stays and the other is deleted: its
-  history (audit entries, check-in request ids) moves to the one that stays, two waitlisted places
+  history (audit entries, and every row that refers to it: check-in requests and events, mail, the sign-up
+  it came from) moves to the one that stays, two waitlisted places
   keep the earlier one, and a seat it held goes to the session's waitlist (``promote_waitlisted``).
 * **Agenda speaker entries** move; an item both records speak at keeps the kept record's entry. The
   calendars of those sessions get a new sequence number, as for any agenda change.
+* **Speeches on the floor and concerns raised** move (each keeps the categories of its moment).
+* **Support of concerns** moves; a concern both records supported keeps one support (a person supports a
+  concern once), dated by the earlier.
 * **Personal link**: the kept record's stays; when it has none the other's moves to it, else the
   other's stops working (the merge page says so first).
 * **Details**: the kept record's values stay. Its empty organisation, e-mail and phone, and the
@@ -40,7 +44,8 @@ from models import (
     AgendaItem,
     AgendaSpeaker,
     AuditEntry,
-    CheckinRequest,
+    Concern,
+    Endorsement,
     ForumSession,
     MailAddressHealth,
     Participant,
@@ -48,6 +53,7 @@ from models import (
     PersonalLink,
     Registration,
     RegistrationStatus,
+    Speech,
     db,
     utcnow,
 )
@@ -61,6 +67,9 @@ REFERENCES = frozenset({
     ("participant_category", "participant_id"),
     ("participant", "possible_duplicate_of_id"),
     ("mail_address_health", "participant_id"),
+    ("floor_speech", "participant_id"),
+    ("concern", "submitter_id"),
+    ("endorsement", "participant_id"),
 })
 
 #: the details :func:`differences` compares, in the order the merge page lists them
@@ -118,9 +127,12 @@ def _rank(registration: Registration) -> int:
 
 
 def _move_registration_history(source_id: int, target_id: int) -> int:
-    """Point the audit entries and check-in request ids of registration ``source_id`` at ``target_id``."""
-    _changed(sa.update(CheckinRequest).where(CheckinRequest.registration_id == source_id)
-             .values(registration_id=target_id))
+    """Point the audit entries of registration ``source_id``, and every row that refers to it (found in the
+    schema, so a table added later moves too), at ``target_id``; how many audit entries moved."""
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column is Registration.__table__.c.id:
+                _changed(sa.update(table).where(key.parent == source_id).values({key.parent.name: target_id}))
     return _changed(sa.update(AuditEntry).where(AuditEntry.object_type == "registration",
                                                 AuditEntry.object_id == source_id).values(object_id=target_id))
 
@@ -189,6 +201,22 @@ def _join_address_health(kept_id: int, merged_id: int) -> None:
              .values(participant_id=kept_id))
 
 
+def _join_contributions(kept_id: int, merged_id: int) -> None:
+    """Speeches, concerns and support move to the kept record; support of a concern both records gave is
+    one, dated by the earlier (``endorsement`` allows one per person and concern)."""
+    _changed(sa.update(Speech).where(Speech.participant_id == merged_id).values(participant_id=kept_id))
+    _changed(sa.update(Concern).where(Concern.submitter_id == merged_id).values(submitter_id=kept_id))
+    theirs = {endorsement.concern_id: endorsement for endorsement in db.session.scalars(
+        sa.select(Endorsement).where(Endorsement.participant_id == merged_id))}
+    for mine in db.session.scalars(sa.select(Endorsement).where(Endorsement.participant_id == kept_id,
+                                                                Endorsement.concern_id.in_(theirs))):
+        duplicate = theirs[mine.concern_id]
+        mine.created_at = min(mine.created_at, duplicate.created_at)
+        db.session.delete(duplicate)
+    db.session.flush()
+    _changed(sa.update(Endorsement).where(Endorsement.participant_id == merged_id).values(participant_id=kept_id))
+
+
 def _join_details(kept: Participant, merged: Participant) -> None:
     """Fill what the kept record lacks from the merged one (rules in the module docstring)."""
     for field in ("organisation", "email", "phone"):
@@ -224,6 +252,7 @@ def merge(kept: Participant, merged: Participant, *, kept_version: int | None = 
     speakers_moved, speakers_joined, agenda_sessions = _join_speaker_entries(kept_id, merged_id)
     link = _join_personal_links(kept_id, merged_id)
     _join_address_health(kept_id, merged_id)
+    _join_contributions(kept_id, merged_id)
     _join_details(kept, merged)
     _changed(sa.update(Participant).where(Participant.possible_duplicate_of_id == merged_id, Participant.id != kept_id)
              .values(possible_duplicate_of_id=kept_id))
