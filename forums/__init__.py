@@ -23,11 +23,11 @@ def init_app(app: Flask) -> None:
     from forums.concerns import personal as concerns_personal
     from forums.concerns import views as concerns_views
     from forums.data import views as data_views
+    from forums.desk import views as desk_views
+    from forums.floor import views as floor_views
     from forums.mail import commands as mail_commands
     from forums.mail import settings as mail_settings
     from forums.mail import views as mail_views
-    from forums.floor import views as floor_views
-    from forums.desk import views as desk_views
     from forums.people import catalogue as catalogue_views
     from forums.people import views as people_views
     from forums.registrations import personal
@@ -58,10 +58,9 @@ def init_app(app: Flask) -> None:
     navigation.init_app(app)
     for blueprint in (auth.bp, public.bp, sessions_views.bp, people_views.bp, registrations_views.bp, personal.bp,
                       checkin_views.bp, balance_views.bp, selection_views.bp, api_blueprint, data_views.bp,
-                      accounts_views.bp, token_views.bp, my_account.bp, audit_views.bp, concerns_views.bp, concerns_personal.bp, desk_views.bp,
-                      catalogue_views.bp,
-                      signup_views.bp, reports_views.bp, floor_views.bp,
-                      mail_views.bp):
+                      accounts_views.bp, token_views.bp, my_account.bp, audit_views.bp, concerns_views.bp,
+                      concerns_personal.bp, desk_views.bp, catalogue_views.bp, signup_views.bp, reports_views.bp,
+                      floor_views.bp, mail_views.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     mail_settings.init_app(app)
