@@ -21,6 +21,7 @@ from forums.accounts.tokens import token_digest
 from forums.audit import log as audit
 from forums.floor import queries
 from forums.floor.rules import POLICIES
+from forums.registrations.operations import lock_session
 from models import (
     FloorBudget,
     FloorDisplay,
@@ -67,7 +68,11 @@ def _about(floor_list: FloorList, what: str) -> str:
 
 
 def open_list(forum_session: ForumSession, agenda_item_id: int | None) -> FloorList:
-    """The session's list (or its agenda item's), created if it has none yet."""
+    """The session's list (or its agenda item's), created if it has none yet.
+
+    Under the session's lock, so two phones opening the same list at once open one.
+    """
+    lock_session(forum_session.id)
     existing = db.session.scalar(sa.select(FloorList).where(
         FloorList.session_id == forum_session.id,
         FloorList.agenda_item_id.is_(None) if agenda_item_id is None else FloorList.agenda_item_id == agenda_item_id))
@@ -304,8 +309,9 @@ def correct(floor_list: FloorList, speech_id: int, *, kind: str, categories: Map
     old = [(stretch.started_at, stretch.ended_at) for stretch in speech.stretches]
     if old != stretches and speech.state not in ON_FLOOR:
         speech.stretches = [SpeechStretch(started_at=begin, ended_at=end) for begin, end in stretches]
+        # with no stretch left the person never had the floor: off the queue (skipped), not back in it
         speech.state = SpeechState.done if stretches else (
-            SpeechState.waiting if speech.state is SpeechState.done else speech.state)
+            SpeechState.skipped if speech.state is SpeechState.done else speech.state)
         changed.append("times")
     if changed:
         audit.record("floor.correct", "session", floor_list.session_id,

@@ -138,3 +138,15 @@ def test_the_openapi_description_lists_the_floor(client, room):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/sessions/{session_id}/floor/report" in spec["paths"]
     assert "FloorReport" in spec["components"]["schemas"]
+
+
+def test_a_speech_corrected_to_no_stretch_never_had_the_floor_and_does_not_queue_again(client, room):
+    speech = speak(client, room, "Sharipov Davlat", 4)
+    form = {"kind": "contribution", "category-group": "government", "asked_at": "2036-12-03T10:00:00",
+            "count": "1", "start-0": "", "end-0": ""}
+    assert client.post(f"{room.base}/speeches/{speech.id}/edit", data=form).status_code == 302
+    db.session.refresh(speech)
+    assert speech.state is SpeechState.skipped and speech.stretches == []
+    lines = {line["key"]: line for line in group_of(report_json(client, room))["categories"]}
+    assert lines["government"]["seconds"] == 0 and lines["government"]["speeches"] == 0
+    assert "Nobody is waiting for the floor." in client.get(room.base).get_data(as_text=True)
