@@ -3,6 +3,7 @@
 import dataclasses
 import itertools
 import random
+import time
 from collections import Counter
 
 import highspy
@@ -16,6 +17,10 @@ from forums.selection.solver import (
     QuotaBound,
     SelectionRequest,
     SelectionResult,
+    _Budget,
+    _compile,
+    _draw,
+    _Pricer,
     select_panel,
 )
 
@@ -346,3 +351,52 @@ def test_people_who_cannot_sit_get_probability_zero_and_everyone_else_shares_fai
     assert all(result.probabilities[i] == 0.0 for i in range(3))
     assert all(result.probabilities[i] == pytest.approx(0.5) for i in range(3, 9))
     assert result.min_probability == 0.0
+
+
+def test_a_stopped_search_reports_a_proven_bound_and_replays_to_the_same_panel(dummy_request):
+    finished = select_panel(dummy_request)
+    assert finished.is_optimal and finished.gap == 0.0
+    for steps in (0, 3):
+        stopped = select_panel(dataclasses.replace(dummy_request, max_steps=steps))
+        assert not stopped.is_optimal and stopped.steps == steps
+        # The bound is proven: the optimum lies between what was reached and it.
+        assert stopped.min_probability <= finished.min_probability + 1e-9
+        assert finished.min_probability <= stopped.upper_bound + 1e-9
+        assert stopped.gap == pytest.approx(stopped.upper_bound - stopped.min_probability)
+        assert sum(stopped.probabilities.values()) == pytest.approx(dummy_request.size)
+        replayed = select_panel(dataclasses.replace(dummy_request, max_steps=steps, time_limit_seconds=600))
+        assert replayed.distribution == stopped.distribution and replayed.selected == stopped.selected
+
+
+def test_a_pricing_model_that_ran_long_before_still_solves_to_optimality(dummy_request):
+    """HiGHS counts its time limit over all runs of a model: a limit set from the time left alone would
+    stop later solves at once, and an unfinished LP's value would pass for a proven bound."""
+    problem = _compile(dummy_request)
+    pricer = _Pricer(problem)
+    rng = np.random.default_rng(1)
+    while pricer.relaxed.highs.getRunTime() < 0.2:
+        pricer.relaxed.heaviest(rng.random(pricer.relaxed.num_types), _Budget(time.monotonic() + 60, None))
+    weights = rng.random(pricer.relaxed.num_types)
+    budget = _Budget(time.monotonic() + 0.1, None)
+    found = pricer.relaxed.heaviest(weights, budget)
+    fresh = _Pricer(problem).relaxed.heaviest(weights, _Budget(time.monotonic() + 60, None))
+    assert found is not None and fresh is not None and not budget.exhausted
+    assert found[1] == pytest.approx(fresh[1])
+
+
+def test_drawn_panels_follow_the_published_probabilities_over_many_seeds():
+    rng = random.Random(12)
+    pool = create_pool(rng, 10)
+    request = SelectionRequest(pool, 4, [CountQuota("gender", "woman", 2, 2), CountQuota("group", "uto", 1, 2)],
+                               algorithm="leximin")
+    result = select_panel(request)
+    draws = 4000
+    seen = Counter(pid for seed in range(draws) for pid in _draw(result.distribution, seed))
+    assert sum(result.probabilities.values()) == pytest.approx(request.size)
+    for pid, probability in result.probabilities.items():
+        spread = (probability * (1 - probability) / draws) ** 0.5
+        assert abs(seen[pid] / draws - probability) <= 4 * spread + 1e-9
+    by_id = {p.id: p for p in pool}
+    for seed in range(50):
+        panel = [by_id[pid] for pid in select_panel(dataclasses.replace(request, seed=seed)).selected]
+        assert len(panel) == request.size and all(meets(panel, q) for q in request.quotas)

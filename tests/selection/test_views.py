@@ -1,5 +1,6 @@
 """The balanced-invitations page: draw, see balance and chances, exclude, confirm; infeasible in words."""
 
+import dataclasses
 import re
 from urllib.parse import urlencode
 
@@ -7,6 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from forums.balance.rules import Quota
+from forums.selection import draw as draw_module
+from forums.selection.solver import SelectionRequest, select_panel
 from models import AuditEntry, Participant, Registration, RegistrationStatus, db
 from tests.selection.test_draw import pool_of, save_policy  # noqa: F401 (fixture)
 
@@ -148,3 +151,33 @@ def test_the_decision_comes_first_and_the_chances_behind_a_disclosure(staff, cre
     chances = html.index('<details class="chances">')
     assert panel < balance < confirm < chances
     assert '<details class="chances" open' not in html and 'id="confirm-form"' in html
+
+
+def test_the_page_says_how_long_a_draw_can_take_and_the_config_sets_it(app, staff, create_session):
+    forum_session = create_session()
+    html = staff.get(page_url(forum_session)).get_data(as_text=True)
+    assert "Drawing can take up to 20 s" in html
+    app.config["SELECTION_TIME_LIMIT"] = 7
+    html = staff.get(page_url(forum_session)).get_data(as_text=True)
+    assert "Drawing can take up to 7 s" in html and 'name="time_limit"' in html
+
+
+def test_a_search_the_time_limit_stopped_shows_its_gap_and_confirm_invites_the_panel_shown(
+        staff, create_session, pool_of, monkeypatch):
+    def stopped_at_once(request: SelectionRequest):
+        # What a time limit does on a busy machine, made repeatable: no step allowed on the first search.
+        return select_panel(request if request.max_steps is not None else dataclasses.replace(request, max_steps=0))
+
+    monkeypatch.setattr(draw_module, "select_panel", stopped_at_once)
+    forum_session = create_session()
+    pool_of(6, "waitlisted", forum_session, group="uto")
+    pool_of(6, "waitlisted", forum_session, group="government")
+    save_policy(forum_session, Quota("group", "uto", min_count=2, max_count=3))
+    html = staff.get(page_url(forum_session, pool="waitlist", size=5, seed=3, time_limit=10)).get_data(as_text=True)
+    assert "The search stopped at its time limit of 10 s." in html
+    assert "no distribution can give everyone more than" in html
+    assert "time_limit=30" in html and "Search again for up to 30 s" in html
+    panel = shown_ids(html)
+    assert "steps=0" in confirm_url(html)
+    staff.post(confirm_url(html), data={"shown": ",".join(map(str, sorted(panel)))})
+    assert invited_ids(forum_session) == panel
