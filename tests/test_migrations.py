@@ -80,6 +80,6 @@ def test_every_balance_stamp_trigger_survives_the_later_migrations(tmp_path):
         query = ("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'balance_stamp_%'" if ON_POSTGRES
                  else "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'balance_stamp_%'")
         with db.engine.connect() as connection:
-            found = set(connection.exec_driver_sql(query).scalars())
+            found = set(connection.execute(sa.text(query)).scalars())
         db.engine.dispose()
     assert found == expected
