@@ -69,6 +69,11 @@ from models import (
 BATCH_SIZE = 500
 
 
+def new_salt() -> bytes:
+    """The salt of one export's codes: drawn at random, never stored, thrown away with the export."""
+    return secrets.token_bytes(32)
+
+
 def pseudonym(participant_id: int, salt: bytes) -> str:
     """The export code of a participant under this export's salt."""
     digest = hmac.new(salt, str(participant_id).encode(), hashlib.sha256).digest()
@@ -146,7 +151,7 @@ def _batches(session_id: int) -> Iterator[list[Registration]]:
 
 def export_lines(plan: ExportPlan) -> Iterator[str]:
     """The CSV file as lines: a header, then one line per registration of the session."""
-    salt = secrets.token_bytes(32)
+    salt = new_salt()
     suppressed = _("other/suppressed")
     unseen: Released = (None,) * (1 + len(plan.dimensions))
     yield BOM + _csv_line(_header(plan))

@@ -30,14 +30,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, raiseload
 
 from forums import validation
 from forums.accounts.permissions import Need, current_staff, session_or_abort
 from forums.accounts.tokens import token_digest
 from forums.audit import log as audit
-from forums.data import excel_csv
+from forums.data import excel_csv, exports
 from forums.database import reads_only
 from forums.floor import operations, queries, rules
 from forums.floor.wording import reason_text
@@ -481,9 +481,11 @@ def report(session_id: int) -> str:
 @bp.route("/sessions/<int:session_id>/floor/report.csv")
 @login_required
 def report_csv(session_id: int) -> ResponseReturnValue:
-    """The report as CSV for Excel: one line per dimension and category, then one per speaker."""
+    """The report as CSV for Excel: one line per dimension and category, then one per speaker (named only for
+    users who may export names, else a code of this file); audited."""
     forum_session, floor_report, shown = _report(session_id)
     locale = current_language()
+    with_names = bool(current_user.can_export_names)
     def rows() -> Iterator[list[str]]:
         for dimension in shown:
             for line in dimension.categories:
@@ -493,15 +495,19 @@ def report_csv(session_id: int) -> ResponseReturnValue:
                        f"{line.time_share:.4f}", "" if line.mean_wait is None else f"{line.mean_wait:.0f}",
                        "yes" if line.never_spoke else "no",
                        "" if dimension.gallagher is None else f"{dimension.gallagher:.2f}"]
-        for person in floor_report.people:
-            yield ["person", "", "", person.name, "", "", "", str(person.total.speeches),
+        # Names only for whoever may export them (forums.data.exports' rule); others get codes valid in this file.
+        salt = exports.new_salt()
+        for position, person in enumerate(floor_report.people):
+            label = person.name if with_names else exports.pseudonym(position, salt)
+            yield ["person", "", "", label, "", "", "", str(person.total.speeches),
                    f"{person.total.seconds:.0f}", "", "", "", ""]
 
     header = ["row", "dimension", "category", "name", "present", "attendance_share", "requests", "speeches",
               "seconds", "time_share", "mean_wait_seconds", "never_spoke", "gallagher_points"]
     # built whole before the audit entry commits: a report is a few dozen lines, and committing expires the catalogue
     body = "".join(excel_csv.lines(header, rows()))
-    audit.record("floor.report_csv", "session", session_id, detail=f"{len(floor_report.people)} people")
+    audit.record("floor.report_csv", "session", session_id,
+                 detail=f"{len(floor_report.people)} people names={'yes' if with_names else 'no'}")
     db.session.commit()
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="floor-session-{forum_session.id}.csv"'

@@ -1,5 +1,6 @@
 """The report after the session (page, CSV, API), corrections and paper entry, Chatham House."""
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -59,8 +60,13 @@ def test_the_csv_is_for_excel_and_audited(client, room):
     response = client.get(f"/sessions/{room.session_id}/floor/report.csv")
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeffrow,dimension,category")
-    assert "\r\n" in text and "person,,,Sharipov Davlat,,,,1,60" in text
+    assert "\r\n" in text and re.search(r"\r\nperson,,,P-[A-Z2-7]{12},,,,1,60,", text)
+    assert "Sharipov" not in text, "names only for whoever may export them"
     assert db.session.scalar(sa.select(AuditEntry.id).where(AuditEntry.action == "floor.report_csv"))
+    room.facilitator.can_export_names = True
+    db.session.commit()
+    named = client.get(f"/sessions/{room.session_id}/floor/report.csv").get_data(as_text=True)
+    assert "person,,,Sharipov Davlat,,,,1,60" in named
 
 
 def test_a_correction_is_audited_and_the_report_recomputes(client, room):
