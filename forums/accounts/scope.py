@@ -11,7 +11,9 @@ For a reader limited to forums F:
 
 - a forum is seen when it is in F; a session, when its forum is in F (published public ones included:
   the staff app shows the reader's own forums only);
-- an agenda item, registration or facilitator assignment, when its session is seen;
+- a row that belongs to one session (a foreign key to it that may not be empty: agenda items, registrations,
+  facilitator assignments, concerns and issues, lists of speakers, mail, check-in events, sign-ups, and any
+  table added later; :data:`SESSION_ROWS`), when its session is seen;
 - a person (the register), when they are registered (in any status) for a session of F, or speak at
   one, or are neither registered for nor speaking at any session: someone just added to the register,
   or not yet placed, can then be found and invited; a person known only from other forums is not seen,
@@ -37,10 +39,10 @@ from models import (
     AgendaSpeaker,
     Forum,
     ForumSession,
+    Model,
     OrganiserForum,
     Participant,
     Registration,
-    SessionFacilitator,
     db,
 )
 
@@ -50,6 +52,20 @@ _sessions = ForumSession.__table__
 _registrations = Registration.__table__
 _speakers = AgendaSpeaker.__table__
 _items = AgendaItem.__table__
+
+
+def _session_rows() -> tuple[tuple[type[Any], Any], ...]:
+    """(mapped class, its column that names the session) of every class whose rows belong to one session."""
+    found = []
+    for mapper in Model.registry.mappers:
+        for key in mapper.local_table.foreign_keys:
+            if key.column is _sessions.c.id and not key.parent.nullable:
+                found.append((mapper.class_, getattr(mapper.class_, mapper.get_property_by_column(key.parent).key)))
+    return tuple(sorted(found, key=lambda pair: pair[0].__name__))
+
+
+#: every mapped class whose rows belong to one session, with the column naming it: hidden with their session
+SESSION_ROWS = _session_rows()
 
 
 def _sessions_of(forum_ids: frozenset[int]) -> sa.Select[Any]:
@@ -65,12 +81,10 @@ def scope_criteria(forum_ids: frozenset[int]) -> list[Any]:
         .where(_items.c.session_id.in_(sessions)),
     )
     placed_anywhere = sa.union(sa.select(_registrations.c.participant_id), sa.select(_speakers.c.participant_id))
-    options = [
+    options: list[tuple[type[Any], Any]] = [
         (Forum, Forum.id.in_(sorted(forum_ids))),
         (ForumSession, ForumSession.forum_id.in_(sorted(forum_ids))),
-        (AgendaItem, AgendaItem.session_id.in_(sessions)),
-        (Registration, Registration.session_id.in_(sessions)),
-        (SessionFacilitator, SessionFacilitator.session_id.in_(sessions)),
+        *((entity, column.in_(sessions)) for entity, column in SESSION_ROWS),
         (Participant, sa.or_(Participant.id.in_(in_scope_people), Participant.id.not_in(placed_anywhere))),
     ]
     return [with_loader_criteria(entity, criteria, include_aliases=True) for entity, criteria in options]

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
+from forums.accounts.permissions import SCOPE_ATTRIBUTE
 from forums.data import backup, retention
 from forums.registrations import operations
 from models import (
@@ -210,3 +212,16 @@ def test_the_wipe_empties_the_links_and_the_restore_puts_them_back(runner, contr
     assert db.session.get(Concern, contributions.concern_id).submitter_id == contributions.person_id
     assert db.session.get(CheckinEvent, contributions.event_id).registration_id == contributions.registration_id
     assert _count(Endorsement) == 2 and _count(MailAddressHealth) == 1
+
+
+@pytest.mark.parametrize("own_forum", [True, False])
+def test_an_organiser_limited_to_other_forums_reads_none_of_the_new_tables_rows(app, contributions, create_forum,
+                                                                                own_forum):
+    """The forum scope (forums.accounts.scope) hides every row that belongs to a session of another forum."""
+    forum_id = contributions.forum_session.forum_id if own_forum else create_forum(title="Border talks").id
+    with app.test_request_context():
+        setattr(g, SCOPE_ATTRIBUTE, frozenset({forum_id}))
+        seen = {model.__name__: len(db.session.scalars(sa.select(model)).all())
+                for model in (Concern, FloorList, MailMessage, CheckinEvent, OpenSignup, Registration)}
+    assert seen == ({"Concern": 2, "FloorList": 1, "MailMessage": 1, "CheckinEvent": 1, "OpenSignup": 1,
+                     "Registration": 2} if own_forum else dict.fromkeys(seen, 0))
