@@ -35,7 +35,7 @@ WHOLE_ROWS: frozenset[type[Any]] = frozenset({ForumSession, AgendaItem, AgendaSp
 
 #: Columns of other rows the page shows (the forum's title, the region's names): the stamp reads them.
 SHOWN_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
-    Forum.title, Category.name_en, Category.name_ru, Category.name_tg,
+    Forum.title, Forum.translations, Category.name_en, Category.name_ru, Category.name_tg,
 )
 
 
