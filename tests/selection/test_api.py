@@ -53,6 +53,10 @@ def test_the_same_seed_draws_the_same_panel_within_every_quota(client, staff_hea
     assert set(answer) == KEYS and answer == again.get_json()
     schema_validator(client, "Selection").validate(answer)
     assert answer["seed"] == 2021 and answer["algorithm"] == "leximin"
+    assert answer["is_optimal"] and answer["gap"] == 0 and answer["upper_bound"] == answer["min_probability"]
+    assert answer["time_limit_seconds"] == 20
+    slow = client.post(url(forum_session), json={**body, "time_limit_seconds": 0}, headers=staff_headers)
+    assert slow.status_code == 422 and "time_limit_seconds" in slow.get_json()["error"]["fields"]
     selected = answer["selected"]
     assert len(selected) == 12 == len(set(selected)) and set(selected) <= set(pool)
     groups, genders = categories_of(selected, "group"), categories_of(selected, "gender")
