@@ -72,7 +72,8 @@ PERSONAL_TABLES = _personal_tables()
 
 #: (table, column) of the references a row that stays keeps to a personal row: an empty-able foreign key
 #: from a table that is not personal (a speech keeps its categories, a concern its text). The wipe empties
-#: them (the snapshot keeps them, so a restore links the rows again); erasing a person empties theirs.
+#: them with what goes with them, ``unlinked_values`` (the snapshot keeps both, so a restore puts them back);
+#: erasing a person empties theirs.
 PERSONAL_LINKS = tuple(
     (table.name, key.parent.name) for table in db.metadata.sorted_tables if table.name not in PERSONAL_TABLES
     for key in sorted(table.foreign_keys, key=lambda key: key.parent.name)
@@ -203,6 +204,18 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+#: what else a row forgets when its link to a person is emptied (``PERSONAL_LINKS``): a concern's organisation
+#: at submission names its submitter as well as a name would (``forums.concerns.anonymity``)
+FORGOTTEN_WITH_THE_LINK: dict[tuple[str, str], dict[str, Any]] = {
+    ("concern", "submitter_id"): {"organisation": "", "agrees_to_be_named": False},
+}
+
+
+def unlinked_values(table_name: str, column_name: str) -> dict[str, Any]:
+    """The values a row of ``PERSONAL_LINKS`` takes when its link is emptied (erasure, purge, wipe)."""
+    return {column_name: None, **FORGOTTEN_WITH_THE_LINK.get((table_name, column_name), {})}
+
+
 def link_key(table_name: str, column_name: str) -> str:
     """The snapshot's key for the links of one ``PERSONAL_LINKS`` column, e.g. ``floor_speech.participant_id``."""
     return f"{table_name}.{column_name}"
@@ -220,7 +233,8 @@ def personal_data_snapshot() -> dict[str, list[dict[str, Any]]]:
     for name, column in PERSONAL_LINKS:
         table = db.metadata.tables[name]
         primary = list(table.primary_key.columns)
-        rows = db.session.execute(sa.select(*primary, table.c[column]).where(table.c[column].is_not(None))
+        kept = [table.c[field] for field in unlinked_values(name, column)]
+        rows = db.session.execute(sa.select(*primary, *kept).where(table.c[column].is_not(None))
                                   .order_by(*primary)).mappings()
         snapshot[link_key(name, column)] = [dict(row) for row in rows]
     return snapshot
@@ -230,7 +244,7 @@ def unlink_all() -> None:
     """Empty every ``PERSONAL_LINKS`` column (the emergency wipe, after its snapshot)."""
     for name, column in PERSONAL_LINKS:
         table = db.metadata.tables[name]
-        db.session.execute(sa.update(table).where(table.c[column].is_not(None)).values({column: None}))
+        db.session.execute(sa.update(table).where(table.c[column].is_not(None)).values(unlinked_values(name, column)))
 
 
 def _key(passphrase: str, salt: bytes) -> bytes:
@@ -309,13 +323,14 @@ def restore_personal_data(snapshot: dict[str, list[dict[str, Any]]]) -> dict[str
         table = db.metadata.tables[name]
         primary = list(table.primary_key.columns)
         links = snapshot.get(link_key(name, column), [])
+        fields = list(unlinked_values(name, column))
         if links:
             # Rows deleted since the wipe (a speech list removed) have nothing to link: the update misses them.
             db.session.execute(
                 sa.update(table).where(*(key == sa.bindparam(f"key_{key.name}") for key in primary))
-                .values({column: sa.bindparam(f"link_{column}")}),
-                [{**{f"key_{key.name}": link[key.name] for key in primary}, f"link_{column}": link[column]}
-                 for link in links],
+                .values({field: sa.bindparam(f"value_{field}") for field in fields}),
+                [{**{f"key_{key.name}": link[key.name] for key in primary},
+                  **{f"value_{field}": link[field] for field in fields}} for link in links],
                 execution_options={"synchronize_session": False})
     db.session.expire_all()
     return {name: len(snapshot.get(name, [])) for name in PERSONAL_TABLES}

@@ -143,23 +143,15 @@ def plan_purge(now: datetime) -> PurgePlan:
     return plan
 
 
-#: what else a row forgets when its link to a person is emptied (``backup.PERSONAL_LINKS``): a concern's
-#: organisation at submission names its submitter as well as a name would (``forums.concerns.anonymity``)
-FORGOTTEN_WITH_THE_LINK: dict[tuple[str, str], dict[str, object]] = {
-    ("concern", "submitter_id"): {"organisation": "", "agrees_to_be_named": False},
-}
-
-
 def _unlink(table: sa.Table, column: sa.Column[object], condition: sa.ColumnElement[bool]) -> None:
-    values = {column.name: None, **FORGOTTEN_WITH_THE_LINK.get((table.name, column.name), {})}
-    db.session.execute(sa.update(table).where(condition).values(values),
+    db.session.execute(sa.update(table).where(condition).values(backup.unlinked_values(table.name, column.name)),
                        execution_options={"synchronize_session": False})
 
 
 def _remove(table: sa.Table, condition: sa.ColumnElement[bool]) -> None:
     """Delete the rows of ``table`` that meet ``condition`` and first what refers to them, as the schema's
     ``ON DELETE`` says: rows that cannot exist without them (CASCADE) are removed the same way, references
-    that may be empty (SET NULL) are emptied, with what ``FORGOTTEN_WITH_THE_LINK`` adds.
+    that may be empty (SET NULL) are emptied (``backup.unlinked_values``).
 
     Done here rather than left to the database so both backends behave alike whatever their foreign-key
     settings, and a table added later that refers to a person is followed without a change here.
@@ -235,7 +227,7 @@ def erase_participant(participant_id: int) -> Erasure | None:
     """Remove one person everywhere: row, categories, registrations (with their check-in requests and mail),
     speaker entries, personal link, support of concerns, the health of their addresses. Speeches on the floor
     and concerns they raised stay with the categories of that moment, without the person (and a concern
-    without the organisation, ``FORGOTTEN_WITH_THE_LINK``); check-in events lose the registration.
+    without the organisation, ``backup.FORGOTTEN_WITH_THE_LINK``); check-in events lose the registration.
 
     Seats the person held go to the waitlist of those sessions. Returns None when there is no such
     person. The audit entry names the id only, never the person.
@@ -274,8 +266,10 @@ def emergency_wipe(backup_path: Path, passphrase: str) -> dict[str, int]:
 
     The file is written, flushed and read back before the first delete: a failed backup wipes nothing.
     Uploads of the CSV import waiting for confirmation are deleted too but not backed up: nobody
-    confirmed them, and whoever needs them uploads the file again. Staff accounts, forums, sessions,
-    agendas and the audit log (which holds no personal values) stay.
+    confirmed them, and whoever needs them uploads the file again. Rows that stay but point at a person
+    (speeches, concerns, check-in events: ``backup.PERSONAL_LINKS``) lose the link and what goes with it; the
+    file keeps both. Staff accounts, forums, sessions, agendas and the audit log (which holds no personal
+    values) stay.
     """
     snapshot = backup.personal_data_snapshot()
     backup.write_encrypted(backup_path, snapshot, passphrase)

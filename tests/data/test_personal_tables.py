@@ -203,13 +203,16 @@ def test_the_wipe_empties_the_links_and_the_restore_puts_them_back(runner, contr
     db.session.expire_all()
     assert db.session.get(Speech, contributions.speech_id).participant_id is None
     assert _count(Concern, Concern.submitter_id.is_not(None)) == 0
+    assert _count(Concern, Concern.organisation != "") == 0, "the organisation names the submitter too"
     assert db.session.get(CheckinEvent, contributions.event_id).registration_id is None
     assert all(_count(db.metadata.tables[name]) == 0 for name in backup.PERSONAL_TABLES)
     result = runner.invoke(args=["emergency-restore", str(target), "--passphrase-stdin"], input=PASSPHRASE + "\n")
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Speech, contributions.speech_id).participant_id == contributions.person_id
-    assert db.session.get(Concern, contributions.concern_id).submitter_id == contributions.person_id
+    concern = db.session.get(Concern, contributions.concern_id)
+    assert (concern.submitter_id, concern.organisation, concern.agrees_to_be_named) == (
+        contributions.person_id, "Women of Kulyab", True)
     assert db.session.get(CheckinEvent, contributions.event_id).registration_id == contributions.registration_id
     assert _count(Endorsement) == 2 and _count(MailAddressHealth) == 1
 
