@@ -169,24 +169,22 @@ def start(floor_list: FloorList, speech_id: int | None = None) -> Speech:
 
     A paused speech resumes. Starting anyone but the first of the queue is an override, audited as such.
     """
-    return _start(floor_list, speech_id, queries.first_in_queue(floor_list))
-
-
-def _start(floor_list: FloorList, speech_id: int | None, first: int | None) -> Speech:
-    """``start`` with the first of the queue already known (``next_speaker`` has just computed it)."""
-    now = utcnow()
     current = _on_floor(floor_list)
-    if speech_id is None:
-        if current is not None and current.state is SpeechState.paused:
-            speech = current
-        elif first is None:
-            raise FloorError("nobody_waiting")
-        else:
-            speech = _speech(floor_list, first)
-    else:
-        speech = _speech(floor_list, speech_id)
+    if speech_id is None and current is not None and current.state is SpeechState.paused:
+        return _start(floor_list, current, current, None)
+    first = queries.first_in_queue(floor_list)
+    chosen = first if speech_id is None else speech_id
+    if chosen is None:
+        raise FloorError("nobody_waiting")
+    return _start(floor_list, _speech(floor_list, chosen), current, first)
+
+
+def _start(floor_list: FloorList, speech: Speech, current: Speech | None, first: int | None) -> Speech:
+    """Give ``speech`` the floor, ending ``current`` (the speech holding it) if another; ``first`` is the id of
+    the first of the queue, to tell an override."""
     if speech.state is SpeechState.speaking:
         return speech
+    now = utcnow()
     if current is not None and current.id != speech.id:
         _close_running(current, now)
         current.state = SpeechState.done
@@ -226,11 +224,11 @@ def next_speaker(floor_list: FloorList) -> Speech:
     if current is not None:
         _close_running(current, utcnow())
         current.state = SpeechState.done
-        db.session.flush()
+        db.session.flush()  # the queue is ordered with the ended speech counted
     first = queries.first_in_queue(floor_list)
     if first is None:
         raise FloorError("nobody_waiting")
-    return _start(floor_list, first, first)
+    return _start(floor_list, _speech(floor_list, first), None, first)
 
 
 def move_to_top(floor_list: FloorList, speech_id: int) -> None:

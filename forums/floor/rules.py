@@ -263,6 +263,27 @@ class SpeechRecord:
     seconds: float
     #: who spoke; None when not recorded (Chatham House)
     speaker: int | None = None
+    #: whether the speech holds the floor now (speaking or paused): its length is not final
+    on_floor: bool = False
+
+
+def floor_state(records: Iterable[SpeechRecord], dimension: str, pair: tuple[str, str],
+                present: Mapping[str, int]) -> FloorState:
+    """The floor before the queue, from a list's records: seconds spoken per category of ``dimension``, who was
+    heard, the category of ``pair`` that spoke last, and the mean length of the speeches ended so far."""
+    given = sorted((record for record in records if record.started_at is not None),
+                   key=lambda record: record.started_at or record.asked_at)
+    spoken: dict[str, float] = {}
+    for record in given:
+        key = record.categories.get(dimension)
+        if key is not None:
+            spoken[key] = spoken.get(key, 0.0) + record.seconds
+    last = next((record.categories.get(dimension) for record in reversed(given)
+                 if record.categories.get(dimension) in pair), None)
+    done = [record.seconds for record in given if not record.on_floor]
+    return FloorState(spoken=spoken, present=present,
+                      heard=frozenset(record.speaker for record in given if record.speaker is not None),
+                      last_category=last, mean_speech_seconds=sum(done) / len(done) if done else None)
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,39 @@ def test_a_facilitator_of_another_session_may_not_run_this_list(client, room, cr
     assert client.get(room.base).status_code == 403  # a public session: seen, but not theirs
     assert client.post(f"{room.base}/next").status_code == 403
     assert client.post(f"/sessions/{room.session_id}/floor/chatham-house", data={"on": "1"}).status_code == 403
+
+
+def test_next_gives_the_floor_to_the_head_of_the_queue_the_page_shows(client, room):
+    """The action orders the queue from plain rows; the page from the loaded list: the same order, the same head."""
+    client.post(f"{room.base}/settings", data={"policy": "balance", "dimension": "group", "speech_minutes": "3"})
+    add(client, room, "Sharipov Davlat")
+    client.post(f"{room.base}/next")
+    for name in ("Qodirov Anvar", "Karimova Dilbar", "Nazarova Zarina"):
+        add(client, room, name)
+    page = client.get(room.base).get_data(as_text=True)
+    queue = page[page.index('id="floor-queue-title"'):]
+    head = min(("Qodirov Anvar", "Karimova Dilbar", "Nazarova Zarina"), key=queue.index)
+    assert head != "Qodirov Anvar"  # government has spoken: balance puts the others first
+    client.post(f"{room.base}/next")
+    speaking = db.session.scalar(sa.select(Speech).where(Speech.state == SpeechState.speaking))
+    assert speaking is not None and speaking.participant_id == room.people[head]
+    assert "floor.out_of_turn" not in audit_actions()
+
+
+def test_an_action_costs_the_same_queries_however_long_the_list(client, room, count_queries):
+    """Speed (issue 15 item 8): "next" reads the list once, whatever it holds; no query per speech."""
+    client.post(f"{room.base}/settings", data={"policy": "balance", "dimension": "group", "speech_minutes": "3"})
+    add(client, room, "Sharipov Davlat")
+    client.post(f"{room.base}/next")  # someone holds the floor each time "next" is measured
+
+    def next_costs() -> int:
+        for name in room.people:
+            add(client, room, name)
+        with count_queries() as counted:
+            assert client.post(f"{room.base}/next", headers={"Accept": "application/json"}).get_json() == {"ok": True}
+        return counted()
+
+    short = next_costs()
+    for _ in range(3):
+        client.post(f"{room.base}/next")
+    assert next_costs() == short

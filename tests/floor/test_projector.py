@@ -57,3 +57,19 @@ def test_labels_can_be_hidden_and_chatham_house_never_shows_a_name(client, room,
     assert body["speaker"] is None
     page = app.test_client().get(url).get_data(as_text=True)
     assert "Sharipov" not in page
+
+
+def test_the_projector_poll_answers_304_until_the_floor_changes(client, room, app):
+    """A poll costs a bodyless 304 while nothing changed; a stop is in the very next poll's answer."""
+    url = new_display(client, room)
+    add(client, room, "Sharipov Davlat")
+    client.post(f"{room.base}/next")
+    screen = app.test_client()
+    first = screen.get(f"{url}/state.json")
+    assert first.status_code == 200 and first.get_json()["speaking"] is True
+    unchanged = screen.get(f"{url}/state.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b""
+    client.post(f"{room.base}/stop", headers={"Accept": "application/json"})
+    after_stop = screen.get(f"{url}/state.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert after_stop.status_code == 200 and after_stop.headers["ETag"] != first.headers["ETag"]
+    assert after_stop.get_json()["speaking"] is False and after_stop.get_json()["has_floor"] is False

@@ -16,6 +16,7 @@ from forums.floor.rules import (
     budget_lines,
     clock_text,
     floor_report,
+    floor_state,
     is_over,
     order_queue,
     person_totals,
@@ -152,3 +153,16 @@ def test_person_totals_add_up_speeches_per_speaker_and_skip_those_not_recorded()
 
 def test_clock_text():
     assert [clock_text(s) for s in (0, 59.9, 61, 3725, -5)] == ["0:00", "0:59", "1:01", "1:02:05", "-0:05"]
+
+
+def test_the_floor_before_the_queue_is_derived_from_the_records():
+    records = [record("government", 0, 10, 300, 1), record("uto", 5, 400, 100, 2),
+               record("government", 6, 600, 50, 1),
+               SpeechRecord("contribution", T0, {"group": "uto"}, T0 + timedelta(seconds=700), 30, 3, on_floor=True),
+               record("minorities", 30, None, 0, 4)]
+    state = floor_state(records, "group", ("government", "uto"), {"government": 2, "uto": 1})
+    assert state.spoken == {"government": 350, "uto": 130}
+    assert state.heard == {1, 2, 3} and state.present == {"government": 2, "uto": 1}
+    # the latest speech given the floor is the running one (uto); the running one is not yet a finished length
+    assert state.last_category == "uto" and state.mean_speech_seconds == pytest.approx(150)
+    assert floor_state([], "group", ("government", "uto"), {}) == FloorState()
