@@ -56,6 +56,11 @@ REPORT_VERDICTS: dict[str, LazyString] = {
 }
 
 
+def not_counted_label() -> str:
+    """What a category that does not count toward balance is called wherever it is listed."""
+    return str(NOT_COUNTED)
+
+
 def status_key(status: str, counts_toward_balance: bool = True) -> str:
     """The CSS class suffix of a category's status: ``ok``, ``under``, ``over`` or ``uncounted``."""
     return status if counts_toward_balance else "uncounted"
@@ -63,7 +68,7 @@ def status_key(status: str, counts_toward_balance: bool = True) -> str:
 
 def status_label(status: str, counts_toward_balance: bool = True) -> str:
     """A category's status in words (colour only repeats it)."""
-    return str(STATUS_LABELS[status] if counts_toward_balance else NOT_COUNTED)
+    return str(STATUS_LABELS[status]) if counts_toward_balance else not_counted_label()
 
 
 def verdict_key(ok: bool | None, counted: int | None = None) -> str:
@@ -129,6 +134,7 @@ def limits_text(quota: Quota | None) -> str:
 TEMPLATE_GLOBALS: dict[str, Callable[..., str]] = {
     "balance_status_key": status_key,
     "balance_status_label": status_label,
+    "balance_not_counted_label": not_counted_label,
     "balance_verdict_key": verdict_key,
     "balance_verdict_label": verdict_label,
     "balance_report_verdict_label": report_verdict_label,
