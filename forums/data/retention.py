@@ -225,7 +225,8 @@ class Erasure:
 
 def erase_participant(participant_id: int) -> Erasure | None:
     """Remove one person everywhere: row, categories, registrations (with their check-in requests and mail),
-    speaker entries, personal link, support of concerns, the health of their addresses. Speeches on the floor
+    speaker entries, personal link, support of concerns, the health of their addresses, sign-ups of the public
+    form not yet confirmed with their e-mail or phone. Speeches on the floor
     and concerns they raised stay with the categories of that moment, without the person (and a concern
     without the organisation, ``backup.FORGOTTEN_WITH_THE_LINK``); check-in events lose the registration.
 
@@ -246,7 +247,13 @@ def erase_participant(participant_id: int) -> Erasure | None:
         sa.select(sa.func.count()).select_from(PersonalLink).where(PersonalLink.participant_id == participant_id)) or 0
     # Everything else that refers to the person follows the schema (``_remove``): their endorsements, address
     # health and registrations' mail go; speeches and concerns keep their categories without them.
+    contacts = sorted({value for value in (participant.email, participant.phone) if value})
     _delete_participants([participant_id])
+    # A sign-up of the public form not yet confirmed names nobody in the register: found by the person's contact.
+    if contacts:
+        signups = db.metadata.tables["open_signup"]
+        _remove(signups, sa.and_(signups.c.confirmed_at.is_(None),
+                                 sa.or_(signups.c.email.in_(contacts), signups.c.phone.in_(contacts))))
     db.session.expire_all()
     # Calendars must notice that an agenda changed.
     for forum_session in db.session.scalars(sa.select(ForumSession).where(ForumSession.id.in_(set(speaker_sessions)))):

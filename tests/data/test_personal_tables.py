@@ -162,6 +162,21 @@ def test_erasing_a_person_removes_or_anonymises_their_rows_in_every_new_table(co
     assert _count(Registration, Registration.participant_id == contributions.witness_id) == 1
 
 
+def test_erasing_a_person_forgets_their_unconfirmed_sign_ups_by_contact(contributions):
+    person = db.session.get(Participant, contributions.person_id)
+    person.email, person.phone = "nigora@example.org", "+992 93 555 0101"
+    for code, email, phone in (("a", "nigora@example.org", ""), ("b", "", "+992 93 555 0101"),
+                               ("d", "someone.else@example.org", "")):
+        db.session.add(OpenSignup(session_id=contributions.forum_session.id, code_hash=code * 64, name="Nigora",
+                                  email=email, phone=phone, consent_notice="2026-1", consent_at=utcnow()))
+    db.session.commit()
+    retention.erase_participant(contributions.person_id)
+    db.session.commit()
+    assert set(db.session.scalars(sa.select(OpenSignup.email).where(OpenSignup.confirmed_at.is_(None)))) == {
+        "someone.else@example.org"}
+    assert db.session.get(OpenSignup, contributions.signup_id) is not None, "a confirmed one holds no contact"
+
+
 def test_the_purge_unties_speeches_concerns_and_support_of_expired_sessions(contributions):
     now = contributions.forum_session.ends_at + timedelta(days=31)
     assert contributions.forum_session.id in retention.plan_purge(now).session_ids
