@@ -153,10 +153,16 @@ INLINE_CODE = [
 ]
 
 
+#: templates rendered only as the HTML part of an e-mail: never served, so no CSP applies, and mail readers drop
+#: linked stylesheets, so the few styles they have are inline
+EMAIL_BODIES = {"mail/message.html"}
+
+
 def test_templates_need_no_unsafe_inline():
     problems = [
         f"{path.relative_to(TEMPLATES)}: {what}"
         for path in sorted(TEMPLATES.rglob("*.html"))
+        if str(path.relative_to(TEMPLATES)) not in EMAIL_BODIES
         for pattern, what in INLINE_CODE
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
