@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from forums.data import excel_csv, imports
+from forums.people.seed import DEFAULT_DIMENSIONS
 from models import AuditEntry, Participant, db
 
 
@@ -127,7 +128,8 @@ def test_the_import_page_offers_a_template_excel_opens(client, create_user, logi
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     raw = response.get_data()
-    assert raw == "\ufeffname,organisation,email,phone,languages,group,region,gender\r\n".encode()
+    dimensions = ",".join(key for key, _names, _categories in DEFAULT_DIMENSIONS)
+    assert raw == f"\ufeffname,organisation,email,phone,languages,{dimensions}\r\n".encode()
     # The template itself is a file the import takes.
     assert "The file is empty." not in _upload(client, raw).get_data(as_text=True)
 

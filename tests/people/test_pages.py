@@ -142,7 +142,14 @@ def test_staff_add_dimensions_and_categories_without_code(staff):
     assert staff.post("/staff/participants/new", data=participant_data(cat_age_band="under_30")).status_code == 302
 
 
+def _dimension_and_category_counts() -> tuple[int, int]:
+    counts = db.session.execute(sa.select(sa.func.count(Dimension.id.distinct()), sa.func.count(Category.id))
+                                .select_from(Dimension).join(Category)).one()
+    return tuple(counts)
+
+
 def test_duplicate_or_malformed_dimension_and_category_keys_are_refused(staff):
+    before = _dimension_and_category_counts()
     duplicate = staff.post("/staff/dimensions/new", data={"dimension-key": "group", "dimension-name_en": "Group"})
     assert duplicate.status_code == 422
     assert "A dimension with this key already exists." in duplicate.get_data(as_text=True)
@@ -150,9 +157,7 @@ def test_duplicate_or_malformed_dimension_and_category_keys_are_refused(staff):
         "category-dimension": "group", "category-key": "Bad Key", "category-name_en": "Bad"})
     assert malformed.status_code == 422
     assert "Use lowercase letters" in malformed.get_data(as_text=True)
-    counts = db.session.execute(sa.select(sa.func.count(Dimension.id.distinct()), sa.func.count(Category.id))
-                                .select_from(Dimension).join(Category)).one()
-    assert tuple(counts) == (3, 19)
+    assert _dimension_and_category_counts() == before
 
 
 # Registrations ------------------------------------------------------------------------------------
