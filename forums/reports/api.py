@@ -13,8 +13,16 @@ from forums.api.openapi import error_responses, json_response
 from forums.api.support import staff_user
 from forums.audit import log as audit
 from forums.i18n import current_language, to_local
-from forums.reports import forms, queries
+from forums.reports import forms, queries, rules
 from forums.reports.sections import sections_for
+from models import utcnow
+
+
+def _period() -> tuple[date, date]:
+    """``from`` and ``to`` of the query; neither: the last calendar month, as on the report page."""
+    if "from" not in request.args and "to" not in request.args:
+        return rules.last_month(to_local(utcnow()).date())
+    return _day("from"), _day("to")
 
 
 def _day(field: str) -> date:
@@ -41,9 +49,10 @@ def _forum_ids() -> list[int]:
 
 @bp.get("/reports")
 def get_report() -> ResponseReturnValue:
-    """The report of ``from``..``to`` (days in Dushanbe, both included) and the ``forum``s (none: every forum)."""
+    """The report of ``from``..``to`` (days in Dushanbe, both included; neither: last month) and the ``forum``s
+    (none: every forum)."""
     staff_user()
-    first_day, last_day = _day("from"), _day("to")
+    first_day, last_day = _period()
     if last_day < first_day:
         raise invalid({"to": _("The end must not be before the start.")})
     if (last_day - first_day).days > forms.MAX_DAYS:
@@ -157,10 +166,11 @@ PATHS: dict[str, Any] = {
             "summary": "The report for headquarters: sessions held, attendance per category against policy, "
                        "the monthly trend, categories never present (staff only; audited)",
             "parameters": [
-                {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
-                 "description": "First day (Asia/Dushanbe), YYYY-MM-DD"},
-                {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"},
-                 "description": "Last day, included; at most three years after `from`"},
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "First day (Asia/Dushanbe), YYYY-MM-DD; with neither `from` nor `to`, the report "
+                                "covers the last calendar month"},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "Last day, included; at most three years after `from`; required with `from`"},
                 {"name": "forum", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}},
                  "style": "form", "explode": True, "description": "Forum ids (repeat); none: every forum"},
             ],

@@ -1,12 +1,13 @@
 """The report's forms: which period and forums (read from the address), and the narrative."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, TextAreaField, ValidationError
 from wtforms.validators import InputRequired, Length, Optional
 
 from forums.forms import AppForm, MultiCheckboxField, options
+from forums.reports import rules
 
 #: the longest narrative staff may write
 NARRATIVE_MAX = 20_000
@@ -35,8 +36,8 @@ class ReportForm(AppForm):
 
 def report_form(forum_choices: list[tuple[int, str]], formdata: object, today: date) -> ReportForm:
     """The form, with last calendar month as the period when the address gives none."""
-    last_month_end = today.replace(day=1) - timedelta(days=1)
-    form = ReportForm(formdata=formdata, data={"start": last_month_end.replace(day=1), "end": last_month_end})
+    first_day, last_day = rules.last_month(today)
+    form = ReportForm(formdata=formdata, data={"start": first_day, "end": last_day})
     form.forums.choices = options(forum_choices)
     return form
 

@@ -21,13 +21,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from forums.balance.rules import STAGES, DimensionSpec, Status
 from forums.data.anonymity import suppress_cells
 
 #: the stage a report counts: who was in the room
 STAGE = STAGES[-1]
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """The period a report covers when its reader names none: the last whole calendar month before ``today``."""
+    last_day = today.replace(day=1) - timedelta(days=1)
+    return last_day.replace(day=1), last_day
 #: the key of the whole period among the months in the suppression table
 PERIOD = "period"
 

@@ -4,7 +4,9 @@ import jsonschema_rs
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEntry, db
+from forums.i18n import to_local
+from forums.reports.rules import last_month
+from models import AuditEntry, db, utcnow
 
 
 @pytest.fixture
@@ -48,3 +50,10 @@ def test_facilitators_and_strangers_are_refused(client, create_user, token_for):
     assert client.get("/api/v1/reports", query_string=query).status_code == 401
     assert client.get("/api/v1/reports", query_string=query,
                       headers=token_for(create_user("facilitator"))).status_code == 403
+
+
+def test_without_a_period_the_report_covers_last_month_as_the_page_does(client, staff_headers):
+    first_day, last_day = last_month(to_local(utcnow()).date())
+    response = client.get("/api/v1/reports", headers=staff_headers)
+    assert response.status_code == 200
+    assert (response.get_json()["from"], response.get_json()["to"]) == (first_day.isoformat(), last_day.isoformat())

@@ -2,8 +2,10 @@
 
 from datetime import date
 
+import pytest
+
 from forums.balance.rules import CategorySpec, DimensionSpec
-from forums.reports.rules import HeldSession, build_report, months_between, scope_key
+from forums.reports.rules import HeldSession, build_report, last_month, months_between, scope_key
 
 GROUP = DimensionSpec("group", (CategorySpec("government"), CategorySpec("uto"), CategorySpec("media"),
                                 CategorySpec("international", counts_toward_balance=False)))
@@ -60,3 +62,12 @@ def test_a_dimension_nobody_attending_has_a_category_of_names_nobody_absent():
     held = [HeldSession("2026-10", {("group", "government"): 6, ("group", "uto"): 7}, {})]
     report = build_report([GROUP, sector], held, ["2026-10"], k=5)
     assert report.never_present == (("group", "media"),)
+
+
+@pytest.mark.parametrize("today, period", [
+    (date(2026, 12, 3), (date(2026, 11, 1), date(2026, 11, 30))),
+    (date(2027, 1, 1), (date(2026, 12, 1), date(2026, 12, 31))),
+    (date(2028, 3, 31), (date(2028, 2, 1), date(2028, 2, 29))),
+])
+def test_the_default_period_is_the_last_whole_month(today, period):
+    assert last_month(today) == period
