@@ -58,8 +58,6 @@ _TARGET_ROUNDS = 10
 _PRICING_GAP = 1e-9
 # Peeling needs any panel of a face, not the best one: the ILP may stop at its first panel.
 _ANY_PANEL_GAP = 1e6
-# HiGHS's simplex_strategy value of the primal simplex.
-_PRIMAL_SIMPLEX = 4
 # Random LP objectives tried for an integral vertex of a face before asking the ILP.
 _VERTEX_TRIES = 5
 # Panels whose weight is below this are dropped from the published distribution.
@@ -647,11 +645,6 @@ class _Master:
         self.floors = np.zeros(self.num_types)
         self._known: set[bytes] = set()
         self.highs = _new_highs()
-        # Column generation only adds columns, which keeps the last basis primal feasible: the primal
-        # simplex goes on from it, where presolve and the dual simplex would start over (measured:
-        # 2.5x less CPU on the slowest 1,000-person instance).
-        self.highs.setOptionValue("presolve", "off")
-        self.highs.setOptionValue("simplex_strategy", _PRIMAL_SIMPLEX)
         # z <= 1 keeps the LP bounded once every type is fixed.
         self.highs.addVar(-_INF, 1.0)
         self.highs.changeColCost(0, 1.0)
