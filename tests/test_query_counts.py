@@ -176,6 +176,8 @@ def test_every_read_costs_the_same_queries_with_10_and_1000_rows(app, fixture, c
 
     lazy = {endpoint: found for endpoint, found in (few | many).items() if isinstance(found, str)}
     assert lazy == {}, "\n".join(f"{endpoint}: {found}" for endpoint, found in lazy.items())
-    growing = {endpoint: (few[endpoint], many[endpoint]) for endpoint in few if many[endpoint] != few[endpoint]}
+    # Fewer is not growth: the audit log names its objects with one query per kind of object on the page, and the
+    # newest 50 of 1000 entries may be of fewer kinds than all 10.
+    growing = {endpoint: (few[endpoint], many[endpoint]) for endpoint in few if many[endpoint] > few[endpoint]}
     assert growing == {}, f"queries with {FEW} rows, with {MANY}: {growing}"
     assert len(few) > 40, "the url map should give every page and API read"

@@ -8,6 +8,7 @@ anything is written, so the caller's transaction holds nothing of a refused chan
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -57,8 +58,19 @@ MAX_TITLE = 300
 
 def settings_of(forum_id: int) -> ConcernSettings:
     """The forum's settings, or the defaults (known to staff only, no limit) when it has none yet."""
-    found = db.session.get(ConcernSettings, forum_id)
-    return found or ConcernSettings(forum_id=forum_id, anonymity=Anonymity.staff_only, max_per_organisation=None)
+    return db.session.get(ConcernSettings, forum_id) or _default_settings(forum_id)
+
+
+def settings_by_forum(forum_ids: Iterable[int]) -> dict[int, ConcernSettings]:
+    """``settings_of`` each of the forums, read in one query."""
+    wanted = set(forum_ids)
+    found = {settings.forum_id: settings for settings in db.session.scalars(
+        sa.select(ConcernSettings).where(ConcernSettings.forum_id.in_(wanted)))} if wanted else {}
+    return {forum_id: found.get(forum_id) or _default_settings(forum_id) for forum_id in wanted}
+
+
+def _default_settings(forum_id: int) -> ConcernSettings:
+    return ConcernSettings(forum_id=forum_id, anonymity=Anonymity.staff_only, max_per_organisation=None)
 
 
 def save_settings(forum: Forum, anonymity: Anonymity, max_per_organisation: int | None) -> ConcernSettings:

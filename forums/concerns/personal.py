@@ -19,7 +19,7 @@ from forums.concerns.forms import ConcernForm
 from forums.forms import ActionForm
 from forums.i18n import current_language
 from forums.people import links
-from models import Concern, ConcernSettings, Participant, db
+from models import Concern, Participant, db
 from models.concerns import ANSWER_STATE_LABELS, STAGE_LABELS, Channel
 
 bp = Blueprint("concerns_personal", __name__, url_prefix="/p/<token>/concerns")
@@ -44,9 +44,6 @@ def _participant_or_404(token: str) -> Participant:
     return participant
 
 
-def _settings_by_forum(concerns: list[Concern]) -> dict[int, ConcernSettings]:
-    return {forum_id: operations.settings_of(forum_id)
-            for forum_id in {concern.forum_session.forum_id for concern in concerns}}
 
 
 @bp.route("", methods=("GET", "POST"))
@@ -76,13 +73,13 @@ def home(token: str) -> BaseResponse | tuple[str, int] | str:
             return redirect(url_for("concerns_personal.home", token=token))
     own = queries.submitted_by(participant.id)
     others = queries.open_to_support(participant.id)
-    forum_settings = _settings_by_forum(own + others)
+    forum_settings = operations.settings_by_forum(
+        [concern.forum_session.forum_id for concern in own + others] + [each.forum_id for each in sessions])
     html = render_template(
         "concerns/personal.html", token=token, form=form, has_sessions=bool(sessions), own=own, others=others,
         endorsed=queries.endorsed_by(participant.id), stage_labels=STAGE_LABELS, answer_labels=ANSWER_STATE_LABELS,
         action_form=ActionForm(formdata=None), locale=current_language(),
-        asks_agreement=any(asks_for_agreement(each.anonymity.value) for each in
-                           (operations.settings_of(forum_session.forum_id) for forum_session in sessions)),
+        asks_agreement=any(asks_for_agreement(forum_settings[each.forum_id].anonymity.value) for each in sessions),
         public_name=lambda concern: concern.submitter.name if concern.submitter and shows_submitter(
             forum_settings[concern.forum_session.forum_id].anonymity.value, "public", concern.agrees_to_be_named)
         else None,
