@@ -179,7 +179,6 @@ __all__ = [
     "STAFF_ROLES",
     "SessionFacilitator",
     "SessionStatus",
-    "SignupSetting",
     "SPEECH_KIND_LABELS",
     "SPEECH_STATE_LABELS",
     "Speech",
