@@ -41,6 +41,11 @@ def init_app(app: Flask) -> None:
     from forums.web import assets, cache, compression, navigation
     from models import db
 
+    # isort: split
+    # Features' staff home panels, after the desk's views: the home shows panels in the order they are registered.
+    from forums.concerns import home as concerns_home  # noqa: F401
+    from forums.mail import home as mail_home  # noqa: F401
+
     # Before any blueprint adds a rule: every <int:...> of every route is bounded (forums.validation).
     app.url_map.converters["int"] = validation.BoundedIntConverter
     # JSON keeps the order the contract documents instead of sorting keys.

@@ -5,7 +5,22 @@ from datetime import timedelta
 
 from forums.balance import policies
 from forums.balance.rules import Quota
-from models import AgendaItem, AgendaKind, ForumSession, SessionFacilitator, db, utcnow
+from models import (
+    AgendaItem,
+    AgendaKind,
+    Commitment,
+    ConcernAnswer,
+    ConcernIssue,
+    ConcernStage,
+    ForumSession,
+    MailKind,
+    MailMessage,
+    MailState,
+    SessionFacilitator,
+    db,
+    utcnow,
+)
+from models.concerns import AnswerState
 from tests.conftest import sign_in_without_password
 
 GROUPS = ("government", "uto", "media", "academia")
@@ -13,14 +28,23 @@ GROUPS = ("government", "uto", "media", "academia")
 
 def _grow(forum_session: ForumSession, create_session, create_participant, create_registration, size: int,
           start: int) -> None:
-    """``size`` more sessions this week (drafts among them), people, registrations and agenda items."""
+    """``size`` more sessions this week (drafts among them), people, registrations and agenda items, and for
+    the panels of features: mail that failed or bounced, and commitments past their due date."""
     for number in range(start, start + size):
         other = create_session(forum=forum_session.forum, title=f"Session {number}",
                                status="draft" if number % 2 else "published",
                                starts_at=utcnow() + timedelta(days=1, hours=number))
         person = create_participant(f"Person {number:03}", group=GROUPS[number % len(GROUPS)])
         create_registration(forum_session, person, "invited")
-        create_registration(other, person, "invited")
+        invitation = create_registration(other, person, "invited")
+        db.session.add(MailMessage(kind=MailKind.invitation, state=(MailState.failed, MailState.bounced)[number % 2],
+                                   registration_id=invitation.id, session_id=other.id,
+                                   recipient=f"person{number}@example.org", language="en"))
+        issue = ConcernIssue(forum_session=other, title=f"Issue {number}", stage=ConcernStage.answered)
+        answer = ConcernAnswer(issue=issue, official="Minister", authority="Ministry", answered_on=utcnow().date(),
+                               text="Yes", state=AnswerState.accepted)
+        db.session.add(Commitment(answer=answer, description=f"Promise {number}", owner="Ministry",
+                                  due_on=utcnow().date() - timedelta(days=7)))
         db.session.add(AgendaItem(forum_session=forum_session, title=f"Item {number}", kind=AgendaKind.discussion,
                                   starts_at=forum_session.starts_at, ends_at=forum_session.ends_at))
     db.session.commit()
