@@ -8,7 +8,7 @@ answers are shown on the concerns the person raised or supports.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -18,38 +18,17 @@ from forums.concerns.anonymity import asks_for_agreement, shows_submitter
 from forums.concerns.forms import ConcernForm
 from forums.forms import ActionForm
 from forums.i18n import current_language
-from forums.people import links
-from models import Concern, Participant, db
+from forums.web.personal import participant_or_404, personal_link_pages
+from models import Concern, db
 from models.concerns import ANSWER_STATE_LABELS, STAGE_LABELS, Channel
 
-bp = Blueprint("concerns_personal", __name__, url_prefix="/p/<token>/concerns")
-
-
-@bp.before_request
-def _mark_personal() -> None:
-    """About one person: never cached, never indexed (as their sessions page)."""
-    request.personal_data = True  # type: ignore[attr-defined]
-
-
-@bp.after_request
-def _no_index(response: Response) -> Response:
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _participant_or_404(token: str) -> Participant:
-    participant = links.resolve(token)
-    if participant is None:
-        abort(404)
-    return participant
-
-
+bp = personal_link_pages(Blueprint("concerns_personal", __name__, url_prefix="/p/<token>/concerns"))
 
 
 @bp.route("", methods=("GET", "POST"))
 def home(token: str) -> BaseResponse | tuple[str, int] | str:
     """The person's concerns, the form to raise one, and their sessions' accepted concerns to support."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     sessions = queries.sessions_open_for(participant.id)
     form = ConcernForm()
     form.session_id.choices = [(each.id, each.localized("title", current_language())) for each in sessions]
@@ -90,7 +69,7 @@ def home(token: str) -> BaseResponse | tuple[str, int] | str:
 @bp.post("/endorse")
 def endorse(token: str) -> BaseResponse:
     """Support a concern, once."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     form = ActionForm()
     concern_id = validation.whole_number(request.form.get("concern_id") or "")
     concern = db.session.get(Concern, concern_id) if concern_id is not None else None

@@ -43,6 +43,7 @@ from forums.floor import operations, queries, rules
 from forums.floor.wording import reason_text
 from forums.i18n import current_language, display_zone, to_local
 from forums.web.cache import kept
+from forums.web.personal import mark_personal
 from models import (
     FLOOR_POLICY_LABELS,
     SPEECH_KIND_LABELS,
@@ -516,7 +517,7 @@ def report_csv(session_id: int) -> ResponseReturnValue:
 
 def _display(token: str) -> queries.LiveDisplay:
     """The live display of this token, or 404. Its page names the speaker: never kept in a cache."""
-    request.personal_data = True  # type: ignore[attr-defined]
+    mark_personal()
     display = queries.live_display(token_digest(token)) if len(token) <= 100 else None
     if display is None:
         abort(404)

@@ -24,10 +24,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.wrappers import Response as BaseResponse
 
 from forums.i18n import current_language, display_zone
-from forums.people import links
 from forums.registrations import operations
 from forums.sessions import calendar as calendar_views
 from forums.sessions import queries
+from forums.web.personal import participant_or_404, personal_link_pages
 from models import (
     STATUS_LABELS,
     AgendaItem,
@@ -41,29 +41,10 @@ from models import (
 )
 from models.registrations import CAN_ACCEPT, CAN_DECLINE, ON_LIST, SEATED, ChangedBy
 
-bp = Blueprint("personal", __name__, url_prefix="/p")
+bp = personal_link_pages(Blueprint("personal", __name__, url_prefix="/p"))
 
 #: registrations whose session belongs in the person's calendar: declined and cancelled ones are left out
 IN_CALENDAR = ON_LIST
-
-
-@bp.before_request
-def _mark_personal() -> None:
-    """Everything here is about one person: never cached, never indexed."""
-    request.personal_data = True  # type: ignore[attr-defined]
-
-
-@bp.after_request
-def _no_index(response: Response) -> Response:
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def _participant_or_404(token: str) -> Participant:
-    participant = links.resolve(token)
-    if participant is None:
-        abort(404)
-    return participant
 
 
 #: the sessions a person's page may show: a draft is the organisers' work in progress, not yet an
@@ -159,7 +140,7 @@ def decline_note(registration: Registration, is_full: bool) -> str | None:
 @bp.route("/<token>")
 def home(token: str) -> str:
     """The person's sessions with their status and accept/decline buttons."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     registrations = _registrations(participant.id)
     full = _full_sessions(participant.id)
     return render_template(
@@ -174,7 +155,7 @@ def home(token: str) -> str:
 @bp.route("/<token>/sessions/<int:session_id>")
 def session_page(token: str, session_id: int) -> str:
     """The agenda of a session the person is invited to or registered for, public or not."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     registration = _registration_or_404(participant, session_id)
     forum_session = queries.session_with_agenda(session_id)
     if forum_session is None:
@@ -190,7 +171,7 @@ def session_page(token: str, session_id: int) -> str:
 @bp.post("/<token>/sessions/<int:session_id>/answer")
 def answer(token: str, session_id: int) -> BaseResponse:
     """Accept (a seat if one is free, else the waiting list) or decline an invitation."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     registration = _registration_or_404(participant, session_id)
     choice = request.form.get("answer")
     back = (url_for("personal.session_page", token=token, session_id=session_id)
@@ -227,7 +208,7 @@ def answer(token: str, session_id: int) -> BaseResponse:
 @bp.route("/<token>/calendar.ics")
 def calendar(token: str) -> Response:
     """The person's sessions as a calendar feed (declined and cancelled ones left out)."""
-    participant = _participant_or_404(token)
+    participant = participant_or_404(token)
     locale = current_language()
     sessions = _calendar_sessions(participant.id)
     body = calendar_views.sessions_calendar(

@@ -19,6 +19,7 @@ from forums.people.operations import dimensions_with_categories
 from forums.registrations import operations as registrations
 from forums.signup import confirmation, forms, home, operations, queries, rules
 from forums.web import failed_status, staff_required
+from forums.web.personal import mark_personal
 from models import SEATED, ForumSession, Registration, db, utcnow
 
 bp = Blueprint("signup", __name__)
@@ -76,7 +77,7 @@ def signup(session_id: int) -> tuple[str, int]:
                 name=(form.name.data or "").strip(), categories=form.chosen_categories(),
                 organisation=_typed(form, "organisation"), email=_typed(form, "email").lower(),
                 phone=_typed(form, "phone"))
-            _personal()
+            mark_personal()
             signup_row, code = operations.submit(forum_session, answers)
             url = url_for("signup.confirm", code=code, _external=True)
             confirmation.deliver(confirmation.ConfirmationLink(signup_row, url, current_language()))
@@ -120,7 +121,7 @@ def confirm() -> tuple[str, int]:
     Mail scanners open links to check them; a GET therefore changes nothing. Without a code (or with
     an unknown or expired one) the page asks for the code, which can also be typed in.
     """
-    _personal()
+    mark_personal()
     form = forms.ConfirmForm(data={"code": request.args.get("code", "")} if request.method == "GET" else None)
     code = (form.code.data or "").strip()
     signup_row = queries.signup_by_code(code) if code else None
@@ -140,11 +141,6 @@ def confirm() -> tuple[str, int]:
         db.session.commit()
         return _confirmed(forum_session, registration.id, token=personal.token)
     return render_template("signup/confirm.html", form=form, forum_session=forum_session, code=code), 200
-
-
-def _personal() -> None:
-    """Mark the answer personal (a confirmation code, a personal link): no cache may keep it (forums.security)."""
-    request.personal_data = True  # type: ignore[attr-defined]
 
 
 def _confirmed(forum_session: ForumSession, registration_id: int | None, *, token: str | None = None,
