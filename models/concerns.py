@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import Model, UTCDateTime, utcnow
@@ -289,3 +290,8 @@ class Commitment(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     answer: Mapped[ConcernAnswer] = relationship(back_populates="commitments")
+
+    @hybrid_method
+    def is_overdue_on(self, today: date) -> Any:
+        """Still open and due before ``today``: a bool on a commitment, the same rule as SQL on the class."""
+        return (self.status == CommitmentStatus.open) & (self.due_on < today)

@@ -21,7 +21,6 @@ from forums.desk.panels import HomeLine, HomePanel, register_panel
 from forums.desk.queries import HOME_LIMIT
 from forums.i18n import current_language, display_zone
 from models import STAFF_ROLES, Commitment, ConcernAnswer, ConcernIssue, Forum, ForumSession, User, db
-from models.concerns import CommitmentStatus
 
 #: characters of a commitment's description a line shows; its forum's page has the whole text
 DESCRIPTION_CHARS = 120
@@ -29,12 +28,12 @@ DESCRIPTION_CHARS = 120
 
 def overdue_commitments(now: datetime) -> list[tuple[Commitment, ForumSession, Forum]]:
     """Commitments overdue on ``now``'s day in the display zone, longest overdue first, with their session and
-    forum: one query. Overdue is ``forums.concerns.queries.is_overdue`` (open, due before today), in SQL."""
+    forum: one query. Overdue is ``Commitment.is_overdue_on`` (open, due before today), here in SQL."""
     today = now.astimezone(display_zone()).date()
     return [(commitment, forum_session, forum) for commitment, forum_session, forum in db.session.execute(
         sa.select(Commitment, ForumSession, Forum)
         .join(Commitment.answer).join(ConcernAnswer.issue).join(ConcernIssue.forum_session).join(ForumSession.forum)
-        .where(Commitment.status == CommitmentStatus.open, Commitment.due_on < today)
+        .where(Commitment.is_overdue_on(today))
         .options(raiseload("*"))
         .order_by(Commitment.due_on, Commitment.id)
         .limit(HOME_LIMIT)

@@ -204,8 +204,8 @@ def forum_commitments(forum_id: int) -> list[Commitment]:
 
 
 def is_overdue(commitment: Commitment, today: date) -> bool:
-    """An open commitment past its due date."""
-    return commitment.status is CommitmentStatus.open and commitment.due_on < today
+    """An open commitment past its due date (``Commitment.is_overdue_on``, which the home panel runs in SQL)."""
+    return bool(commitment.is_overdue_on(today))
 
 
 # The participant's own ------------------------------------------------------------------------------------
