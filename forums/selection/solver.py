@@ -728,7 +728,11 @@ def _optimise(
     target = _fractional_leximin(problem)
     bound = float(target.min())
     master = _Master(problem.type_sizes)
-    for panel in [first_panel, *_peel(pricer, target * problem.type_sizes, budget)]:
+    master.add_panel(first_panel)
+    # Everyone who can sit on a panel sits on one first: a search stopped early is then still a
+    # distribution that gives each of them a chance.
+    _cover_every_type(master, pricer, budget)
+    for panel in _peel(pricer, target * problem.type_sizes, budget):
         master.add_panel(panel)
     master.aim(target)
     towards_target = _column_generation(master, pricer, budget, _TARGET_ROUNDS, give_up_below=1.0)
@@ -738,7 +742,6 @@ def _optimise(
         return _templates(problem, master.mixture()), False, bound
 
     master.aim(np.ones(master.num_types))
-    _cover_every_type(master, pricer, budget)
     maximin = _column_generation(master, pricer, budget)
     bound = min(bound, maximin.bound)
     is_optimal = maximin.converged
