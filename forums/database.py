@@ -76,6 +76,27 @@ def _mark_read_only_request() -> None:
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+def read_row(statement: sa.Executable, parameters: dict[str, Any]) -> sa.Row[*tuple[Any, ...]] | None:
+    """The first row of a statement that only reads, run as Core below the ORM session's machinery.
+
+    For the small stamp queries run on every request of a cached view (``forums.web.cache``): the
+    ORM's execution, result and transaction steps cost more than the query. It runs on the request
+    session's connection when the session already holds one (its transaction, no second connection);
+    otherwise on a connection lent by the app's engine (this module's hooks and pool, the same
+    database handling) and handed back at once: on SQLite its transaction begins as any of this
+    request's would (see ``_on_begin``), on PostgreSQL the one statement reads in autocommit. Meant
+    for statements on tables' columns, which the forum scope's criteria (``forums.accounts.scope``,
+    for mapped entities) never applied to through the session either: the caller checks the
+    reader's right itself.
+    """
+    if db.session.registry.has() and db.session().in_transaction():
+        return db.session.connection().execute(statement, parameters).first()
+    with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection.execute(statement, parameters).first()
+
+
 def init_app(app: Flask) -> None:
     """Bind ``db`` to the app and install the connection hooks."""
     url = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])

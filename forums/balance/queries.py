@@ -39,6 +39,7 @@ from forums.balance.rules import (
     compute_balance,
     seat_order,
 )
+from forums.database import read_row
 from forums.i18n import current_language
 from forums.web.cache import kept
 from forums.web.compression import KeptBody
@@ -183,7 +184,7 @@ def balance_stamp(forum_session_id: int) -> Stamp | None:
     Database triggers give the session a new stamp whenever its report may change (see
     ``ForumSession.balance_stamp``), so an equal stamp means an equal report.
     """
-    row = db.session.execute(_BALANCE_STAMP, {"session_id": forum_session_id}).first()
+    row = read_row(_BALANCE_STAMP, {"session_id": forum_session_id})
     return None if row is None else (row.forum_id, row.balance_stamp)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
+from forums.database import read_row
 from models import (
     AgendaItem,
     AgendaSpeaker,
@@ -22,7 +23,6 @@ from models import (
     Forum,
     ForumSession,
     Participant,
-    db,
 )
 
 #: Rows the page may show any column of, because every change to them moves a number the stamp reads:
@@ -109,7 +109,7 @@ def agenda_stamp(session_id: int) -> AgendaStamp | None:
     (never added to the database session): enough for ``can_view_session`` and Last-Modified; the
     page itself is rendered from its own query (``forums.sessions.queries.session_with_agenda``).
     """
-    row = db.session.execute(_stamp_query(), {"session_id": session_id}).first()
+    row = read_row(_stamp_query(), {"session_id": session_id})
     if row is None:
         return None
     session_id_, visibility, status, version, updated_at, *shown = row

@@ -98,9 +98,11 @@ def end_reads() -> None:
     The connection goes back to the pool while the response is built and sent, and on SQLite a
     transaction that took the write lock (any outside a ``forums.database.reads_only`` view) no
     longer makes the other workers wait. The session's objects stay readable as loaded (detached,
-    not expired).
+    not expired). A request that never used the session (the stamp read below it) has nothing to end,
+    and no session is made just to close it.
     """
-    db.session.close()
+    if db.session.registry.has():
+        db.session.close()
 
 
 def init_app(app: Flask) -> None:

@@ -24,9 +24,11 @@ def conditional_response(body: str | bytes | KeptBody, *, mimetype: str,
     if last_modified is not None:
         # HTTP dates have whole seconds; a fraction would make every If-Modified-Since look older.
         response.last_modified = last_modified.replace(microsecond=0)
+    # Written as the header values (the response is new: nothing to merge with), not through werkzeug's
+    # parsed Cache-Control and Vary objects, which parse and re-serialise them on every response.
     # Revalidate every time: a 304 costs a few bytes, a stale agenda costs a missed meeting.
-    response.cache_control.no_cache = True
+    response.headers["Cache-Control"] = "no-cache"
     # The same address shows another language (cookie or browser) or, for staff, more links.
-    response.vary.update(("Accept-Language", "Cookie"))
+    response.headers["Vary"] = "Accept-Language, Cookie"
     response.make_conditional(request)  # in place; werkzeug's return type would lose flask's Response
     return response
