@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 
 from models import db
 
@@ -63,17 +65,28 @@ def in_read_only_request() -> bool:
 
 
 def _mark_read_only_request() -> None:
-    """Before any other hook can query (the sign-in): note a read-only view, and on PostgreSQL read in autocommit."""
+    """Before any other hook can query (the sign-in): note a read-only view (see ``_read_in_autocommit``)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "reads_only", False):
-        return
-    g.reads_only = True
-    if db.engine.dialect.name != "sqlite" and not db.session().in_transaction():
-        # READ COMMITTED gives each statement its own snapshot anyway: without BEGIN and ROLLBACK the
-        # reads see the same, two round trips sooner. (SQLite keeps its own BEGIN: see _on_begin.) A
-        # session already in a transaction (an app context that outlives the request, as in tests and CLI
-        # commands) cannot change its connection's isolation: its reads stay in that transaction.
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    if getattr(view, "reads_only", False):
+        g.reads_only = True
+
+
+def _read_in_autocommit(state: ORMExecuteState) -> None:
+    """On PostgreSQL, the first statement of a read-only request's session opens it in autocommit.
+
+    READ COMMITTED gives each statement its own snapshot anyway: without BEGIN and ROLLBACK the
+    reads see the same, two round trips sooner. (SQLite keeps its own BEGIN: see _on_begin.) Done
+    here, when the session first queries, not before the view: a request whose session never
+    queries (the public agenda reads its stamp with ``read_row``) borrows no connection for it. A
+    session already in a transaction (an app context that outlives the request, as in tests and CLI
+    commands) cannot change its connection's isolation: its reads stay in that transaction.
+    """
+    session = state.session
+    if in_read_only_request() and not session.in_transaction() and session.get_bind().dialect.name != "sqlite":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+sa.event.listen(OrmSession, "do_orm_execute", _read_in_autocommit)
 
 
 def read_row(statement: sa.Executable, parameters: dict[str, Any]) -> sa.Row[*tuple[Any, ...]] | None:
