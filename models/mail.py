@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import Model, UTCDateTime, utcnow
 from models.events import _enum
 from models.registrations import Registration
+from models.signup import OpenSignup
 
 
 class MailKind(enum.StrEnum):
@@ -22,6 +23,8 @@ class MailKind(enum.StrEnum):
     moved = "moved"
     cancelled = "cancelled"
     reminder = "reminder"
+    #: the confirmation link of an open sign-up (``forums.signup``): the one kind about a sign-up, not a registration
+    signup_confirmation = "signup_confirmation"
 
 
 class MailState(enum.StrEnum):
@@ -52,6 +55,7 @@ MAIL_KIND_LABELS = {
     MailKind.moved: _l("Session moved"),
     MailKind.cancelled: _l("Session cancelled"),
     MailKind.reminder: _l("Reminder"),
+    MailKind.signup_confirmation: _l("Sign-up confirmation"),
 }
 MAIL_STATE_LABELS = {
     MailState.draft: _l("Draft"),
@@ -66,7 +70,8 @@ MAIL_STATE_LABELS = {
 
 
 class MailMessage(Model):
-    """One message to one person about one registration; its text is composed when it is sent.
+    """One message to one person about one registration, or about one open sign-up not yet confirmed (exactly
+    one of the two); its text is composed when it is sent.
 
     Only ids, the address and the language are stored, not the text: an outbox row names nobody's
     political affiliation, and the message says what is true when it leaves (a moved time, a new agenda).
@@ -76,13 +81,17 @@ class MailMessage(Model):
     __table_args__ = (
         sa.Index("ix_mail_message_state_send_after", "state", "send_after"),
         sa.Index("ix_mail_message_session_state", "session_id", "state"),
+        sa.CheckConstraint("(registration_id IS NULL) <> (signup_id IS NULL)", name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[MailKind] = mapped_column(_enum(MailKind))
     state: Mapped[MailState] = mapped_column(_enum(MailState))
-    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"), index=True)
-    #: the registration's session, kept here so the outbox of one session needs no join
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"),
+                                                        index=True)
+    #: a sign-up's confirmation (``MailKind.signup_confirmation``); deleted with the sign-up
+    signup_id: Mapped[int | None] = mapped_column(sa.ForeignKey("open_signup.id", ondelete="CASCADE"), index=True)
+    #: the registration's (or sign-up's) session, kept here so the outbox of one session needs no join
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("forum_session.id", ondelete="CASCADE"))
     #: the one recipient, as the register held it when the change was made; a message whose person's
     #: address changed since is aborted rather than sent to an address nobody confirmed
@@ -107,7 +116,8 @@ class MailMessage(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    registration: Mapped[Registration] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+    signup: Mapped[OpenSignup | None] = relationship()
 
 
 class MailAddressHealth(Model):

@@ -34,8 +34,9 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from models import UTCDateTime, db
 
-#: tables that hold a person's name or contact though no column refers to a person (sign-ups not yet confirmed)
-PERSONAL_WITHOUT_REFERENCE = frozenset({"open_signup"})
+#: tables that hold a person's name or contact though no column must refer to a person (sign-ups not yet
+#: confirmed; the mail outbox, whose message may be a sign-up's rather than a registration's)
+PERSONAL_WITHOUT_REFERENCE = frozenset({"open_signup", "mail_message"})
 
 #: every other table, classified on purpose as holding no participant's data (staff accounts, their second
 #: factor and tokens are staff's, not participants'; officials' answers and commitments are public roles).

@@ -24,11 +24,14 @@ from forums.i18n import display_zone
 from forums.mail import settings
 from forums.people import links
 from forums.sessions.calendar import sessions_calendar
+from forums.signup import operations as signups
+from forums.signup import rules as signup_rules
 from models import (
     STATUS_LABELS,
     ForumSession,
     MailKind,
     MailMessage,
+    OpenSignup,
     Participant,
     Registration,
     RegistrationStatus,
@@ -42,6 +45,7 @@ COMPOSE_LOADING = (
     joinedload(MailMessage.registration).joinedload(Registration.forum_session).joinedload(ForumSession.region),
     joinedload(MailMessage.registration).joinedload(Registration.forum_session)
     .selectinload(ForumSession.agenda),
+    joinedload(MailMessage.signup),
 )
 
 
@@ -59,7 +63,8 @@ class Composed:
     subject: str
     text: str
     html: str
-    calendar: bytes
+    #: the session's .ics (a sign-up's confirmation has none: the person is not registered yet)
+    calendar: bytes | None
 
 
 def _intro(kind: MailKind, detail: str, title: str) -> str:
@@ -92,11 +97,21 @@ def _subject(kind: MailKind, title: str) -> str:
     }[kind]
 
 
-def personal_url(token: str, session_id: int) -> str:
-    """The absolute address of the person's page for the session, on ``FLASK_MAIL_BASE_URL``."""
+def _external_url(endpoint: str, values: dict[str, object]) -> str:
+    """The absolute address of ``endpoint`` on ``FLASK_MAIL_BASE_URL``."""
     base = urlsplit(current_app.config["MAIL_BASE_URL"])
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https")
-    return adapter.build("personal.session_page", {"token": token, "session_id": session_id}, force_external=True)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def personal_url(token: str, session_id: int) -> str:
+    """The absolute address of the person's page for the session, on ``FLASK_MAIL_BASE_URL``."""
+    return _external_url("personal.session_page", {"token": token, "session_id": session_id})
+
+
+def confirmation_url(code: str) -> str:
+    """The absolute address of a sign-up's confirmation page: a page whose button confirms, never the GET."""
+    return _external_url("signup.confirm", {"code": code})
 
 
 #: attachments already built, by session version and language (``session_calendar``)
@@ -121,9 +136,33 @@ def session_calendar(forum_session: ForumSession, locale: str, zone: ZoneInfo) -
     return cached
 
 
+def compose_confirmation(message: MailMessage, code: str) -> Composed:
+    """A sign-up's confirmation message, in its language; ``code`` is the sign-up's current code."""
+    signup: OpenSignup | None = message.signup
+    assert signup is not None, "a confirmation message belongs to a sign-up"
+    forum_session = db.session.get(ForumSession, message.session_id, options=[joinedload(ForumSession.region)])
+    assert forum_session is not None, "a sign-up is deleted with its session"
+    with force_locale(message.language):
+        locale = message.language
+        title = forum_session.localized("title", locale)
+        context = {
+            "language": locale, "name": signup.name, "title": title,
+            "when": (f"{format_date(forum_session.starts_at, 'full')}, {format_time(forum_session.starts_at, 'short')}"
+                     f"–{format_time(forum_session.ends_at, 'short')}"),
+            "url": confirmation_url(code), "hours": signup_rules.PENDING_HOURS,
+        }
+        return Composed(
+            subject=_("Please confirm your registration: %(title)s", title=" ".join(title.split())),
+            text=render_template("mail/signup_confirmation.txt", **context),
+            html=render_template("mail/signup_confirmation.html", **context),
+            calendar=None,
+        )
+
+
 def compose(message: MailMessage, token: str) -> Composed:
     """What ``message`` says, in its language; ``token`` is the person's personal link."""
     registration = message.registration
+    assert registration is not None, "only a sign-up's confirmation has no registration"
     participant: Participant = registration.participant
     forum_session = registration.forum_session
     zone = display_zone()
@@ -168,12 +207,20 @@ def envelope(message: MailMessage, composed: Composed) -> EmailMessage:
     mail["Content-Language"] = message.language
     mail.set_content(composed.text)
     mail.add_alternative(composed.html, subtype="html")
-    mail.add_attachment(composed.calendar, maintype="text", subtype="calendar", filename="session.ics",
-                        params={"charset": "utf-8"})
+    if composed.calendar is not None:
+        mail.add_attachment(composed.calendar, maintype="text", subtype="calendar", filename="session.ics",
+                            params={"charset": "utf-8"})
     return mail
 
 
 def build(message: MailMessage) -> EmailMessage:
-    """The message ready to send (its person's personal link is issued if they have none yet)."""
+    """The message ready to send (its person's personal link is issued if they have none yet).
+
+    A sign-up's confirmation gets a fresh code here (``forums.signup.operations.renew_code``), committed by
+    the sender before the message leaves: the latest message's link is the one that works.
+    """
+    if message.signup is not None:
+        return envelope(message, compose_confirmation(message, signups.renew_code(message.signup)))
+    assert message.registration is not None
     link = links.issue(message.registration.participant)
     return envelope(message, compose(message, link.token))

@@ -4,6 +4,7 @@ The hooks (``registration_added``, ``status_changed``, ``session_changed``) are 
 that make those changes (``forums.registrations.operations``, ``forums.sessions.operations``) right after
 they flush; the staff actions (``release``, ``retry``, ``abort``, ``schedule_reminders``) are audited here.
 A person without an e-mail address, or whose address is flagged after repeated bounces, gets no row.
+``signup_submitted`` is the open sign-up's confirmation sender (``forums.signup.confirmation.add_sender``).
 """
 
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from forums.audit import log as audit
-from forums.mail import rules
+from forums.mail import rules, settings
+from forums.signup import confirmation
+from forums.signup.confirmation import ConfirmationLink
 from models import (
     ForumSession,
     MailAddressHealth,
@@ -42,6 +45,8 @@ STALE_REASON_LABELS = {
     "answered": _l("The person has answered."),
     "status_changed": _l("The person's status changed."),
     "address_flagged": _l("The address bounced repeatedly."),
+    "signup_confirmed": _l("The sign-up was confirmed already."),
+    "signup_expired": _l("The sign-up's link has expired."),
 }
 
 #: states staff may stop (a message on its way out cannot be called back from the SMTP server)
@@ -124,6 +129,28 @@ def status_changed(registration: Registration, old: RegistrationStatus) -> None:
         return
     if registration.status != old and registration.status in MAILED:
         write(registration, registration.participant, MailKind.status, detail=registration.status.value)
+
+
+def signup_submitted(link: ConfirmationLink) -> bool:
+    """Queue the confirmation link of a new sign-up that gave an e-mail address; returns whether one was queued.
+
+    Nothing is queued when this app sends no mail (``settings.is_configured``): the page shows the link
+    instead. The row keeps no code: the sender gives the sign-up a fresh one when it writes the message
+    (``forums.mail.compose``), so no confirmation code is ever stored readable.
+    """
+    signup = link.signup
+    address = signup.email.strip()
+    if not address or not settings.is_configured():
+        return False
+    db.session.add(MailMessage(kind=MailKind.signup_confirmation, state=MailState.queued, signup_id=signup.id,
+                               session_id=signup.session_id, recipient=address, language=link.language,
+                               send_after=utcnow()))
+    db.session.flush()
+    return True
+
+
+# Registered when this module is imported (the app's views import it), like the features' home panels.
+confirmation.add_sender(signup_submitted)
 
 
 def session_changed(forum_session: ForumSession, *, was_published: bool, moved: bool, cancelled: bool) -> None:
@@ -251,6 +278,8 @@ def record_bounce(message_id: int, permanent: bool, status: str) -> MailMessage 
     message.last_error = f"bounce {status}"[:500]
     if permanent:
         message.state = MailState.bounced
+    # A sign-up's address belongs to nobody in the register yet: only the message is marked.
+    if permanent and message.registration is not None:
         now = utcnow()
         participant_id = message.registration.participant_id
         health = db.session.scalar(sa.select(MailAddressHealth).where(

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from forums.mail import compose, delivery, rules, settings, verp
 from forums.mail.outbox import flagged_addresses, rowcount
 from forums.mail.smtp import SmtpConnection
+from forums.signup import operations as signups
 from models import MailMessage, MailState, db, utcnow
 from models.registrations import CLOSED, REMINDER_AUDIENCES
 
@@ -90,7 +91,13 @@ def outcome_values(outcome: delivery.Outcome, attempts: int, now: datetime) -> d
 
 
 def _stale_reason(message: MailMessage, flagged: set[tuple[int, str]], now: datetime) -> str | None:
+    if message.signup is not None:
+        # A sign-up confirmed or expired since is not mailed its link (an expired one is purged soon after).
+        if message.signup.confirmed_at is not None:
+            return "signup_confirmed"
+        return "signup_expired" if signups.is_expired(message.signup, now) else None
     registration = message.registration
+    assert registration is not None, "only a sign-up's confirmation has no registration"
     forum_session = registration.forum_session
     if (registration.participant_id, message.recipient) in flagged:
         return "address_flagged"
@@ -121,7 +128,8 @@ def prepare(ids: list[int], worker: str) -> tuple[list[Prepared], Counter[str]]:
             if message.state is MailState.inflight and message.claimed_by == worker]
     if len(ours) < len(ids):
         counts["lost_lease"] += len(ids) - len(ours)
-    flagged = flagged_addresses({message.registration.participant_id for message in ours})
+    flagged = flagged_addresses({message.registration.participant_id for message in ours
+                                 if message.registration is not None})
     secret, domain = settings.verp_secret(), settings.return_path_domain()
     prepared = []
     for message in ours:

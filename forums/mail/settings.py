@@ -68,6 +68,11 @@ def init_app(app: Flask) -> None:
             raise RuntimeError("Unsafe mail settings; refusing to start: " + " ".join(found))
 
 
+def is_configured() -> bool:
+    """Whether this app sends mail at all: an SMTP server is set (without one the sender refuses to run)."""
+    return bool(current_app.config["MAIL_HOST"])
+
+
 def smtp_settings() -> SmtpSettings:
     """The SMTP server of the current app."""
     config = current_app.config

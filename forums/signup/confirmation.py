@@ -1,8 +1,10 @@
-"""How a confirmation link reaches the person: on the page after they sign up, and by mail once it exists.
+"""How a confirmation link reaches the person: by mail when a sender takes it, otherwise on the page after they sign up.
 
-The page always shows the link (the mission's mail may be down, and a phone number gets no mail). A
-mail feature delivers it too by adding a sender here when it starts (``add_sender``); each sender is
-called in the sign-up's transaction, so an outbox row it writes commits or rolls back with the sign-up.
+The mail feature adds its sender here when the app starts (``add_sender``, ``forums.mail.outbox.signup_submitted``);
+each sender is called in the sign-up's transaction, so an outbox row it writes commits or rolls back with the
+sign-up. A sender says whether it took the link: when one did, the page says a message is on its way and
+does not show the link (the mailed one is the only one that works, see ``forums.mail.compose``); when none
+did (no mail configured, only a phone number), the page shows the link.
 """
 
 from collections.abc import Callable
@@ -21,7 +23,8 @@ class ConfirmationLink:
     language: str
 
 
-Sender = Callable[[ConfirmationLink], None]
+#: delivers a link, or declines it (returns False)
+Sender = Callable[[ConfirmationLink], bool]
 
 #: called for each new sign-up, in order
 _senders: list[Sender] = []
@@ -33,7 +36,9 @@ def add_sender(sender: Sender) -> None:
         _senders.append(sender)
 
 
-def deliver(link: ConfirmationLink) -> None:
-    """Hand the link to every sender; none is needed, the page shows it anyway."""
+def deliver(link: ConfirmationLink) -> bool:
+    """Hand the link to every sender; returns whether one took it (otherwise the page must show it)."""
+    taken = False
     for sender in _senders:
-        sender(link)
+        taken = sender(link) or taken
+    return taken

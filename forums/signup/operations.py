@@ -86,6 +86,15 @@ def submit(forum_session: ForumSession, answers: SignupAnswers) -> tuple[OpenSig
     return signup, code
 
 
+def renew_code(signup: OpenSignup) -> str:
+    """Give a pending sign-up a fresh confirmation code and return it (only its hash is stored); the old code
+    stops working. The mail sender calls this as it writes the confirmation message, since no code is kept
+    readable for it."""
+    code = rules.new_code()
+    signup.code_hash = rules.code_hash(code)
+    return code
+
+
 def forget_unconfirmed(now: datetime) -> int:
     """Delete sign-ups never confirmed within ``rules.PENDING_HOURS``; returns how many."""
     result = db.session.execute(

@@ -80,10 +80,11 @@ def signup(session_id: int) -> tuple[str, int]:
             mark_personal()
             signup_row, code = operations.submit(forum_session, answers)
             url = url_for("signup.confirm", code=code, _external=True)
-            confirmation.deliver(confirmation.ConfirmationLink(signup_row, url, current_language()))
+            mailed = confirmation.deliver(confirmation.ConfirmationLink(signup_row, url, current_language()))
             db.session.commit()
-            return render_template("signup/submitted.html", forum_session=forum_session, url=url, code=code,
-                                   is_full=is_full, hours=rules.PENDING_HOURS), 200
+            # Mailed: the message's link is the one that works (its sender renews the code), so none is shown.
+            return render_template("signup/submitted.html", forum_session=forum_session,
+                                   url=None if mailed else url, is_full=is_full, hours=rules.PENDING_HOURS), 200
     # A fresh stamp each time the form is shown: a person corrects a mistake without waiting again.
     form.opened.data = rules.opened_token(secret, session_id, int(time.time()))
     form.website.data = ""

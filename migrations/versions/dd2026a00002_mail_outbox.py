@@ -15,7 +15,7 @@ down_revision = 'dd2026a00001'
 branch_labels = None
 depends_on = None
 
-MAIL_KINDS = ('invitation', 'status', 'moved', 'cancelled', 'reminder')
+MAIL_KINDS = ('invitation', 'status', 'moved', 'cancelled', 'reminder', 'signup_confirmation')
 MAIL_STATES = ('draft', 'queued', 'inflight', 'awaiting_retry', 'failed', 'sent', 'bounced', 'aborted')
 
 
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum(*MAIL_KINDS, name='mailkind', native_enum=False, length=30), nullable=False),
     sa.Column('state', sa.Enum(*MAIL_STATES, name='mailstate', native_enum=False, length=30), nullable=False),
-    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=True),
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),

@@ -7,7 +7,8 @@ Create Date: 2026-12-03 15:20:00
 Open registration for public sessions (issue 20, item 4): what each session's form asks
 (``signup_setting``), sign-ups waiting for their confirmation link (``open_signup``), and a flag on
 a person's category saying they declared it themselves (existing rows: false, staff entered them).
-Reports for headquarters (item 5): the narrative staff add to a report (``report_narrative``).
+A mail message may be a sign-up's confirmation link instead of a registration's news (``mail_message.signup_id``:
+exactly one of the two is set). Reports for headquarters (item 5): the narrative staff add to a report (``report_narrative``).
 """
 
 import sqlalchemy as sa
@@ -53,6 +54,14 @@ def upgrade():
     sa.UniqueConstraint('code_hash', name=op.f('uq_open_signup_code_hash'))
     )
     op.create_index(op.f('ix_open_signup_session_id'), 'open_signup', ['session_id'], unique=False)
+    # mail_message has no triggers, so the batch's copy of it on SQLite loses nothing.
+    with op.batch_alter_table('mail_message') as batch:
+        batch.add_column(sa.Column('signup_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key(op.f('fk_mail_message_signup_id_open_signup'), 'open_signup', ['signup_id'], ['id'],
+                                 ondelete='CASCADE')
+        batch.create_index(op.f('ix_mail_message_signup_id'), ['signup_id'], unique=False)
+        batch.create_check_constraint(op.f('ck_mail_message_one_subject'),
+                                      '(registration_id IS NULL) <> (signup_id IS NULL)')
     op.create_table('report_narrative',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=300), nullable=False),
@@ -73,6 +82,13 @@ def downgrade():
     # Whether a category was self-declared is lost; the categories stay.
     op.drop_column('participant_category', 'is_self_declared')
     op.drop_table('report_narrative')
+    # Sign-up confirmations go with their column: the rest of the outbox keeps its registration.
+    op.execute("DELETE FROM mail_message WHERE signup_id IS NOT NULL")
+    with op.batch_alter_table('mail_message') as batch:
+        batch.drop_constraint(op.f('ck_mail_message_one_subject'), type_='check')
+        batch.drop_index(op.f('ix_mail_message_signup_id'))
+        batch.drop_constraint(op.f('fk_mail_message_signup_id_open_signup'), type_='foreignkey')
+        batch.drop_column('signup_id')
     op.drop_index(op.f('ix_open_signup_session_id'), table_name='open_signup')
     op.drop_table('open_signup')
     op.drop_table('signup_setting')
