@@ -46,6 +46,10 @@ def init_app(app: Flask) -> None:
     from forums.concerns import home as concerns_home  # noqa: F401
     from forums.mail import home as mail_home  # noqa: F401
 
+    # isort: split
+    # The floor's section of the report for headquarters (the report imports no feature).
+    from forums.floor import report_section  # noqa: F401
+
     # Before any blueprint adds a rule: every <int:...> of every route is bounded (forums.validation).
     app.url_map.converters["int"] = validation.BoundedIntConverter
     # JSON keeps the order the contract documents instead of sorting keys.

@@ -383,6 +383,17 @@ def forum_floor(forum_id: int, cat: Catalogue) -> tuple[rules.DimensionFloor, ..
     session_ids = list(db.session.scalars(
         sa.select(ForumSession.id).where(ForumSession.forum_id == forum_id, HELD,
                                          ForumSession.id.in_(sa.select(FloorList.session_id)))))
+    return floor_over(session_ids, cat)
+
+
+def sessions_with_lists(session_ids: Sequence[int]) -> list[int]:
+    """Those of these sessions that had a list of speakers."""
+    return list(db.session.scalars(sa.select(FloorList.session_id).distinct()
+                                   .where(FloorList.session_id.in_(session_ids)).order_by(FloorList.session_id)))
+
+
+def floor_over(session_ids: Sequence[int], cat: Catalogue) -> tuple[rules.DimensionFloor, ...] | None:
+    """The floor over these sessions against their attendance, summed; None when nobody had the floor."""
     if not session_ids:
         return None
     records = [record for _speech, record in _session_records(session_ids, utcnow())]
