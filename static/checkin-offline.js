@@ -1,6 +1,6 @@
 /* Check-in that survives a dropped link (issue 18; docs/CHECKIN.md).
 
-   Every check-in, undo and walk-in on the page becomes an event (a random client id, the device's
+   Every check-in, undo and walk-in on the page becomes an event, with the link up or down (a random client id, the device's
    time, this browser's device id), applied on the page at once and kept in IndexedDB until the server
    has it. The page shows how many wait and how many names the device holds; events go to the server
    when the link comes back, when the page loads and on "Sync now" (no Background Sync). The server
@@ -99,6 +99,7 @@
   var linkUp = navigator.onLine;
   var refusal = '';   // the server's words when it answered but would not take the queue (signed out, ...)
   var sequence = Date.now();
+  var answered = {};  // the server's answer per client id taken while this page is open
 
   var waiting = document.getElementById('checkin-waiting');
   var holds = document.getElementById('checkin-holds');
@@ -183,9 +184,8 @@
     }).then(function (answer) {
       linkUp = true;
       refusal = '';
-      var taken = {};
-      answer.items.forEach(function (item) { taken[item.client_id] = item; });
-      queue = queue.filter(function (event) { return !taken[event.client_id]; });
+      answer.items.forEach(function (item) { answered[item.client_id] = item; });
+      queue = queue.filter(function (event) { return !answered[event.client_id]; });
       answer.items.forEach(function (item) {
         var local = roster && roster.items.find(function (line) {
           return (line.client_id && line.client_id === item.client_id) || (item.registration_id && line.registration_id === item.registration_id);
@@ -291,12 +291,17 @@
   window.addEventListener('online', syncAndRefresh);
   window.addEventListener('offline', function () { linkUp = false; show(); });
 
-  // The walk-in form with the link down: the new person becomes an event too (online it is sent as
-  // usual, so the register's possible duplicates are shown before saving).
+  // The walk-in form: with JavaScript a walk-in is an event whether the link is up or down, applied here at
+  // once and sent right away when it can be. The server registers the new person and its duplicate finder
+  // flags anyone they resemble for staff, never merging (docs/CHECKIN.md, rule 4). As the form without
+  // JavaScript does, people on the session's list with that name are shown first (the door search above
+  // lists them, from the device's list): the facilitator checks one of them in or ticks "None of them".
   var walkIn = document.getElementById('walk-in-form');
   if (walkIn) {
+    var likely = document.getElementById('walk-in-likely');
+    var newPerson = document.getElementById('walk-in-new-person');
+    var doorSearch = document.getElementById('checkin-q');
     walkIn.addEventListener('submit', function (event) {
-      if (linkUp && navigator.onLine) { return; }
       event.preventDefault();
       var fields = JSON.parse(walkIn.dataset.categoryFields);
       var categories = {};
@@ -306,10 +311,30 @@
       });
       var name = walkIn.elements.name.value.trim();
       if (!name) { return; }
+      var matches = localSearch(name);
+      if (matches && matches.length && !newPerson.checked) {
+        likely.hidden = false;
+        doorSearch.value = name;
+        doorSearch.form.requestSubmit();
+        return;
+      }
+      var message = document.getElementById('checkin-message');
       record('walk_in', null, {walk_in: {name: name, organisation: walkIn.elements.organisation.value.trim(),
-                                         categories: categories}}).then(function () {
+                                         categories: categories}}).then(function (recorded) {
         walkIn.reset();
-        document.getElementById('checkin-message').textContent = fill(cfg.msgWalkIn, {name: name});
+        likely.hidden = true;
+        return sync().then(function () {
+          var answer = answered[recorded.client_id];
+          if (!answer) {
+            message.textContent = fill(cfg.msgWalkIn, {name: name});
+          } else if (answer.status) {
+            message.textContent = fill(cfg.msgWalkInDone, {name: name});
+          } else {
+            message.textContent = Object.keys(answer.fields || {}).map(function (field) {
+              return answer.fields[field];
+            }).join(' ');
+          }
+        });
       });
     });
   }

@@ -5,6 +5,7 @@ again changes nothing."""
 
 import json
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -86,14 +87,25 @@ def undo(page: Page, name: str) -> None:
     expect(page.locator("#checkin-message")).to_have_text(f"The check-in of {name} was undone.")
 
 
-def walk_in(page: Page, name: str, group: str) -> None:
-    """Add someone not on the list, with the link down."""
+def walk_in(page: Page, name: str, group: str, *, said: str = "is recorded as a walk-in", like: str = "") -> None:
+    """Add someone not on the list; the page says ``said`` after the name (by default: kept for the link).
+
+    ``like``: someone on the session's list with that name, whom the page shows first (as the form without
+    JavaScript does); the facilitator then says it is none of them.
+    """
     page.get_by_text("Someone not on the list (walk-in)").click()
     form = page.locator("#walk-in-form")
     form.get_by_label("Name").fill(name)
     form.locator(f'select[name="{category_field_name("group")}"]').select_option(group)
     form.get_by_role("button", name="Register and check in").click()
-    expect(page.locator("#checkin-message")).to_contain_text(f"{name} is recorded as a walk-in")
+    if like:
+        expect(form).to_contain_text("This session already has someone with this name.")
+        expect(page.locator("#checkin-list tbody tr", has_text=like)).to_be_visible()
+        expect(page.locator("#checkin-message")).not_to_contain_text(name)
+        form.get_by_label("None of them: this is a new person").check()
+        form.get_by_role("button", name="Register and check in").click()
+    expect(page.locator("#checkin-message")).to_contain_text(f"{name} {said}")
+    expect(form.locator("#walk-in-likely")).to_be_hidden()
 
 
 def server_state(app, door: data.SeededSession) -> dict:
@@ -149,7 +161,7 @@ def test_two_devices_offline_then_synced_end_with_the_right_attendance(new_page,
     check_in(second, "Rahimova", RAHIMOVA)
     undo(second, RAHIMOVA)
     check_in(second, "sharipov", SHARIPOV)
-    walk_in(second, "Nazarova Zarina", "civil_society")
+    walk_in(second, "Nazarova Zarina", "civil_society", like=NAZAROVA)
     expect(second.locator("#checkin-waiting")).to_have_text("Waiting to sync: 4")
     assert server_state(app, door_today)["check_ins"] == 0
 
@@ -203,6 +215,38 @@ def test_two_devices_offline_then_synced_end_with_the_right_attendance(new_page,
     staff.goto(f"/sessions/{door_today.session_id}/checkin/review")
     line = staff.locator("tr", has_text=RAHIMOVA)
     expect(line.get_by_role("button", name=f"Apply the undo {RAHIMOVA}")).to_be_visible()
+
+
+def test_an_online_walk_in_is_an_event_too_flagged_when_like_someone(new_page, live_server, door_today):
+    """With the link up a walk-in also goes as an event, sent at once: the form is not posted; Шарипов of the
+    list is shown first; the server registers and checks in a new person and flags their likeness to
+    someone for staff, never merging."""
+    page = open_device(new_page, door_today)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.post_data or "")
+            if request.url.endswith("/checkin/events") else None)
+    walk_in(page, "Sharipov Daler", "uto", said="is registered and checked in.", like=SHARIPOV)
+    expect(page.locator("#checkin-waiting")).to_have_text("Waiting to sync: 0")
+    assert urlsplit(page.url).path == f"/sessions/{door_today.session_id}/checkin"  # the form was never sent
+    [event] = json.loads(sent[0])["events"]
+    assert event["kind"] == "walk_in" and event["walk_in"]["name"] == "Sharipov Daler"
+    with data.database(live_server.app):
+        kind, outcome, device_id, registration_id = db.session.execute(
+            sa.select(CheckinEvent.kind, CheckinEvent.outcome, CheckinEvent.device_id, CheckinEvent.registration_id)
+            .where(CheckinEvent.session_id == door_today.session_id,
+                   CheckinEvent.client_id == event["client_id"])).one()
+        assert (kind.value, outcome.value, device_id) == ("walk_in", "applied", event["device_id"])
+        person_id, name, status, like_id = db.session.execute(
+            sa.select(Participant.id, Participant.name, Registration.status, Participant.possible_duplicate_of_id)
+            .join(Registration.participant).where(Registration.id == registration_id)).one()
+        assert (name, status) == ("Sharipov Daler", RegistrationStatus.attended)
+        # A new person flagged with someone of that name (the shared register may hold more than one
+        # Шарипов Далер), never merged: Шарипов of the list is still expected, not checked in.
+        assert person_id not in door_today.participant_ids.values()
+        assert db.session.get(Participant, like_id).name == SHARIPOV
+        listed = db.session.get(Registration, door_today.registration_ids[SHARIPOV])
+        assert listed.status is RegistrationStatus.registered
+    expect(page.locator("#checkin-panel")).to_contain_text("1 of 6 expected have arrived.")
 
 
 def test_sign_out_wipes_the_names_kept_on_the_device(new_page, door_today):
