@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import raiseload
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from forums.accounts import totp, two_factor
 from forums.accounts.auth import password_attempt_limit, was_refused
-from forums.accounts.passwords import MAX_LENGTH, password_problem
+from forums.accounts.passwords import MAX_LENGTH, NEW_PASSWORD_HINT, acceptable_password
 from forums.audit import log as audit
 from forums.audit.labels import action_label
 from forums.extensions import limiter
@@ -39,19 +39,12 @@ class PasswordChangeForm(AppForm):
 
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                        description=_l("At least 12 characters; long passphrases are welcome."),
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH), acceptable_password],
+                        description=NEW_PASSWORD_HINT,
                         render_kw={"autocomplete": "new-password"})
     repeat = PasswordField(_l("New password again"),
                            validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
                            render_kw={"autocomplete": "new-password"})
-
-    def validate_new(self, field: PasswordField) -> None:
-        """Long enough and not one of the common passwords."""
-        assert field.data is not None  # DataRequired stops the chain before this inline validator
-        problem = password_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
 
 
 class PasswordConfirmForm(AppForm):

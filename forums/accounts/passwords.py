@@ -9,6 +9,8 @@ from importlib import resources
 from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, Form, ValidationError
 
 from forums.accounts import password_rules
 from forums.accounts.password_rules import MAX_LENGTH, MIN_LENGTH
@@ -18,6 +20,9 @@ def _common_passwords() -> frozenset[str]:
     text = resources.files("forums").joinpath("accounts/common-passwords.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
+
+#: the hint under every field where a new password is chosen
+NEW_PASSWORD_HINT = _l("At least %(n)d characters; long passphrases are welcome.", n=MIN_LENGTH)
 
 #: the 3,000 most common passwords (common-passwords.md), lower case
 COMMON_PASSWORDS = _common_passwords()
@@ -46,3 +51,10 @@ def password_problem(password: str) -> str | None:
     # Commands have no reader whose language could be chosen: they speak the default one.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         return _problem(password)
+
+
+def acceptable_password(form: Form, field: Field) -> None:
+    """A form validator for a new password: ``password_problem`` in words, under the field."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from forums import validation
 from forums.accounts import two_factor
 from forums.accounts.auth import MUST_ENROL
-from forums.accounts.passwords import MAX_LENGTH, password_problem
+from forums.accounts.passwords import MAX_LENGTH, NEW_PASSWORD_HINT, acceptable_password
 from forums.accounts.tokens import revoke_tokens
 from forums.audit import log as audit
 from forums.forms import ActionForm, AppForm
@@ -40,8 +40,9 @@ class UserCreateForm(AppForm):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.organiser.value)
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
-                             description=_l("At least 12 characters; long passphrases are welcome."))
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH),
+                                                            acceptable_password],
+                             description=NEW_PASSWORD_HINT)
 
     def validate_email(self, field: EmailField) -> None:
         """Something like an address, and one account per address."""
@@ -52,13 +53,6 @@ class UserCreateForm(AppForm):
             raise ValidationError(_("This is not an e-mail address."))
         if db.session.scalar(sa.select(User.id).where(User.email == address.lower())) is not None:
             raise ValidationError(_("There is already an account with this e-mail."))
-
-    def validate_password(self, field: PasswordField) -> None:
-        """Long enough and not one of the common passwords."""
-        assert field.data is not None  # DataRequired stops the chain before this inline validator
-        problem = password_problem(field.data)
-        if problem:
-            raise ValidationError(problem)
 
 
 class RoleForm(AppForm):
