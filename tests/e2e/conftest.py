@@ -151,6 +151,7 @@ def assert_accessible(page: Any) -> None:
     """
     if not page.javascript_enabled:
         return
+    page.wait_for_load_state()  # a navigation a click started: check the page it leads to
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts) still holds.
         page.evaluate(axe_source())
@@ -164,7 +165,8 @@ def assert_accessible(page: Any) -> None:
 
 
 def assert_no_sideways_scroll(page: Any) -> None:
-    """The page fits the viewport's width."""
+    """The page fits the viewport's width (measured once a navigation a click started has loaded)."""
+    page.wait_for_load_state()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 

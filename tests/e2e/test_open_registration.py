@@ -36,6 +36,7 @@ def register(page, session_id: int, name: str) -> str:
     """Fill the public form as a visitor on a phone and return the confirmation link shown after it."""
     page.goto(f"/sessions/{session_id}")
     page.get_by_role("link", name="Register for this session").click()
+    expect(page.get_by_label("Your name")).to_be_visible()  # the form's page has loaded: measure that one
     assert_no_sideways_scroll(page)
     assert_accessible(page)
     page.get_by_label("Your name").fill(name)
